@@ -1,0 +1,208 @@
+#include "base/config.h"
+
+#include <exception>
+#include <set>
+
+#include <toml.hpp>
+
+namespace careid {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads one TOML table and remembers every key it looked at, so that a key nobody
+// reads (a typo such as "prot") is reported instead of being silently ignored.
+class TableReader {
+ public:
+  TableReader(const toml::value& table, std::string prefix) : table_(table), prefix_(std::move(prefix)) {}
+
+  Status read(const char* key, std::string& out) {
+    return read_with(key, [&](const toml::value& v) { out = v.as_string().str; });
+  }
+
+  Status read(const char* key, fs::path& out) {
+    return read_with(key, [&](const toml::value& v) { out = fs::path(v.as_string().str); });
+  }
+
+  Status read(const char* key, std::vector<std::string>& out) {
+    return read_with(key, [&](const toml::value& v) {
+      out.clear();
+      for (const auto& item : v.as_array()) {
+        out.push_back(item.as_string().str);
+      }
+    });
+  }
+
+  template <class Int>
+  Status read_integer(const char* key, Int& out, int64_t min, int64_t max) {
+    int64_t value = static_cast<int64_t>(out);
+    CAREID_RETURN_IF_ERROR(read_with(key, [&](const toml::value& v) { value = v.as_integer(); }));
+    if (value < min || value > max) {
+      return Status::invalid_argument(name(key) + ": expected an integer from " + std::to_string(min) +
+                                      " to " + std::to_string(max) + ", got " + std::to_string(value));
+    }
+    out = static_cast<Int>(value);
+    return Status::ok_status();
+  }
+
+  // Reports the first key of the table that no read() asked for.
+  Status check_unknown_keys() const {
+    if (!table_.is_table()) {
+      return Status::ok_status();
+    }
+    for (const auto& [key, value] : table_.as_table()) {
+      if (!seen_.contains(key) && !value.is_table()) {
+        return Status::invalid_argument(name(key.c_str()) + ": unknown key; check the spelling");
+      }
+    }
+    return Status::ok_status();
+  }
+
+ private:
+  std::string name(const char* key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+
+  template <class Fn>
+  Status read_with(const char* key, Fn&& assign) {
+    seen_.insert(key);
+    if (!table_.is_table() || !table_.contains(key)) {
+      return Status::ok_status();
+    }
+    try {
+      assign(table_.at(key));
+    } catch (const std::exception&) {
+      return Status::invalid_argument(name(key) + ": value has the wrong type; see the example in README.md");
+    }
+    return Status::ok_status();
+  }
+
+  const toml::value& table_;
+  std::string prefix_;
+  std::set<std::string> seen_;
+};
+
+const toml::value& section(const toml::value& root, const char* name) {
+  static const toml::value empty = toml::table{};
+  if (root.is_table() && root.contains(name) && root.at(name).is_table()) {
+    return root.at(name);
+  }
+  return empty;
+}
+
+Status read_ldap(const toml::value& root, LdapConfig& ldap) {
+  TableReader r(section(root, "ldap"), "ldap");
+  CAREID_RETURN_IF_ERROR(r.read("listen_address", ldap.listen_address));
+  CAREID_RETURN_IF_ERROR(r.read_integer("port", ldap.port, 1, 65535));
+  CAREID_RETURN_IF_ERROR(r.read("suffix", ldap.suffix));
+  CAREID_RETURN_IF_ERROR(r.read("root_dn", ldap.root_dn));
+  CAREID_RETURN_IF_ERROR(r.read("root_password_hash", ldap.root_password_hash));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_pdu_bytes", ldap.max_pdu_bytes, 1024, int64_t{1} << 30));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_connections", ldap.max_connections, 1, 1000000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("idle_timeout_seconds", ldap.idle_timeout_seconds, 0, 86400 * 7));
+  CAREID_RETURN_IF_ERROR(r.read_integer("size_limit", ldap.size_limit, 0, int64_t{1} << 31));
+  CAREID_RETURN_IF_ERROR(r.read("indexed_attributes", ldap.indexed_attributes));
+  CAREID_RETURN_IF_ERROR(r.read_integer("threads", ldap.threads, 1, 256));
+  return r.check_unknown_keys();
+}
+
+Status read_https(const toml::value& root, HttpsConfig& https) {
+  TableReader r(section(root, "https"), "https");
+  CAREID_RETURN_IF_ERROR(r.read("listen_address", https.listen_address));
+  CAREID_RETURN_IF_ERROR(r.read_integer("port", https.port, 1, 65535));
+  CAREID_RETURN_IF_ERROR(r.read("public_url", https.public_url));
+  CAREID_RETURN_IF_ERROR(r.read("certificate", https.certificate));
+  CAREID_RETURN_IF_ERROR(r.read("private_key", https.private_key));
+  CAREID_RETURN_IF_ERROR(r.read("card_ca", https.card_ca));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_header_bytes", https.max_header_bytes, 1024, 1 << 20));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_body_bytes", https.max_body_bytes, 1024, 64 << 20));
+  CAREID_RETURN_IF_ERROR(r.read_integer("request_timeout_seconds", https.request_timeout_seconds, 1, 3600));
+  CAREID_RETURN_IF_ERROR(r.read_integer("threads", https.threads, 1, 256));
+  return r.check_unknown_keys();
+}
+
+Status read_saml(const toml::value& root, SamlConfig& saml) {
+  TableReader r(section(root, "saml"), "saml");
+  CAREID_RETURN_IF_ERROR(r.read("entity_id", saml.entity_id));
+  CAREID_RETURN_IF_ERROR(r.read("signing_key", saml.signing_key));
+  CAREID_RETURN_IF_ERROR(r.read("signing_certificate", saml.signing_certificate));
+  CAREID_RETURN_IF_ERROR(r.read("sp_metadata_dir", saml.sp_metadata_dir));
+  CAREID_RETURN_IF_ERROR(r.read("persistent_id_secret", saml.persistent_id_secret));
+  CAREID_RETURN_IF_ERROR(r.read_integer("assertion_lifetime_seconds", saml.assertion_lifetime_seconds, 10, 86400));
+  return r.check_unknown_keys();
+}
+
+Status read_top_level(const toml::value& root, Config& config) {
+  TableReader r(root, "");
+  CAREID_RETURN_IF_ERROR(r.read("data_dir", config.data_dir));
+  CAREID_RETURN_IF_ERROR(r.read("schema_dir", config.schema_dir));
+  CAREID_RETURN_IF_ERROR(r.read_integer("map_size_mib", config.map_size_mib, 16, int64_t{1} << 22));
+  CAREID_RETURN_IF_ERROR(r.read("log_level", config.log_level));
+  return r.check_unknown_keys();
+}
+
+Status check_sections(const toml::value& root) {
+  static const std::set<std::string> known = {"ldap", "https", "saml"};
+  for (const auto& [key, value] : root.as_table()) {
+    if (value.is_table() && !known.contains(key)) {
+      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https or saml");
+    }
+  }
+  return Status::ok_status();
+}
+
+fs::path resolve(const fs::path& base, const fs::path& path) {
+  return path.is_absolute() ? path : base / path;
+}
+
+void resolve_paths(Config& config, const fs::path& config_dir) {
+  config.data_dir = resolve(config_dir, config.data_dir);
+  if (!config.schema_dir.empty()) {
+    config.schema_dir = resolve(config_dir, config.schema_dir);
+  }
+  const fs::path& data = config.data_dir;
+  config.https.certificate = resolve(data, config.https.certificate);
+  config.https.private_key = resolve(data, config.https.private_key);
+  config.https.card_ca = resolve(data, config.https.card_ca);
+  config.saml.signing_key = resolve(data, config.saml.signing_key);
+  config.saml.signing_certificate = resolve(data, config.saml.signing_certificate);
+  config.saml.sp_metadata_dir = resolve(data, config.saml.sp_metadata_dir);
+  config.saml.persistent_id_secret = resolve(data, config.saml.persistent_id_secret);
+}
+
+}  // namespace
+
+std::string Config::public_url() const {
+  if (!https.public_url.empty()) {
+    return https.public_url;
+  }
+  return "https://" + https.listen_address + ":" + std::to_string(https.port);
+}
+
+Config default_config(const fs::path& base_dir) {
+  Config config;
+  resolve_paths(config, base_dir);
+  return config;
+}
+
+Result<Config> load_config(const fs::path& path) {
+  toml::value root;
+  try {
+    root = toml::parse(path.string());
+  } catch (const std::exception& e) {
+    return Status::invalid_argument(path.string() + ": cannot read or parse the file: " + e.what());
+  }
+
+  Config config;
+  Status status = check_sections(root);
+  if (status.ok()) status = read_top_level(root, config);
+  if (status.ok()) status = read_ldap(root, config.ldap);
+  if (status.ok()) status = read_https(root, config.https);
+  if (status.ok()) status = read_saml(root, config.saml);
+  if (!status.ok()) {
+    return status.with_context(path.string());
+  }
+
+  resolve_paths(config, fs::absolute(path).parent_path());
+  return config;
+}
+
+}  // namespace careid

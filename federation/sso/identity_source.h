@@ -1,0 +1,42 @@
+// IdentitySource: how the federation layer reads people from the directory.
+//
+// careidd implements it over the directory store; tests may implement it over a
+// fixed list. Implementations must be safe to call from several threads at once and
+// must not block for long: they read from a memory-mapped store.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace careid::federation {
+
+// One role profile (an nhsOrgPersonRole entry) of a person.
+struct RoleProfile {
+  std::string id;             // uniqueIdentifier of the role profile entry
+  std::string org_code;       // ODS code of the organisation (nhsIDCode)
+  std::string job_role_code;  // nhsJobRoleCode in S:G:R form, e.g. "S8000:G8000:R8000"
+  std::string job_role_name;  // nhsJobRole, e.g. "Clinical Practitioner Access Role"
+};
+
+struct Person {
+  std::string dn;   // e.g. uid=555000000001,ou=People,o=nhs
+  std::string uid;  // 12-digit user id (UUID in Spine terms)
+  std::string cn;
+  std::string mail;
+  std::vector<RoleProfile> roles;
+};
+
+class IdentitySource {
+ public:
+  virtual ~IdentitySource() = default;
+
+  // Returns the person with this uid, std::nullopt when there is none, or an error
+  // Status when the store cannot be read.
+  virtual Result<std::optional<Person>> find_person(std::string_view uid) = 0;
+};
+
+}  // namespace careid::federation

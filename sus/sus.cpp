@@ -1,0 +1,2 @@
+// Placeholder: SUS is built in a later step.
+namespace careid::sus {}

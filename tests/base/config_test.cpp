@@ -1,0 +1,64 @@
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "base/config.h"
+
+namespace {
+
+std::filesystem::path write_temp(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("config defaults resolve under data dir", "[base][config]") {
+  careid::Config config = careid::default_config("/srv/careid");
+  CHECK(config.data_dir == "/srv/careid/data");
+  CHECK(config.https.card_ca == "/srv/careid/data/pki/card-ca.pem");
+  CHECK(config.ldap.port == 3389);
+  CHECK(config.public_url() == "https://127.0.0.1:8443");
+}
+
+TEST_CASE("config reads keys and sections", "[base][config]") {
+  auto path = write_temp("careid-config-ok.toml",
+                         "data_dir = \"/tmp/d\"\n[ldap]\nport = 10389\n"
+                         "indexed_attributes = [\"uid\"]\n[https]\npublic_url = \"https://idp.example\"\n");
+  auto config = careid::load_config(path);
+  REQUIRE(config.ok());
+  CHECK(config->ldap.port == 10389);
+  CHECK(config->ldap.indexed_attributes == std::vector<std::string>{"uid"});
+  CHECK(config->saml.signing_key == "/tmp/d/pki/saml-signing.key");
+  CHECK(config->public_url() == "https://idp.example");
+}
+
+TEST_CASE("config names out of range port", "[base][config]") {
+  auto path = write_temp("careid-config-port.toml", "[ldap]\nport = 70000\n");
+  auto config = careid::load_config(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.status().message(), Catch::Contains("ldap.port"));
+  CHECK_THAT(config.status().message(), Catch::Contains("70000"));
+}
+
+TEST_CASE("config rejects unknown key", "[base][config]") {
+  auto path = write_temp("careid-config-typo.toml", "[ldap]\nprot = 1\n");
+  auto config = careid::load_config(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.status().message(), Catch::Contains("ldap.prot"));
+}
+
+TEST_CASE("config rejects wrong type", "[base][config]") {
+  auto path = write_temp("careid-config-type.toml", "[https]\nport = \"eight\"\n");
+  auto config = careid::load_config(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.status().message(), Catch::Contains("https.port"));
+}
+
+TEST_CASE("config reports syntax error with file", "[base][config]") {
+  auto path = write_temp("careid-config-syntax.toml", "[ldap\n");
+  auto config = careid::load_config(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.status().message(), Catch::Contains("careid-config-syntax.toml"));
+}

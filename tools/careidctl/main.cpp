@@ -1,0 +1,2 @@
+// careidctl: placeholder until the components land.
+int main() { return 0; }

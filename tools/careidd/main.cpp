@@ -1,0 +1,2 @@
+// careidd: placeholder until the components land.
+int main() { return 0; }
