@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,10 @@ struct IdpSettings {
   std::filesystem::path signing_certificate;  // PEM
   std::filesystem::path sp_metadata_dir;      // *.xml, one EntityDescriptor each
   std::chrono::seconds assertion_lifetime{300};
+  // Also sign the samlp:Response around the signed Assertion. The Assertion is always signed.
+  bool sign_response = false;
+  // Source of the current time; empty means std::chrono::system_clock::now. Tests set it.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 // A decoded and checked AuthnRequest.
@@ -49,13 +54,18 @@ struct Subject {
   std::map<std::string, std::vector<std::string>> attributes;
 };
 
-// A request that could not be honoured. When `acs_url` is set the SP is known and the
-// error is returned to it as a SAML Response with `status_code` (SAML Core 3.2.2.2);
-// otherwise the user sees an HTTP 400 page with `message`.
+// A request that could not be honoured. A set `acs_url` means that the SP and a registered
+// ACS URL are known, so build_error_page can return the error to the SP as a SAML Response
+// with `status_code` (SAML Core 3.2.2.2). Otherwise the user sees an HTTP 400 page with
+// `message`.
 struct RequestError {
   std::string message;
   std::string status_code;  // e.g. urn:oasis:names:tc:SAML:2.0:status:Requester
   std::string acs_url;
+  std::string sub_status_code;  // second-level code, e.g. ...:status:InvalidNameIDPolicy
+  std::string sp_entity_id;     // set with acs_url
+  std::string request_id;       // the request's ID when it had one; echoed as InResponseTo
+  std::string relay_state;      // the request's RelayState when it was valid
 };
 
 class IdentityProvider {
@@ -69,6 +79,8 @@ class IdentityProvider {
   // Decodes an HTTP-Redirect binding request from the raw query string (everything
   // after '?'): SAMLRequest is base64 of raw DEFLATE of the XML. Checks that the
   // issuer is a registered SP and the ACS URL is one its metadata lists.
+  // Limits: query 64 KiB, inflated XML 256 KiB, RelayState 80 bytes (Bindings 3.4.3).
+  // Signature and SigAlg parameters are ignored: signed requests are not verified yet.
   virtual Result<AuthnRequest, RequestError> decode_redirect_request(std::string_view query) const = 0;
 
   // Builds the Response for `request` with one Assertion about `subject`, signs it, and
@@ -79,6 +91,18 @@ class IdentityProvider {
   // Same as build_post_response_page but returns the signed Response XML; for tests.
   virtual Result<std::string> build_response_xml(const AuthnRequest& request,
                                                  const Subject& subject) const = 0;
+
+  // Builds a Response with `error`'s status codes and no Assertion, and returns the HTML
+  // page that POSTs it to error.acs_url. InvalidArgument when error.acs_url is empty: the
+  // caller shows its own error page then. The Response is signed when sign_response is set.
+  virtual Result<std::string> build_error_page(const RequestError& error) const = 0;
+
+  // Same as build_error_page but returns the Response XML; for tests.
+  virtual Result<std::string> build_error_response_xml(const RequestError& error) const = 0;
+
+  // The value for the Content-Security-Policy header of the pages above: it allows only
+  // their own fixed inline script, which submits the form.
+  static std::string post_page_content_security_policy();
 
   // Returns the IdP's metadata (EntityDescriptor with IDPSSODescriptor, signing
   // KeyDescriptor and the HTTP-Redirect SingleSignOnService).

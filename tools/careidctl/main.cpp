@@ -1,2 +1,151 @@
-// careidctl: placeholder until the components land.
-int main() { return 0; }
+// careidctl: careid's provisioning and admin command line. Each subcommand is a thin
+// wrapper over the provisioning library; run `careidctl --help` for the list.
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/log.h"
+#include "directory/auth/password.h"
+#include "provisioning/demo_setup.h"
+#include "provisioning/directory_loading.h"
+#include "provisioning/workforce.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace careid;
+
+int fail(const Status& status) {
+  std::cerr << "careidctl: " << status.message() << "\n";
+  return 1;
+}
+
+void print_demo_summary(const provisioning::DemoSetupResult& result, const provisioning::DemoSetupOptions& options) {
+  const auto& d = result.directory;
+  std::cout << "careid demo data folder: " << fs::absolute(options.data_dir).string() << "\n"
+            << "  directory: " << d.total_entries << " entries loaded in " << result.load_seconds << " s ("
+            << d.job_roles << " job roles, " << d.trusts << " trusts, " << d.gp_practices << " GP practices, "
+            << d.workforce.people << " people, " << d.workforce.role_profiles << " role profiles)\n"
+            << "  config:              " << result.config_file.string() << "\n"
+            << "  admin DN:            cn=admin,o=nhs (password in " << result.admin_password_file.string() << ")\n"
+            << "  demo card (uid " << provisioning::kDemoPersonUid << "):\n"
+            << "    certificate:       " << result.card_certificate.string() << "\n"
+            << "    private key:       " << result.card_key.string() << "\n"
+            << "    PKCS#12:           " << result.card_pkcs12.string() << " (password '"
+            << options.card_pkcs12_password << "')\n"
+            << "  HTTPS server CA:     " << result.server_ca.string() << "\n";
+}
+
+void add_demo_commands(CLI::App& app, int& exit_code) {
+  auto* demo = app.add_subcommand("demo", "Demo data folders and demo directory data")->require_subcommand(1);
+
+  static provisioning::DemoSetupOptions setup;
+  setup.reference_dir = CAREID_REFERENCE_DIR;
+  setup.schema_dir = CAREID_SCHEMA_DIR;
+  auto* set_up = demo->add_subcommand("setup", "Create a data folder: card CA, demo card, config and loaded directory");
+  set_up->add_option("--data", setup.data_dir, "Data folder to create")->required();
+  set_up->add_option("--people", setup.people, "Generated people besides the demo person")->capture_default_str();
+  set_up->add_option("--ldap-port", setup.ldap_port, "LDAP port written to careid.toml")->capture_default_str();
+  set_up->add_option("--https-port", setup.https_port, "HTTPS port written to careid.toml")->capture_default_str();
+  set_up->add_option("--sp-metadata", setup.sp_metadata_files, "SAML SP metadata files to trust")->check(CLI::ExistingFile);
+  set_up->add_option("--reference-dir", setup.reference_dir, "Folder of the NHS reference files")->capture_default_str();
+  set_up->callback([&] {
+    auto result = provisioning::set_up_demo(setup);
+    exit_code = result.ok() ? 0 : fail(result.status());
+    if (result.ok()) {
+      print_demo_summary(*result, setup);
+    }
+  });
+
+  static fs::path ldif_out;
+  static std::uint64_t ldif_people = 10'000;
+  auto* ldif = demo->add_subcommand("ldif", "Write the demo directory as LDIF (RFC 2849)");
+  ldif->add_option("--out", ldif_out, "Output file")->required();
+  ldif->add_option("--people", ldif_people, "Generated people besides the demo person")->capture_default_str();
+  ldif->callback([&] {
+    std::ofstream out(ldif_out);
+    auto summary = provisioning::write_demo_ldif(out, CAREID_REFERENCE_DIR, ldif_people);
+    exit_code = summary.ok() ? 0 : fail(summary.status());
+    if (summary.ok()) {
+      std::cout << "wrote " << summary->total_entries << " entries to " << ldif_out.string() << "\n";
+    }
+  });
+}
+
+void add_load_command(CLI::App& app, int& exit_code) {
+  static fs::path config;
+  static fs::path ldif;
+  auto* load = app.add_subcommand("load", "Import an LDIF file into a data folder's directory store");
+  load->add_option("--config", config, "careid.toml of the data folder")->required()->check(CLI::ExistingFile);
+  load->add_option("ldif", ldif, "LDIF file with content records, parents first")->required()->check(CLI::ExistingFile);
+  load->callback([&] {
+    auto summary = provisioning::load_ldif(config, ldif);
+    exit_code = summary.ok() ? 0 : fail(summary.status());
+    if (summary.ok()) {
+      std::cout << "added " << summary->added << " entries, skipped " << summary->skipped_existing
+                << " that already existed\n";
+    }
+  });
+}
+
+void add_pki_commands(CLI::App& app, int& exit_code) {
+  auto* pki = app.add_subcommand("pki", "Card authority files of a data folder")->require_subcommand(1);
+
+  static fs::path data;
+  auto* init = pki->add_subcommand("init", "Create the card CA, HTTPS and SAML signing keys");
+  init->add_option("--data", data, "Data folder")->required();
+  init->callback([&] {
+    Status status = provisioning::create_pki(data);
+    exit_code = status.ok() ? 0 : fail(status);
+  });
+
+  static fs::path card_data;
+  static std::string uid;
+  static std::string pkcs12_password = "demo";
+  auto* card = pki->add_subcommand("issue-card", "Issue a smartcard certificate for a 12-digit uid");
+  card->add_option("--data", card_data, "Data folder")->required();
+  card->add_option("--uid", uid, "The person's 12-digit uid")->required();
+  card->add_option("--pkcs12-password", pkcs12_password, "Password of the PKCS#12 file")->capture_default_str();
+  card->callback([&] {
+    Status status = provisioning::issue_card(card_data, uid, pkcs12_password);
+    exit_code = status.ok() ? 0 : fail(status);
+  });
+}
+
+void add_hash_command(CLI::App& app, int& exit_code) {
+  static std::string scheme_name = "ARGON2";
+  auto* hash = app.add_subcommand("hash-password", "Hash a password read from standard input for userPassword");
+  hash->add_option("--scheme", scheme_name, "ARGON2, SSHA256 or SSHA")->capture_default_str();
+  hash->callback([&] {
+    auto scheme = directory::auth::parse_scheme(scheme_name);
+    if (!scheme.has_value()) {
+      exit_code = fail(Status::invalid_argument("unknown scheme '" + scheme_name + "'; use ARGON2, SSHA256 or SSHA"));
+      return;
+    }
+    std::string password;
+    std::getline(std::cin, password);
+    auto hashed = directory::auth::hash_password(*scheme, password);
+    exit_code = hashed.ok() ? 0 : fail(hashed.status());
+    if (hashed.ok()) {
+      std::cout << *hashed << "\n";
+    }
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"careidctl: provisioning and administration for careid"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  add_demo_commands(app, exit_code);
+  add_load_command(app, exit_code);
+  add_pki_commands(app, exit_code);
+  add_hash_command(app, exit_code);
+
+  careid::log::set_level("warn");
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,2 +1,144 @@
-// careidd: placeholder until the components land.
-int main() { return 0; }
+// careidd: the careid server. One process serves LDAP (the directory) and HTTPS (smartcard
+// login and the SAML identity provider) from one data folder; see README.md.
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <CLI/CLI.hpp>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "directory/engine/open_directory.h"
+#include "directory/server/ldap_server.h"
+#include "federation/http/https_server.h"
+#include "federation/identity/directory_identity_source.h"
+#include "federation/saml/identity_provider.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace careid;
+
+int fail(const Status& status) {
+  std::cerr << "careidd: " << status.message() << "\n";
+  return 1;
+}
+
+federation::saml::IdpSettings idp_settings(const Config& config) {
+  federation::saml::IdpSettings settings;
+  settings.entity_id = config.saml.entity_id.empty() ? config.public_url() + "/saml/metadata" : config.saml.entity_id;
+  settings.sso_url = config.public_url() + "/saml/sso";
+  settings.signing_key = config.saml.signing_key;
+  settings.signing_certificate = config.saml.signing_certificate;
+  settings.sp_metadata_dir = config.saml.sp_metadata_dir;
+  settings.assertion_lifetime = std::chrono::seconds(config.saml.assertion_lifetime_seconds);
+  return settings;
+}
+
+// Runs until SIGINT or SIGTERM. Returns the exit code.
+int serve(const Config& config) {
+  auto directory = directory::engine::open_directory(config, CAREID_SCHEMA_DIR);
+  if (!directory.ok()) {
+    return fail(directory.status());
+  }
+  std::error_code ignored;
+  fs::create_directories(config.saml.sp_metadata_dir, ignored);
+  auto idp = federation::saml::IdentityProvider::create(idp_settings(config));
+  if (!idp.ok()) {
+    return fail(idp.status().with_context("starting the SAML identity provider"));
+  }
+  federation::DirectoryIdentitySource people(**directory, config.ldap.suffix);
+  auto https = federation::http::HttpsServer::create(config, people, **idp);
+  if (!https.ok()) {
+    return fail(https.status().with_context("starting HTTPS"));
+  }
+
+  boost::asio::io_context io;
+  directory::server::LdapServer ldap(io, **directory, config.ldap);
+  auto ldap_port = ldap.start();
+  if (!ldap_port.ok()) {
+    return fail(ldap_port.status());
+  }
+  auto https_port = (*https)->start();
+  if (!https_port.ok()) {
+    return fail(https_port.status());
+  }
+
+  std::cout << "ldap listening on ldap://" << config.ldap.listen_address << ":" << *ldap_port << "\n"
+            << "https listening on https://" << config.https.listen_address << ":" << *https_port << "\n"
+            << "saml metadata at " << config.public_url() << "/saml/metadata\n"
+            << "sso at " << config.public_url() << "/saml/sso (client certificate from the card CA required)\n"
+            << (*idp)->service_provider_count() << " service providers from " << config.saml.sp_metadata_dir.string()
+            << std::endl;
+
+  // On a signal, stop accepting and close connections, then stop the io_context once the
+  // LDAP sessions have ended, or after a grace period when one does not.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer poll(io);
+  const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> stop_when_idle = [&] {
+    if (ldap.connection_count() == 0 || std::chrono::steady_clock::now() >= *deadline) {
+      io.stop();
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(50));
+    poll.async_wait([&](const boost::system::error_code& error) {
+      if (!error) {
+        stop_when_idle();
+      }
+    });
+  };
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) {
+      return;
+    }
+    log::get("careidd")->info("signal {} received, stopping", signal_number);
+    ldap.stop();
+    (*https)->stop();
+    *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    stop_when_idle();
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config.ldap.threads; ++i) {
+    threads.emplace_back([&io] { io.run(); });
+  }
+  io.run();
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  ldap.join_workers();
+  log::get("careidd")->info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"careidd: careid's LDAP directory and HTTPS identity provider"};
+  fs::path config_path = "careid.toml";
+  bool check_only = false;
+  app.add_option("--config", config_path, "Configuration file (TOML)")->capture_default_str();
+  app.add_flag("--check-config", check_only, "Check the configuration file and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = load_config(config_path);
+  if (!config.ok()) {
+    return fail(config.status());
+  }
+  if (!log::set_level(config->log_level)) {
+    return fail(Status::invalid_argument("log_level '" + config->log_level + "' is not one of trace, debug, info, warn, error, off"));
+  }
+  if (check_only) {
+    std::cout << config_path.string() << ": OK\n";
+    return 0;
+  }
+  return serve(*config);
+}

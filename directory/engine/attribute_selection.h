@@ -1,0 +1,31 @@
+// Which attributes a search returns (RFC 4511 4.5.1.8, RFC 3673): none for "1.1" alone,
+// all user attributes for "*" or an empty list, all operational attributes for "+", and
+// any attribute named (with its subtypes). Unknown names are ignored, as the RFC says.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "directory/entry.h"
+#include "directory/protocol/messages.h"
+#include "directory/schema/schema.h"
+
+namespace careid::directory::engine {
+
+struct Selection {
+  bool all_user = false;
+  bool all_operational = false;
+  std::vector<std::string> named;  // attribute descriptions as requested
+};
+
+Selection parse_selection(const std::vector<std::string>& requested);
+
+// Builds the SearchResultEntry for `entry`. `operational` holds the computed operational
+// attributes (entryDN, hasSubordinates, subschemaSubentry) to offer alongside the stored
+// ones. userPassword values are left out unless `show_passwords`.
+protocol::SearchResultEntry select_attributes(const schema::Schema& schema, const Entry& entry,
+                                              const std::vector<Attribute>& operational,
+                                              const Selection& selection, bool types_only,
+                                              bool show_passwords);
+
+}  // namespace careid::directory::engine

@@ -1,0 +1,153 @@
+#include "directory/engine/filter_evaluator.h"
+
+#include <functional>
+
+#include "directory/engine/attribute_description.h"
+#include "directory/schema/matching.h"
+
+namespace careid::directory::engine {
+namespace {
+
+using protocol::Filter;
+using protocol::FilterType;
+
+// Calls `test` for every value of every attribute of `entry` that the assertion's
+// description selects, and combines the per-value truths as RFC 4511 4.5.1.7 says: TRUE if
+// any value matches, otherwise Undefined if any value was Undefined, otherwise FALSE.
+Truth any_value(const schema::Schema& schema, const Entry& entry, const AttributeDescription& wanted,
+                const std::function<Truth(const schema::AttributeType&, std::string_view)>& test) {
+  Truth result = Truth::kFalse;
+  for (const Attribute& attribute : entry.attributes) {
+    const schema::AttributeType* type = selects(schema, wanted, attribute.description);
+    if (type == nullptr) {
+      continue;
+    }
+    for (const std::string& value : attribute.values) {
+      Truth truth = test(*type, value);
+      if (truth == Truth::kTrue) {
+        return Truth::kTrue;
+      }
+      if (truth == Truth::kUndefined) {
+        result = Truth::kUndefined;
+      }
+    }
+  }
+  return result;
+}
+
+Truth from_result(const Result<bool>& matched) {
+  if (!matched.ok()) {
+    return Truth::kUndefined;
+  }
+  return *matched ? Truth::kTrue : Truth::kFalse;
+}
+
+}  // namespace
+
+Truth FilterEvaluator::evaluate(const Filter& filter, const Entry& entry) const {
+  switch (filter.type) {
+    case FilterType::kAnd:
+    case FilterType::kOr:
+      return evaluate_set(filter, entry);
+    case FilterType::kNot: {
+      Truth inner = filter.children.empty() ? Truth::kUndefined : evaluate(filter.children.front(), entry);
+      if (inner == Truth::kUndefined) {
+        return Truth::kUndefined;
+      }
+      return inner == Truth::kTrue ? Truth::kFalse : Truth::kTrue;
+    }
+    case FilterType::kPresent:
+      return evaluate_present(filter, entry);
+    case FilterType::kEqualityMatch:
+    case FilterType::kGreaterOrEqual:
+    case FilterType::kLessOrEqual:
+    case FilterType::kApproxMatch:
+      return evaluate_assertion(filter, entry);
+    case FilterType::kSubstrings:
+      return evaluate_substrings(filter, entry);
+    case FilterType::kExtensibleMatch:
+      return evaluate_extensible(filter, entry);
+  }
+  return Truth::kUndefined;
+}
+
+// RFC 4511 4.5.1.7: AND is FALSE if any operand is FALSE, TRUE if all are TRUE, else
+// Undefined; OR is the dual. The empty AND is TRUE and the empty OR FALSE (RFC 4526).
+Truth FilterEvaluator::evaluate_set(const Filter& filter, const Entry& entry) const {
+  const bool is_and = filter.type == FilterType::kAnd;
+  const Truth decisive = is_and ? Truth::kFalse : Truth::kTrue;
+
+  Truth result = is_and ? Truth::kTrue : Truth::kFalse;
+  for (const Filter& child : filter.children) {
+    Truth truth = evaluate(child, entry);
+    if (truth == decisive) {
+      return decisive;
+    }
+    if (truth == Truth::kUndefined) {
+      result = Truth::kUndefined;
+    }
+  }
+  return result;
+}
+
+Truth FilterEvaluator::evaluate_present(const Filter& filter, const Entry& entry) const {
+  auto wanted = parse_description(schema_, filter.assertion.attribute_desc);
+  if (!wanted.ok()) {
+    return Truth::kFalse;  // RFC 4511 4.5.1.7.5: present on an unknown type is FALSE
+  }
+  return any_value(schema_, entry, *wanted,
+                   [](const schema::AttributeType&, std::string_view) { return Truth::kTrue; });
+}
+
+Truth FilterEvaluator::evaluate_assertion(const Filter& filter, const Entry& entry) const {
+  auto wanted = parse_description(schema_, filter.assertion.attribute_desc);
+  if (!wanted.ok()) {
+    return Truth::kUndefined;
+  }
+  const std::string& asserted = filter.assertion.assertion_value;
+  const FilterType type = filter.type;
+
+  return any_value(schema_, entry, *wanted, [&](const schema::AttributeType& attribute, std::string_view value) {
+    if (type == FilterType::kEqualityMatch) {
+      if (attribute.equality == nullptr) {
+        return Truth::kUndefined;
+      }
+      return from_result(schema::values_equal(schema_, attribute, value, asserted));
+    }
+    if (type == FilterType::kApproxMatch) {
+      return from_result(schema::match_approximately(schema_, attribute, value, asserted));
+    }
+    auto order = schema::compare_values(schema_, attribute, value, asserted);
+    if (!order.ok()) {
+      return Truth::kUndefined;
+    }
+    bool matched = type == FilterType::kGreaterOrEqual ? *order >= 0 : *order <= 0;
+    return matched ? Truth::kTrue : Truth::kFalse;
+  });
+}
+
+Truth FilterEvaluator::evaluate_substrings(const Filter& filter, const Entry& entry) const {
+  auto wanted = parse_description(schema_, filter.substrings.type);
+  if (!wanted.ok()) {
+    return Truth::kUndefined;
+  }
+  schema::SubstringAssertion assertion{filter.substrings.initial, filter.substrings.any,
+                                       filter.substrings.final_value};
+
+  return any_value(schema_, entry, *wanted, [&](const schema::AttributeType& attribute, std::string_view value) {
+    return from_result(schema::match_substrings(schema_, attribute, value, assertion));
+  });
+}
+
+Truth FilterEvaluator::evaluate_extensible(const Filter& filter, const Entry& entry) const {
+  // TODO: extensibleMatch with a matchingRule or dnAttributes evaluates to Undefined; only
+  // the plain "(attr:=value)" form, which means equality, is supported.
+  const protocol::MatchingRuleAssertion& assertion = filter.extensible;
+  if (assertion.matching_rule.has_value() || assertion.dn_attributes || !assertion.type.has_value()) {
+    return Truth::kUndefined;
+  }
+  Filter equality = Filter::make_assertion(FilterType::kEqualityMatch, *assertion.type, assertion.match_value);
+  return evaluate_assertion(equality, entry);
+}
+
+}  // namespace careid::directory::engine

@@ -1,0 +1,37 @@
+// Evaluation of search filters against entries (RFC 4511 4.5.1.7), with the schema's
+// matching rules.
+//
+// A filter item is TRUE, FALSE or Undefined. Undefined arises for an attribute type the
+// schema does not know, an attribute without a suitable matching rule, or an assertion
+// value the rule cannot read; NOT of Undefined stays Undefined, and the search returns
+// only entries for which the whole filter is TRUE.
+#pragma once
+
+#include "directory/entry.h"
+#include "directory/protocol/filter.h"
+#include "directory/schema/schema.h"
+
+namespace careid::directory::engine {
+
+enum class Truth { kFalse, kTrue, kUndefined };
+
+class FilterEvaluator {
+ public:
+  explicit FilterEvaluator(const schema::Schema& schema) : schema_(schema) {}
+
+  // Evaluates `filter` against `entry`. Attribute subtypes match their supertype's
+  // assertions (an assertion on "name" matches "cn"), and options in the assertion's
+  // description must all appear on the attribute (RFC 4512 2.5).
+  Truth evaluate(const protocol::Filter& filter, const Entry& entry) const;
+
+ private:
+  Truth evaluate_set(const protocol::Filter& filter, const Entry& entry) const;
+  Truth evaluate_present(const protocol::Filter& filter, const Entry& entry) const;
+  Truth evaluate_assertion(const protocol::Filter& filter, const Entry& entry) const;
+  Truth evaluate_substrings(const protocol::Filter& filter, const Entry& entry) const;
+  Truth evaluate_extensible(const protocol::Filter& filter, const Entry& entry) const;
+
+  const schema::Schema& schema_;
+};
+
+}  // namespace careid::directory::engine

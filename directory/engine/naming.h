@@ -1,0 +1,49 @@
+// DN and index-key helpers shared by the operations: they turn client text into the
+// normalised keys the entry store compares byte for byte.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "directory/dn/dn.h"
+#include "directory/entry.h"
+#include "directory/protocol/messages.h"
+#include "directory/schema/schema.h"
+#include "directory/storage/entry_store.h"
+
+namespace careid::directory::engine {
+
+// A parsed DN with its normalised form.
+struct NamedDn {
+  dn::Dn dn;
+  std::string normalised;
+};
+
+// Parses and normalises `text`. invalidDNSyntax for bad syntax or a value its attribute's
+// syntax rejects; the diagnostic quotes the DN.
+Result<NamedDn, protocol::LdapResult> name_dn(const schema::Schema& schema, std::string_view text);
+
+// Returns the equality index keys of `entry` for the store's indexed attributes.
+// Values a matching rule cannot read are left out of the index.
+std::vector<storage::IndexKey> index_keys(const schema::Schema& schema,
+                                          const storage::EntryStore& store, const Entry& entry);
+
+// Same, for an explicit list of indexed attribute names (as the schema names them).
+std::vector<storage::IndexKey> index_keys_for(const schema::Schema& schema,
+                                              const std::vector<std::string>& indexed, const Entry& entry);
+
+// Returns the deepest existing superior of `name` as the client wrote it, for the
+// matchedDN of noSuchObject (RFC 4511 4.1.9); empty when no superior exists.
+std::string matched_dn(const schema::Schema& schema, const storage::Transaction& txn,
+                       const dn::Dn& name);
+
+// Builds an LDAPResult; `diagnostic` goes to the client as diagnosticMessage.
+protocol::LdapResult ldap_result(ResultCode code, std::string diagnostic = {},
+                                 std::string matched = {});
+
+// Maps a storage failure to operationsError (or unavailable / busy) for the client.
+protocol::LdapResult storage_failure(const Status& status);
+
+}  // namespace careid::directory::engine

@@ -1,0 +1,18 @@
+// Opens the directory a careidd configuration describes: the schema from schema_dir and the
+// store in <data_dir>/store, with the configured suffix, root DN, size limit and indexes.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "base/config.h"
+#include "directory/engine/directory.h"
+
+namespace careid::directory::engine {
+
+// `default_schema_dir` is used when config.schema_dir is empty. Errors name the schema
+// file or the store folder.
+Result<std::unique_ptr<Directory>> open_directory(const Config& config,
+                                                  const std::filesystem::path& default_schema_dir);
+
+}  // namespace careid::directory::engine

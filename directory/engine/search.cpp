@@ -1,0 +1,220 @@
+// Directory::search and the special entries it serves: the root DSE (RFC 4512 5.1) and
+// the subschema subentry (RFC 4512 4.2).
+#include <chrono>
+
+#include "directory/engine/attribute_description.h"
+#include "directory/engine/attribute_selection.h"
+#include "directory/engine/directory.h"
+#include "directory/engine/filter_evaluator.h"
+#include "directory/engine/naming.h"
+#include "directory/engine/search_plan.h"
+#include "directory/engine/special_entries.h"
+
+namespace careid::directory::engine {
+namespace {
+
+using protocol::LdapResult;
+using protocol::SearchRequest;
+using protocol::SearchScope;
+
+// Counts returned entries against the effective size limit: the smaller of the client's
+// and the server's, where 0 means none (RFC 4511 4.5.1.4).
+class SizeLimit {
+ public:
+  SizeLimit(std::int32_t client, std::uint32_t server) {
+    limit_ = client > 0 ? static_cast<std::uint64_t>(client) : 0;
+    if (server > 0 && (limit_ == 0 || server < limit_)) {
+      limit_ = server;
+    }
+  }
+  bool reached() const { return limit_ != 0 && returned_ >= limit_; }
+  void count() { ++returned_; }
+
+ private:
+  std::uint64_t limit_ = 0;
+  std::uint64_t returned_ = 0;
+};
+
+// Walks the scope below `base`, or the planned candidates filtered to the scope, and calls
+// `visit` for each id until it returns false.
+Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base, SearchScope scope,
+                         const std::optional<std::vector<storage::EntryId>>& candidates,
+                         const std::function<bool(storage::EntryId)>& visit) {
+  if (scope == SearchScope::kBaseObject) {
+    visit(base);
+    return Status::ok_status();
+  }
+  if (!candidates.has_value()) {
+    if (scope == SearchScope::kSingleLevel) {
+      return txn.for_each_child(base, visit);
+    }
+    return txn.for_each_in_subtree(base, visit);
+  }
+
+  for (storage::EntryId id : *candidates) {
+    auto parent = txn.parent_id(id);
+    if (!parent.ok()) {
+      continue;
+    }
+    bool in_scope = *parent == base;
+    if (!in_scope && scope == SearchScope::kWholeSubtree) {
+      in_scope = id == base;
+      for (storage::EntryId up = *parent; !in_scope && up != storage::kNoParent;) {
+        in_scope = up == base;
+        auto next = txn.parent_id(up);
+        up = next.ok() ? *next : storage::kNoParent;
+      }
+    }
+    if (in_scope && !visit(id)) {
+      break;
+    }
+  }
+  return Status::ok_status();
+}
+
+}  // namespace
+
+LdapResult Directory::search(const SearchRequest& request, const Identity& identity,
+                             const EntrySink& sink) const {
+  const Selection selection = parse_selection(request.attributes);
+  FilterEvaluator evaluator(*schema_);
+
+  if (auto special = special_entry(*schema_, options_, request.base_object, request.scope)) {
+    if (evaluator.evaluate(request.filter, *special) == Truth::kTrue) {
+      sink(select_attributes(*schema_, *special, {}, selection, request.types_only, false));
+    }
+    return ldap_result(ResultCode::kSuccess);
+  }
+
+  auto base = name_dn(*schema_, request.base_object);
+  if (!base.ok()) {
+    return base.error();
+  }
+  auto txn = store_->begin_read();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto base_id = txn->find_id(base->normalised);
+  if (!base_id.ok()) {
+    return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.base_object + "'",
+                       matched_dn(*schema_, *txn, base->dn));
+  }
+
+  auto candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
+  SizeLimit size_limit(request.size_limit, identity.is_root ? 0 : options_.size_limit);
+  LdapResult result = ldap_result(ResultCode::kSuccess);
+  bool stopped = false;
+
+  Status walked = for_each_in_scope(*txn, *base_id, request.scope, candidates, [&](storage::EntryId id) {
+    auto entry = txn->get(id);
+    if (!entry.ok() || evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
+      return true;
+    }
+    if (size_limit.reached()) {
+      result = ldap_result(ResultCode::kSizeLimitExceeded);
+      return false;
+    }
+    auto has_children = txn->has_children(id);
+    std::vector<Attribute> operational = computed_operational_attributes(
+        *schema_, *entry, has_children.ok() && *has_children);
+    size_limit.count();
+    if (!sink(select_attributes(*schema_, *entry, operational, selection, request.types_only,
+                                identity.is_root))) {
+      stopped = true;
+      return false;
+    }
+    return true;
+  });
+
+  if (!walked.ok()) {
+    return storage_failure(walked);
+  }
+  if (stopped) {
+    result.result_code = ResultCode::kCanceled;
+  }
+  return result;
+}
+
+LdapResult Directory::compare(const protocol::CompareRequest& request, const Identity& identity) const {
+  auto wanted = parse_description(*schema_, request.assertion.attribute_desc);
+  if (!wanted.ok()) {
+    return ldap_result(ResultCode::kUndefinedAttributeType,
+                       "attribute type '" + request.assertion.attribute_desc + "' is not defined in the schema");
+  }
+  if (wanted->type->equality == nullptr ||
+      (!identity.is_root && equals_ignore_case(wanted->type->name(), "userPassword"))) {
+    return ldap_result(ResultCode::kInappropriateMatching,
+                       "attribute '" + wanted->type->name() + "' cannot be compared");
+  }
+  auto entry = read_entry(request.entry);
+  if (!entry.ok()) {
+    return ldap_result(ResultCode::kInvalidDnSyntax, entry.status().message());
+  }
+  if (!entry->has_value()) {
+    return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.entry + "'");
+  }
+
+  protocol::Filter present = protocol::Filter::make_present(request.assertion.attribute_desc);
+  FilterEvaluator evaluator(*schema_);
+  if (evaluator.evaluate(present, **entry) != Truth::kTrue) {
+    return ldap_result(ResultCode::kNoSuchAttribute,
+                       "the entry has no attribute '" + request.assertion.attribute_desc + "'");
+  }
+  protocol::Filter equality = protocol::Filter::make_assertion(
+      protocol::FilterType::kEqualityMatch, request.assertion.attribute_desc, request.assertion.assertion_value);
+  bool matched = evaluator.evaluate(equality, **entry) == Truth::kTrue;
+  return ldap_result(matched ? ResultCode::kCompareTrue : ResultCode::kCompareFalse);
+}
+
+Result<std::optional<Entry>> Directory::read_entry(std::string_view dn) const {
+  auto name = name_dn(*schema_, dn);
+  if (!name.ok()) {
+    return Status::invalid_argument(name.error().diagnostic_message);
+  }
+  auto txn = store_->begin_read();
+  if (!txn.ok()) {
+    return txn.status();
+  }
+  auto id = txn->find_id(name->normalised);
+  if (!id.ok()) {
+    if (id.status().code() == StatusCode::kNotFound) {
+      return std::optional<Entry>();
+    }
+    return id.status();
+  }
+  auto entry = txn->get(*id);
+  if (!entry.ok()) {
+    return entry.status();
+  }
+  return std::optional<Entry>(std::move(*entry));
+}
+
+Result<std::vector<Entry>> Directory::find(std::string_view base, bool one_level, std::string_view filter) const {
+  auto parsed = protocol::parse_filter(filter);
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
+
+  SearchRequest request;
+  request.base_object = std::string(base);
+  request.scope = one_level ? SearchScope::kSingleLevel : SearchScope::kWholeSubtree;
+  request.filter = std::move(*parsed);
+
+  std::vector<Entry> found;
+  Identity system{options_.root_dn, {}, true};
+  LdapResult result = search(request, system, [&](protocol::SearchResultEntry&& item) {
+    Entry entry{std::move(item.object_name), {}};
+    for (auto& attribute : item.attributes) {
+      entry.attributes.push_back(Attribute{std::move(attribute.type), std::move(attribute.values)});
+    }
+    found.push_back(std::move(entry));
+    return true;
+  });
+  if (result.result_code != ResultCode::kSuccess) {
+    return Status::internal("search of '" + std::string(base) + "' failed: " +
+                            std::string(result_code_name(result.result_code)) + " " + result.diagnostic_message);
+  }
+  return found;
+}
+
+}  // namespace careid::directory::engine

@@ -1,0 +1,155 @@
+// Directory::add, modify and remove (RFC 4511 4.6, 4.7, 4.8).
+#include <chrono>
+
+#include "directory/engine/attribute_description.h"
+#include "directory/engine/directory.h"
+#include "directory/engine/entry_validation.h"
+#include "directory/engine/modification.h"
+#include "directory/engine/naming.h"
+
+namespace careid::directory::engine {
+namespace {
+
+using protocol::LdapResult;
+
+std::optional<LdapResult> require_root(const Identity& identity, std::string_view operation) {
+  if (identity.is_root) {
+    return std::nullopt;
+  }
+  std::string who = identity.dn.empty() ? "anonymous" : "'" + identity.dn + "'";
+  return ldap_result(ResultCode::kInsufficientAccessRights,
+                     std::string(operation) + " is not allowed for " + who + "; bind as the directory administrator");
+}
+
+LdapResult no_such_object(const schema::Schema& schema, const storage::Transaction& txn, const NamedDn& name) {
+  return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + name.dn.to_string() + "'",
+                     matched_dn(schema, txn, name.dn));
+}
+
+}  // namespace
+
+bool is_suffix(const schema::Schema& schema, const DirectoryOptions& options, const NamedDn& name) {
+  for (const std::string& suffix : options.suffixes) {
+    auto named = name_dn(schema, suffix);
+    if (named.ok() && named->normalised == name.normalised) {
+      return true;
+    }
+  }
+  return false;
+}
+
+LdapResult Directory::add(const protocol::AddRequest& request, const Identity& identity) {
+  if (auto denied = require_root(identity, "add")) {
+    return *denied;
+  }
+  auto name = name_dn(*schema_, request.entry);
+  if (!name.ok()) {
+    return name.error();
+  }
+  auto entry = entry_from_request(*schema_, request);
+  if (!entry.ok()) {
+    return entry.error();
+  }
+  if (auto invalid = check_entry(*schema_, *entry, name->dn)) {
+    return *invalid;
+  }
+  stamp_operational(*schema_, *entry, identity.dn, true, std::chrono::system_clock::now());
+
+  auto txn = store_->begin_write();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  storage::EntryId parent = storage::kNoParent;
+  if (!is_suffix(*schema_, options_, *name)) {
+    auto parent_name = name_dn(*schema_, name->dn.parent().to_string());
+    auto parent_id = parent_name.ok() ? txn->find_id(parent_name->normalised) : Result<storage::EntryId>(Status::not_found(""));
+    if (!parent_id.ok()) {
+      return ldap_result(ResultCode::kNoSuchObject,
+                         "the parent of '" + request.entry + "' does not exist; add it first",
+                         matched_dn(*schema_, *txn, name->dn));
+    }
+    parent = *parent_id;
+  }
+
+  auto added = txn->add(name->normalised, parent, *entry, index_keys(*schema_, *store_, *entry));
+  if (!added.ok()) {
+    if (added.status().code() == StatusCode::kAlreadyExists) {
+      return ldap_result(ResultCode::kEntryAlreadyExists, "an entry named '" + request.entry + "' already exists");
+    }
+    return storage_failure(added.status());
+  }
+  Status committed = txn->commit();
+  return committed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(committed);
+}
+
+LdapResult Directory::modify(const protocol::ModifyRequest& request, const Identity& identity) {
+  if (auto denied = require_root(identity, "modify")) {
+    return *denied;
+  }
+  auto name = name_dn(*schema_, request.object);
+  if (!name.ok()) {
+    return name.error();
+  }
+  auto txn = store_->begin_write();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto id = txn->find_id(name->normalised);
+  if (!id.ok()) {
+    return no_such_object(*schema_, *txn, *name);
+  }
+  auto entry = txn->get(*id);
+  if (!entry.ok()) {
+    return storage_failure(entry.status());
+  }
+
+  for (const protocol::Modification& change : request.changes) {
+    if (auto failed = apply_modification(*schema_, change, *entry)) {
+      return *failed;
+    }
+  }
+  if (auto invalid = check_entry(*schema_, *entry, name->dn)) {
+    if (invalid->result_code == ResultCode::kNamingViolation) {
+      invalid->result_code = ResultCode::kNotAllowedOnRdn;  // RFC 4511 4.6: RDN values must stay
+    }
+    return *invalid;
+  }
+  stamp_operational(*schema_, *entry, identity.dn, false, std::chrono::system_clock::now());
+
+  Status replaced = txn->replace(*id, *entry, index_keys(*schema_, *store_, *entry));
+  if (replaced.ok()) {
+    replaced = txn->commit();
+  }
+  return replaced.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(replaced);
+}
+
+LdapResult Directory::remove(const protocol::DelRequest& request, const Identity& identity) {
+  if (auto denied = require_root(identity, "delete")) {
+    return *denied;
+  }
+  auto name = name_dn(*schema_, request.entry);
+  if (!name.ok()) {
+    return name.error();
+  }
+  auto txn = store_->begin_write();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto id = txn->find_id(name->normalised);
+  if (!id.ok()) {
+    return no_such_object(*schema_, *txn, *name);
+  }
+  auto has_children = txn->has_children(*id);
+  if (has_children.ok() && *has_children) {
+    return ldap_result(ResultCode::kNotAllowedOnNonLeaf,
+                       "'" + request.entry + "' has subordinate entries; delete them first");
+  }
+
+  Status removed = txn->remove(*id);
+  if (removed.ok()) {
+    removed = txn->commit();
+  }
+  return removed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(removed);
+}
+
+}  // namespace careid::directory::engine

@@ -1,0 +1,119 @@
+#include "directory/server/ldap_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/log.h"
+#include "directory/protocol/encoder.h"
+#include "directory/server/session.h"
+
+namespace careid::directory::server {
+namespace {
+
+namespace asio = boost::asio;
+
+}  // namespace
+
+LdapServer::LdapServer(asio::io_context& io, engine::Directory& directory, LdapConfig config,
+                       unsigned worker_threads)
+    : io_(io), directory_(directory), config_(std::move(config)), workers_(worker_threads), acceptor_(io) {}
+
+LdapServer::~LdapServer() { stop(); }
+
+Result<std::uint16_t> LdapServer::start() {
+  boost::system::error_code error;
+  auto address = asio::ip::make_address(config_.listen_address, error);
+  if (error) {
+    return Status::invalid_argument("ldap.listen_address '" + config_.listen_address + "' is not an IP address");
+  }
+  asio::ip::tcp::endpoint endpoint(address, config_.port);
+
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return Status::unavailable("cannot listen on " + config_.listen_address + ":" + std::to_string(config_.port) +
+                               ": " + error.message());
+  }
+
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  std::uint16_t port = acceptor_.local_endpoint().port();
+  log::get("directory")->info("ldap listening on ldap://{}:{}", config_.listen_address, port);
+  return port;
+}
+
+asio::awaitable<void> LdapServer::accept_loop() {
+  while (acceptor_.is_open()) {
+    auto strand = asio::make_strand(io_);  // a named local: see the GCC 12 note in session.cpp
+    auto [error, socket] = co_await acceptor_.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+    if (error) {
+      if (error == asio::error::operation_aborted) {
+        break;
+      }
+      log::get("directory")->warn("accept failed: {}", error.message());
+      continue;
+    }
+    if (connection_count() >= config_.max_connections) {
+      asio::co_spawn(socket.get_executor(), refuse(std::move(socket)), asio::detached);
+      continue;
+    }
+
+    auto session = std::make_shared<Session>(*this, std::move(socket), next_connection_id_++);
+    register_session(session);
+    asio::co_spawn(session->executor(), Session::serve(session), asio::detached);
+  }
+}
+
+// Tells a client over max_connections why it is refused (RFC 4511 4.4.1), then closes.
+asio::awaitable<void> LdapServer::refuse(asio::ip::tcp::socket socket) {
+  log::get("directory")->warn("connection refused: {} connections open, ldap.max_connections is {}",
+                              connection_count(), config_.max_connections);
+  std::string notice = protocol::encode_notice_of_disconnection(ResultCode::kUnavailable, "too many connections");
+  co_await asio::async_write(socket, asio::buffer(notice), asio::as_tuple(asio::use_awaitable));
+  boost::system::error_code ignored;
+  socket.close(ignored);
+}
+
+void LdapServer::stop() {
+  if (stopped_.exchange(true)) {
+    return;
+  }
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+
+  std::lock_guard lock(sessions_mutex_);
+  for (const auto& weak : sessions_) {
+    if (auto session = weak.lock()) {
+      session->close();
+    }
+  }
+}
+
+void LdapServer::join_workers() { workers_.join(); }
+
+std::size_t LdapServer::connection_count() const {
+  std::lock_guard lock(sessions_mutex_);
+  return sessions_.size();
+}
+
+void LdapServer::register_session(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.insert(session);
+}
+
+void LdapServer::unregister_session(Session* session) {
+  std::lock_guard lock(sessions_mutex_);
+  std::erase_if(sessions_, [session](const std::weak_ptr<Session>& weak) {
+    auto locked = weak.lock();
+    return !locked || locked.get() == session;
+  });
+}
+
+}  // namespace careid::directory::server

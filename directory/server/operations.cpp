@@ -1,0 +1,117 @@
+#include "directory/server/operations.h"
+
+#include <string_view>
+
+#include "directory/engine/naming.h"
+#include "directory/engine/special_entries.h"
+
+namespace careid::directory::server {
+namespace {
+
+using engine::ldap_result;
+using protocol::LdapResult;
+
+// RFC 4511 4.12: an unknown requestName gets protocolError. StartTLS (RFC 4513 3) is
+// recognised but TLS is not configured on this listener.
+protocol::ExtendedResponse extended(const protocol::ExtendedRequest& request, const engine::Identity& identity) {
+  protocol::ExtendedResponse response;
+  if (request.request_name == engine::kWhoAmIOid) {
+    // RFC 4532: the authorization identity, "dn:<DN>" or empty for anonymous.
+    response.result = ldap_result(ResultCode::kSuccess);
+    response.response_value = identity.dn.empty() ? "" : "dn:" + identity.dn;
+    return response;
+  }
+  if (request.request_name == "1.3.6.1.4.1.1466.20037") {
+    response.result = ldap_result(ResultCode::kUnavailable, "StartTLS is not configured on this server; use LDAPS or plain LDAP on loopback");
+    response.response_name = request.request_name;
+    return response;
+  }
+  response.result = ldap_result(ResultCode::kProtocolError,
+                                "unsupported extended operation '" + request.request_name + "'");
+  return response;
+}
+
+OperationOutcome bind(engine::Directory& directory, const protocol::BindRequest& request) {
+  OperationOutcome outcome;
+  outcome.new_identity = engine::Identity{};
+  protocol::BindResponse response;
+
+  if (request.version != 3) {
+    response.result = ldap_result(ResultCode::kProtocolError, "only LDAP version 3 is supported");
+  } else if (std::holds_alternative<protocol::SaslCredentials>(request.authentication)) {
+    const auto& sasl = std::get<protocol::SaslCredentials>(request.authentication);
+    response.result = ldap_result(ResultCode::kAuthMethodNotSupported,
+                                  "SASL mechanism '" + sasl.mechanism + "' is not supported; use simple bind");
+  } else {
+    const auto& simple = std::get<protocol::SimpleCredentials>(request.authentication);
+    engine::Identity identity;
+    response.result = directory.bind_simple(request.name, simple.password, identity);
+    if (response.result.result_code == ResultCode::kSuccess) {
+      outcome.new_identity = std::move(identity);
+    }
+  }
+  outcome.response = std::move(response);
+  return outcome;
+}
+
+}  // namespace
+
+std::optional<LdapResult> check_controls(const protocol::Request& request) {
+  for (const protocol::Control& control : request.controls) {
+    if (control.criticality && control.type != engine::kManageDsaItOid) {
+      return ldap_result(ResultCode::kUnavailableCriticalExtension,
+                         "critical control '" + control.type + "' is not supported");
+    }
+  }
+  return std::nullopt;
+}
+
+protocol::ResponseOp response_for(const protocol::RequestOp& request, LdapResult result) {
+  switch (protocol::op_tag(request)) {
+    case protocol::OpTag::kBindRequest: return protocol::BindResponse{std::move(result), std::nullopt};
+    case protocol::OpTag::kSearchRequest: return protocol::SearchResultDone{std::move(result)};
+    case protocol::OpTag::kModifyRequest: return protocol::ModifyResponse{std::move(result)};
+    case protocol::OpTag::kAddRequest: return protocol::AddResponse{std::move(result)};
+    case protocol::OpTag::kDelRequest: return protocol::DelResponse{std::move(result)};
+    case protocol::OpTag::kModifyDnRequest: return protocol::ModifyDnResponse{std::move(result)};
+    case protocol::OpTag::kCompareRequest: return protocol::CompareResponse{std::move(result)};
+    default: return protocol::ExtendedResponse{std::move(result), std::nullopt, std::nullopt};
+  }
+}
+
+OperationOutcome execute(engine::Directory& directory, const protocol::Request& request,
+                         const engine::Identity& identity) {
+  if (auto rejected = check_controls(request)) {
+    OperationOutcome outcome{response_for(request.op, std::move(*rejected)), std::nullopt};
+    if (std::holds_alternative<protocol::BindRequest>(request.op)) {
+      outcome.new_identity = engine::Identity{};
+    }
+    return outcome;
+  }
+
+  return std::visit(
+      [&](const auto& op) -> OperationOutcome {
+        using Op = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<Op, protocol::BindRequest>) {
+          return bind(directory, op);
+        } else if constexpr (std::is_same_v<Op, protocol::AddRequest>) {
+          return {protocol::AddResponse{directory.add(op, identity)}, std::nullopt};
+        } else if constexpr (std::is_same_v<Op, protocol::ModifyRequest>) {
+          return {protocol::ModifyResponse{directory.modify(op, identity)}, std::nullopt};
+        } else if constexpr (std::is_same_v<Op, protocol::DelRequest>) {
+          return {protocol::DelResponse{directory.remove(op, identity)}, std::nullopt};
+        } else if constexpr (std::is_same_v<Op, protocol::CompareRequest>) {
+          return {protocol::CompareResponse{directory.compare(op, identity)}, std::nullopt};
+        } else if constexpr (std::is_same_v<Op, protocol::ExtendedRequest>) {
+          return {extended(op, identity), std::nullopt};
+        } else {
+          // TODO: modify DN (RFC 4511 4.9) is not implemented; clients get unwillingToPerform.
+          return {response_for(request.op, ldap_result(ResultCode::kUnwillingToPerform,
+                                                       "this operation is not supported yet")),
+                  std::nullopt};
+        }
+      },
+      request.op);
+}
+
+}  // namespace careid::directory::server

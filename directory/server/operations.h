@@ -1,0 +1,32 @@
+// The non-search LDAP operations as plain blocking functions: each maps one decoded
+// request to its response through engine::Directory. The session runs them on the worker
+// pool. They check what RFC 4511 leaves to the server: the LDAP version on bind, the
+// criticality of controls, and which extended operations exist.
+#pragma once
+
+#include <optional>
+
+#include "directory/engine/directory.h"
+#include "directory/protocol/messages.h"
+
+namespace careid::directory::server {
+
+struct OperationOutcome {
+  protocol::ResponseOp response;
+  // Set by a bind: the identity the connection has from now on (RFC 4511 4.2.1 says a
+  // failed bind leaves the connection anonymous).
+  std::optional<engine::Identity> new_identity;
+};
+
+// Returns the unavailableCriticalExtension result when `request` carries a critical
+// control careid does not implement (RFC 4511 4.1.11), or std::nullopt.
+std::optional<protocol::LdapResult> check_controls(const protocol::Request& request);
+
+// Runs a bind, add, modify, delete, compare, modify DN or extended request.
+OperationOutcome execute(engine::Directory& directory, const protocol::Request& request,
+                         const engine::Identity& identity);
+
+// Wraps `result` in the response type that answers `request`.
+protocol::ResponseOp response_for(const protocol::RequestOp& request, protocol::LdapResult result);
+
+}  // namespace careid::directory::server

@@ -1,0 +1,164 @@
+#include "directory/storage/entry_codec.h"
+
+namespace careid::directory::storage::detail {
+
+namespace {
+
+void put_varint(std::string& out, std::uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void put_bytes(std::string& out, std::string_view bytes) {
+  put_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+// Bounds-checked reader over a record. The first failure sticks, so that callers can
+// check once after several reads.
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view bytes) : rest_(bytes) {}
+
+  bool failed() const { return failed_; }
+  bool at_end() const { return rest_.empty(); }
+
+  std::uint64_t varint() {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64 && !rest_.empty(); shift += 7) {
+      auto byte = static_cast<unsigned char>(rest_.front());
+      rest_.remove_prefix(1);
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        return value;
+      }
+    }
+    failed_ = true;
+    return 0;
+  }
+
+  std::string bytes() {
+    std::uint64_t size = varint();
+    if (failed_ || size > rest_.size()) {
+      failed_ = true;
+      return {};
+    }
+    std::string value(rest_.substr(0, size));
+    rest_.remove_prefix(size);
+    return value;
+  }
+
+  // Reads a count of items that each take at least one byte, so a count larger than
+  // the remaining bytes is corruption rather than a reason to reserve memory.
+  std::size_t count() {
+    std::uint64_t value = varint();
+    if (value > rest_.size()) {
+      failed_ = true;
+      return 0;
+    }
+    return static_cast<std::size_t>(value);
+  }
+
+  std::uint8_t byte() {
+    if (rest_.empty()) {
+      failed_ = true;
+      return 0;
+    }
+    auto value = static_cast<std::uint8_t>(rest_.front());
+    rest_.remove_prefix(1);
+    return value;
+  }
+
+ private:
+  std::string_view rest_;
+  bool failed_ = false;
+};
+
+Status corrupt(EntryId id, std::string_view what) {
+  return Status::corruption("stored entry " + std::to_string(id) +
+                            " does not decode: " + std::string(what));
+}
+
+Status read_header(RecordReader& reader, StoredRecord& record, EntryId id) {
+  std::uint8_t version = reader.byte();
+  if (!reader.failed() && version != kRecordFormatVersion) {
+    return corrupt(id, "unknown record format version " + std::to_string(version));
+  }
+  record.parent = reader.varint();
+  record.normalised_dn = reader.bytes();
+  record.entry.dn = reader.bytes();
+  if (reader.failed()) {
+    return corrupt(id, "truncated header");
+  }
+  return Status::ok_status();
+}
+
+}  // namespace
+
+std::string encode_record(const StoredRecord& record) {
+  std::string out;
+  out.push_back(static_cast<char>(kRecordFormatVersion));
+  put_varint(out, record.parent);
+  put_bytes(out, record.normalised_dn);
+  put_bytes(out, record.entry.dn);
+
+  put_varint(out, record.entry.attributes.size());
+  for (const Attribute& attribute : record.entry.attributes) {
+    put_bytes(out, attribute.description);
+    put_varint(out, attribute.values.size());
+    for (const std::string& value : attribute.values) {
+      put_bytes(out, value);
+    }
+  }
+
+  put_varint(out, record.index_keys.size());
+  for (const IndexKey& key : record.index_keys) {
+    put_bytes(out, key.attribute);
+    put_bytes(out, key.value);
+  }
+  return out;
+}
+
+Result<StoredRecord> decode_record_header(std::string_view bytes, EntryId id) {
+  RecordReader reader(bytes);
+  StoredRecord record;
+  CAREID_RETURN_IF_ERROR(read_header(reader, record, id));
+  return record;
+}
+
+Result<StoredRecord> decode_record(std::string_view bytes, EntryId id) {
+  RecordReader reader(bytes);
+  StoredRecord record;
+  CAREID_RETURN_IF_ERROR(read_header(reader, record, id));
+
+  std::size_t attribute_count = reader.count();
+  record.entry.attributes.resize(attribute_count);
+  for (Attribute& attribute : record.entry.attributes) {
+    attribute.description = reader.bytes();
+    std::size_t value_count = reader.count();
+    for (std::size_t i = 0; i < value_count && !reader.failed(); ++i) {
+      attribute.values.push_back(reader.bytes());
+    }
+  }
+
+  std::size_t key_count = reader.count();
+  for (std::size_t i = 0; i < key_count && !reader.failed(); ++i) {
+    IndexKey key;
+    key.attribute = reader.bytes();
+    key.value = reader.bytes();
+    record.index_keys.push_back(std::move(key));
+  }
+
+  if (reader.failed()) {
+    return corrupt(id, "truncated attributes or index keys");
+  }
+  if (!reader.at_end()) {
+    return corrupt(id, "unexpected bytes after the index keys");
+  }
+  return record;
+}
+
+}  // namespace careid::directory::storage::detail

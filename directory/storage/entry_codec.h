@@ -1,0 +1,43 @@
+// The binary form of one stored entry, the value of the "entries" database.
+//
+// Internal to directory/storage. Layout, version 1 (varint is unsigned LEB128, bytes is a
+// varint length followed by that many bytes):
+//   u8 format version (1)
+//   varint parent id (0 for a suffix entry)
+//   bytes normalised DN, bytes DN as given
+//   varint attribute count, then per attribute: bytes description, varint value count,
+//     bytes per value
+//   varint index key count, then per key: bytes attribute (lower case), bytes value
+// The index keys are kept so that replace and remove can delete exactly the index records
+// that add wrote, without knowing the matching rules that produced them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "directory/entry.h"
+#include "directory/storage/entry_store.h"
+
+namespace careid::directory::storage::detail {
+
+inline constexpr std::uint8_t kRecordFormatVersion = 1;
+
+struct StoredRecord {
+  EntryId parent = kNoParent;
+  std::string normalised_dn;
+  Entry entry;
+  std::vector<IndexKey> index_keys;
+};
+
+std::string encode_record(const StoredRecord& record);
+
+// Decodes a whole record. A malformed one is kCorruption naming `id`.
+Result<StoredRecord> decode_record(std::string_view bytes, EntryId id);
+
+// Decodes only the version, parent id and normalised DN, for callers that need no more.
+Result<StoredRecord> decode_record_header(std::string_view bytes, EntryId id);
+
+}  // namespace careid::directory::storage::detail

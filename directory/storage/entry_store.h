@@ -1,0 +1,279 @@
+// EntryStore: directory entries kept in LMDB, with a DN map, a parent-to-children map and
+// equality and presence indexes.
+//
+// The store is schema-agnostic. The caller (the operation engine) normalises DNs and
+// attribute values with the schema's matching rules and passes the results in. This
+// layer compares bytes only. It never parses a DN and never decides whether two values match.
+//
+// On disk (one LMDB environment in the store's folder, format version 1):
+//   meta      "format_version" -> u64, "next_id" -> u64, "indexed_attributes" -> the
+//             lower-case names joined with '\n'. Ids are never reused.
+//   entries   id (8 bytes big-endian) -> the record described in entry_codec.h
+//   dn2id     normalised DN -> id
+//   children  parent id -> child ids (sorted duplicates). Suffix entries sit under id 0.
+//   index/<attribute>  0x01 + normalised value -> ids, and the key 0x00 -> ids of every
+//             entry with at least one key for the attribute (presence)
+//
+// Threads. The environment is opened with MDB_NOTLS, so a ReadTransaction may be created
+// on one thread and used or destroyed on another, but one transaction must never be used
+// by two threads at once. A WriteTransaction (and a BulkLoader) must be created, used,
+// committed and destroyed on one thread, because LMDB's writer lock is a mutex owned by
+// that thread. LMDB lets one writer in at a time, so a second begin_write blocks until the
+// first writer ends. A thread that already has a WriteTransaction or an open BulkLoader
+// batch must not call begin_write, because it would wait for itself forever. Every call
+// blocks on disk I/O, so keep them off I/O threads.
+//
+// Lifetimes. Transactions and loaders hold a pointer to the store and must be destroyed
+// before it. Every value a transaction returns (Entry, ids) is decoded and copied before
+// the call returns, so no result refers to LMDB memory after the transaction ends.
+//
+// One process may open a given folder only once at a time (an LMDB rule), so a second
+// open of the same folder returns kFailedPrecondition.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "directory/entry.h"
+
+struct MDB_txn;
+
+namespace careid::directory::storage {
+
+using EntryId = std::uint64_t;
+
+// The parent of a suffix (root) entry. for_each_child(kNoParent, ...) lists the suffixes.
+inline constexpr EntryId kNoParent = 0;
+
+// One equality index key computed by the caller: the attribute name (compared ignoring
+// ASCII case) and the value normalised by the attribute's equality matching rule.
+struct IndexKey {
+  std::string attribute;
+  std::string value;
+
+  friend auto operator<=>(const IndexKey&, const IndexKey&) = default;
+};
+
+namespace detail {
+struct StoreState;
+struct TxnAborter {
+  void operator()(MDB_txn* txn) const;
+};
+}  // namespace detail
+
+// Limits: LMDB keys are at most 511 bytes (its default build). A normalised DN longer than
+// kMaxNormalisedDnBytes is rejected with kInvalidArgument. An index value longer than
+// kMaxIndexedValueBytes is indexed by its first kMaxIndexedValueBytes bytes, so
+// ids_equal returns candidates that the caller must still compare with the full value.
+inline constexpr std::size_t kMaxNormalisedDnBytes = 511;
+inline constexpr std::size_t kMaxIndexedValueBytes = 510;
+inline constexpr std::size_t kMaxIndexedAttributes = 200;
+
+struct StoreOptions {
+  // Maximum size of the store. The file grows with the data, and the map only reserves
+  // address space. A write that needs more returns kResourceExhausted.
+  std::uint64_t map_size_bytes = std::uint64_t{16} * 1024 * 1024 * 1024;
+  // Maximum concurrent read transactions, across all processes using the folder.
+  unsigned max_readers = 126;
+  // Attributes with an equality and presence index, at most kMaxIndexedAttributes.
+  std::vector<std::string> indexed_attributes;
+  // When false, commits do not wait for the disk (MDB_NOSYNC): a crash may lose the
+  // last commits but never corrupts the store.
+  bool sync = true;
+  // Create the folder when it is missing. When false, a missing folder is kNotFound.
+  bool create_folder = false;
+  // Computes index keys for a stored entry. Open calls it only when the store was built
+  // with a different indexed_attributes list, and then rebuilds every index in one write
+  // transaction. When it is empty, such an open returns kFailedPrecondition naming both lists.
+  std::function<std::vector<IndexKey>(const Entry&)> rebuild_index_keys;
+};
+
+// The read operations shared by ReadTransaction and WriteTransaction. Not-found ids and
+// DNs are kNotFound, and a record that does not decode is kCorruption. Other LMDB
+// failures are translated by lmdb_status in lmdb_handle.h.
+class Transaction {
+ public:
+  Transaction(Transaction&&) noexcept;
+  Transaction& operator=(Transaction&&) noexcept;
+  ~Transaction();
+
+  // Returns the id stored for `normalised_dn`.
+  Result<EntryId> find_id(std::string_view normalised_dn) const;
+
+  // Returns a decoded copy of entry `id`.
+  Result<Entry> get(EntryId id) const;
+
+  // Returns the parent of `id`, kNoParent for a suffix entry.
+  Result<EntryId> parent_id(EntryId id) const;
+
+  // Calls `visit` for each child of `id` in id order until it returns false. `id` may be
+  // kNoParent to list the suffix entries.
+  Status for_each_child(EntryId id, const std::function<bool(EntryId)>& visit) const;
+
+  // Calls `visit` for `id` and then every entry below it, depth first, parents before
+  // children, until it returns false. Iterative: memory grows with the depth of the
+  // tree, not its size. With kNoParent, visits every entry but not kNoParent itself.
+  Status for_each_in_subtree(EntryId id, const std::function<bool(EntryId)>& visit) const;
+
+  Result<bool> has_children(EntryId id) const;
+
+  // Returns the ids, sorted, of entries with index key (attribute, normalised_value).
+  // kFailedPrecondition when the attribute is not indexed. See kMaxIndexedValueBytes.
+  Result<std::vector<EntryId>> ids_equal(std::string_view attribute,
+                                         std::string_view normalised_value) const;
+
+  // Returns the ids, sorted, of entries with at least one index key for `attribute`.
+  Result<std::vector<EntryId>> ids_present(std::string_view attribute) const;
+
+  Result<std::uint64_t> entry_count() const;
+
+ protected:
+  Transaction(const detail::StoreState* state, MDB_txn* txn);
+  MDB_txn* txn() const { return txn_.get(); }
+  const detail::StoreState& state() const { return *state_; }
+  void release_txn() { static_cast<void>(txn_.release()); }
+
+ private:
+  const detail::StoreState* state_ = nullptr;
+  std::unique_ptr<MDB_txn, detail::TxnAborter> txn_;
+};
+
+// A consistent snapshot of the store, aborted on destruction (which only releases the
+// snapshot). Holding one for long keeps old pages from being reused, so the file grows.
+class ReadTransaction : public Transaction {
+ private:
+  friend class EntryStore;
+  ReadTransaction(const detail::StoreState* state, MDB_txn* txn) : Transaction(state, txn) {}
+  static Result<ReadTransaction> begin(const detail::StoreState* state);
+};
+
+// The single writer. Nothing is visible to readers before commit(), and destruction
+// without commit() aborts. After any LMDB failure (for example map full) the transaction
+// accepts no more writes and commit() returns that first failure. Failures found before
+// writing (kAlreadyExists, kNotFound, kInvalidArgument, kFailedPrecondition) leave the
+// transaction usable.
+class WriteTransaction : public Transaction {
+ public:
+  // Stores `entry` under a new id. `parent` must exist (kNotFound otherwise) or be
+  // kNoParent for a suffix entry. kAlreadyExists when `normalised_dn` is taken. Index
+  // keys for attributes that are not indexed are ignored, and duplicates are stored once.
+  Result<EntryId> add(std::string_view normalised_dn, EntryId parent, const Entry& entry,
+                      std::vector<IndexKey> index_keys);
+
+  // Replaces the attributes and DN text of `id` (its normalised DN and parent stay) and
+  // swaps its old index keys for `index_keys`.
+  Status replace(EntryId id, const Entry& entry, std::vector<IndexKey> index_keys);
+
+  // Deletes `id` and its index records. kFailedPrecondition when it has children.
+  Status remove(EntryId id);
+
+  // TODO: rename and move (modify DN, RFC 4511 4.9) are missing. Until then callers must
+  // remove and add, which gives the entry a new id.
+
+  // Makes every change durable and visible. The transaction is finished afterwards,
+  // whatever the result.
+  Status commit();
+
+ private:
+  friend class EntryStore;
+  friend class BulkLoader;
+  WriteTransaction(const detail::StoreState* state, MDB_txn* txn, EntryId next_id);
+
+  static Result<WriteTransaction> begin(const detail::StoreState* state);
+  Status check_writable() const;
+  Status fail(Status status);
+
+  EntryId next_id_ = 1;
+  bool next_id_changed_ = false;
+  bool finished_ = false;
+  Status failure_;
+};
+
+struct BulkLoadOptions {
+  // Entries per transaction: larger batches load faster and use more dirty memory.
+  std::size_t commit_every = 50000;
+};
+
+// Loads many entries quickly: commits every commit_every entries without waiting for the
+// disk, then finish() commits the rest and syncs once. Until finish() returns OK a crash
+// may lose batches the loader already committed, so restart the import from an empty store.
+// The threading rules of WriteTransaction apply, and other writers wait while a batch is
+// open.
+class BulkLoader {
+ public:
+  BulkLoader(BulkLoader&&) noexcept;
+  BulkLoader& operator=(BulkLoader&&) = delete;
+  // Aborts the open batch (entries added since the last commit are lost) and restores
+  // the store's sync setting.
+  ~BulkLoader();
+
+  // Adds like WriteTransaction::add. kAlreadyExists, kNotFound and kInvalidArgument skip
+  // the entry and leave the loader usable. Any other failure aborts the open batch and
+  // ends the load, and its message states how many entries were committed before it.
+  Result<EntryId> add(std::string_view normalised_dn, EntryId parent, const Entry& entry,
+                      std::vector<IndexKey> index_keys);
+
+  // Looks up a DN inside the open batch, so that parents added earlier are found.
+  Result<EntryId> find_id(std::string_view normalised_dn);
+
+  // Commits the open batch and syncs the store to disk.
+  Status finish();
+
+  // Entries committed so far.
+  std::uint64_t committed() const { return committed_; }
+
+ private:
+  friend class EntryStore;
+  BulkLoader(const detail::StoreState* state, BulkLoadOptions options);
+  Status ensure_batch();
+  Status commit_batch();
+  Status stop(Status status);
+  void restore_sync();
+
+  const detail::StoreState* state_;  // null once moved from
+  BulkLoadOptions options_;
+  std::optional<WriteTransaction> batch_;
+  std::size_t in_batch_ = 0;
+  std::uint64_t committed_ = 0;
+  bool finished_ = false;
+  bool sync_restored_ = false;
+};
+
+class EntryStore {
+ public:
+  // Opens or creates the store in `folder`. Fails with kNotFound (missing folder),
+  // kPermissionDenied (unreadable or read-only folder), kInvalidArgument (bad options),
+  // kFailedPrecondition (already open in this process, another format version, or a
+  // changed index list without rebuild_index_keys) or kCorruption.
+  static Result<std::unique_ptr<EntryStore>> open(const std::filesystem::path& folder,
+                                                  StoreOptions options);
+
+  EntryStore(const EntryStore&) = delete;
+  EntryStore& operator=(const EntryStore&) = delete;
+  ~EntryStore();
+
+  Result<ReadTransaction> begin_read() const;
+  // Blocks while another writer is active.
+  Result<WriteTransaction> begin_write();
+  // Starts a bulk load, described at BulkLoader.
+  Result<BulkLoader> start_bulk_load(BulkLoadOptions options = {});
+
+  // Indexed attribute names, lower case and sorted.
+  const std::vector<std::string>& indexed_attributes() const;
+  bool is_indexed(std::string_view attribute) const;
+  const std::filesystem::path& folder() const;
+
+ private:
+  explicit EntryStore(std::unique_ptr<detail::StoreState> state);
+  std::unique_ptr<detail::StoreState> state_;
+};
+
+}  // namespace careid::directory::storage

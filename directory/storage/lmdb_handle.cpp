@@ -1,0 +1,109 @@
+#include "directory/storage/lmdb_handle.h"
+
+#include <cerrno>
+
+namespace careid::directory::storage::detail {
+
+namespace {
+
+std::string describe(int rc, std::string_view operation, const std::filesystem::path& folder) {
+  std::string message(operation);
+  message += " in ";
+  message += folder.string();
+  message += ": ";
+  message += mdb_strerror(rc);
+  return message;
+}
+
+}  // namespace
+
+Status lmdb_status(int rc, std::string_view operation, const std::filesystem::path& folder) {
+  const std::string message = describe(rc, operation, folder);
+  switch (rc) {
+    case MDB_SUCCESS:
+      return Status::ok_status();
+    case MDB_MAP_FULL:
+      return Status::resource_exhausted(
+          message +
+          "; the store has reached its map size, raise map_size_mib in the "
+          "configuration and restart");
+    case MDB_READERS_FULL:
+      return Status::resource_exhausted(
+          message + "; too many concurrent read transactions, raise the store's max_readers");
+    case MDB_TXN_FULL:
+    case MDB_CURSOR_FULL:
+      return Status::resource_exhausted(message + "; commit in smaller batches");
+    case MDB_MAP_RESIZED:
+      return Status::failed_precondition(message +
+                                         "; another process grew the map, restart this process");
+    case MDB_NOTFOUND:
+      return Status::not_found(message);
+    case MDB_KEYEXIST:
+      return Status::already_exists(message);
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_INCOMPATIBLE:
+    case MDB_BAD_VALSIZE:
+      return Status::corruption(message);
+    case MDB_VERSION_MISMATCH:
+      return Status::failed_precondition(message +
+                                         "; the store was written by another LMDB version");
+    case ENOENT:
+      return Status::not_found(message + "; check that the folder exists");
+    case EACCES:
+    case EPERM:
+      return Status::permission_denied(
+          message + "; the careid user needs read and write access to the folder and its files");
+    case EROFS:
+      return Status::permission_denied(message + "; the file system is mounted read-only");
+    case ENOSPC:
+      return Status::resource_exhausted(message + "; the disk is full");
+    case EAGAIN:
+    case EBUSY:
+      return Status::unavailable(message + "; another process holds the store's lock");
+    case ENOMEM:
+      return Status::resource_exhausted(message + "; out of memory or address space");
+    case EINVAL:
+      return Status::internal(message);
+    default:
+      return Status::io_error(message);
+  }
+}
+
+Result<CursorHandle> open_cursor(MDB_txn* txn, MDB_dbi dbi, const std::filesystem::path& folder) {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, dbi, &cursor);
+  if (rc != MDB_SUCCESS) {
+    return lmdb_status(rc, "open cursor", folder);
+  }
+  return CursorHandle(cursor);
+}
+
+IdBytes encode_id(std::uint64_t id) {
+  IdBytes bytes;
+  for (int i = 7; i >= 0; --i) {
+    bytes[i] = static_cast<char>(id & 0xff);
+    id >>= 8;
+  }
+  return bytes;
+}
+
+bool decode_id(std::string_view bytes, std::uint64_t& id) {
+  if (bytes.size() != 8) {
+    return false;
+  }
+  id = 0;
+  for (char byte : bytes) {
+    id = (id << 8) | static_cast<unsigned char>(byte);
+  }
+  return true;
+}
+
+}  // namespace careid::directory::storage::detail
+
+namespace careid::directory::storage::detail {
+
+void TxnAborter::operator()(MDB_txn* txn) const { mdb_txn_abort(txn); }
+
+}  // namespace careid::directory::storage::detail

@@ -1,0 +1,69 @@
+// The state an open EntryStore shares with its transactions. Internal to directory/storage.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "directory/storage/entry_store.h"
+#include "directory/storage/lmdb_handle.h"
+
+namespace careid::directory::storage::detail {
+
+// Keys in the index databases: kIndexValuePrefix + normalised value for equality, and
+// the single byte kIndexPresenceKey for presence. The prefixes keep the two apart even
+// for an empty normalised value.
+inline constexpr char kIndexPresenceKey = '\x00';
+inline constexpr char kIndexValuePrefix = '\x01';
+
+inline constexpr std::uint32_t kStoreFormatVersion = 1;
+
+// Flags of the databases that map a key to a sorted list of 8-byte ids.
+inline constexpr unsigned kIdListFlags = MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED;
+
+inline std::string index_database_name(std::string_view attribute) {
+  return "index/" + std::string(attribute);
+}
+
+struct StoreState {
+  // Closes the environment, then lets this process open the folder again.
+  ~StoreState();
+
+  std::filesystem::path folder;
+  std::string registry_key;  // canonical folder path, claimed in a process-wide set
+  EnvHandle env;
+  StoreOptions options;
+  MDB_dbi meta = 0;
+  MDB_dbi entries = 0;
+  MDB_dbi dn2id = 0;
+  MDB_dbi children = 0;
+  // Lower-case sorted names and, at the same position, their databases.
+  std::vector<std::string> indexed_names;
+  std::vector<MDB_dbi> index_dbis;
+
+  std::optional<MDB_dbi> find_index(std::string_view attribute) const;
+
+  // Lower-cases attributes, truncates values to kMaxIndexedValueBytes, drops keys of
+  // attributes that are not indexed, sorts and removes duplicates.
+  std::vector<IndexKey> prepare_keys(std::vector<IndexKey> keys) const;
+};
+
+std::string lower_ascii(std::string_view text);
+
+// Deletes the index records of `old_keys` that `new_keys` lacks and inserts those of
+// `new_keys` that `old_keys` lacks. Both lists must come from prepare_keys.
+Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
+                            const std::vector<IndexKey>& old_keys,
+                            const std::vector<IndexKey>& new_keys);
+
+// Empties every index, drops those of `old_names` no longer listed, opens the current ones
+// into `state`, and refills them from options.rebuild_index_keys for every stored entry.
+Status rebuild_indexes(StoreState& state, MDB_txn* txn, const std::vector<std::string>& old_names);
+
+// Reads the u64 "next_id" from the meta database, or returns 1 when it is absent.
+Result<std::uint64_t> read_next_id(const StoreState& state, MDB_txn* txn);
+
+}  // namespace careid::directory::storage::detail

@@ -1,0 +1,254 @@
+// Read operations shared by read and write transactions.
+#include <utility>
+
+#include "directory/storage/entry_codec.h"
+#include "directory/storage/store_state.h"
+
+namespace careid::directory::storage {
+
+using detail::as_val;
+using detail::as_view;
+
+namespace {
+
+std::string id_text(EntryId id) { return "entry id " + std::to_string(id); }
+
+// Copies every id stored under `key` in a MDB_DUPFIXED database, a page at a time.
+Result<std::vector<EntryId>> read_id_list(const detail::StoreState& state, MDB_txn* txn,
+                                          MDB_dbi dbi, std::string_view key) {
+  auto cursor = detail::open_cursor(txn, dbi, state.folder);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  std::vector<EntryId> ids;
+  MDB_val k = as_val(key);
+  MDB_val data{};
+  int rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_SET);
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_GET_MULTIPLE);
+  }
+  while (rc == MDB_SUCCESS) {
+    std::string_view page = as_view(data);
+    for (std::size_t offset = 0; offset + 8 <= page.size(); offset += 8) {
+      EntryId id = 0;
+      detail::decode_id(page.substr(offset, 8), id);
+      ids.push_back(id);
+    }
+    rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_NEXT_MULTIPLE);
+  }
+  if (rc != MDB_NOTFOUND) {
+    return detail::lmdb_status(rc, "read index", state.folder);
+  }
+  return ids;
+}
+
+// Positions `cursor` on the first child of `parent` whose id is at least `from`.
+// Returns kNoParent when there is none.
+Result<EntryId> child_at_or_after(const detail::StoreState& state, MDB_cursor* cursor,
+                                  EntryId parent, EntryId from) {
+  auto parent_key = detail::encode_id(parent);
+  auto from_bytes = detail::encode_id(from);
+  MDB_val key{parent_key.size(), parent_key.data()};
+  MDB_val data{from_bytes.size(), from_bytes.data()};
+  int rc = mdb_cursor_get(cursor, &key, &data, MDB_GET_BOTH_RANGE);
+  if (rc == MDB_NOTFOUND) {
+    return kNoParent;
+  }
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "read children of " + id_text(parent), state.folder);
+  }
+
+  EntryId child = kNoParent;
+  if (!detail::decode_id(as_view(data), child)) {
+    return Status::corruption("child list of " + id_text(parent) + " holds a malformed id");
+  }
+  return child;
+}
+
+}  // namespace
+
+Transaction::Transaction(const detail::StoreState* state, MDB_txn* txn)
+    : state_(state), txn_(txn) {}
+Transaction::Transaction(Transaction&&) noexcept = default;
+Transaction& Transaction::operator=(Transaction&&) noexcept = default;
+Transaction::~Transaction() = default;
+
+Result<EntryId> Transaction::find_id(std::string_view normalised_dn) const {
+  if (normalised_dn.empty() || normalised_dn.size() > kMaxNormalisedDnBytes) {
+    return Status::not_found("no entry with DN '" + std::string(normalised_dn) + "'");
+  }
+
+  MDB_val key = as_val(normalised_dn);
+  MDB_val data{};
+  int rc = mdb_get(txn(), state().dn2id, &key, &data);
+  if (rc == MDB_NOTFOUND) {
+    return Status::not_found("no entry with DN '" + std::string(normalised_dn) + "'");
+  }
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "look up DN", state().folder);
+  }
+
+  EntryId id = 0;
+  if (!detail::decode_id(as_view(data), id)) {
+    return Status::corruption("DN '" + std::string(normalised_dn) + "' maps to a malformed id");
+  }
+  return id;
+}
+
+Result<Entry> Transaction::get(EntryId id) const {
+  auto key_bytes = detail::encode_id(id);
+  MDB_val key{key_bytes.size(), key_bytes.data()};
+  MDB_val data{};
+  int rc = mdb_get(txn(), state().entries, &key, &data);
+  if (rc == MDB_NOTFOUND) {
+    return Status::not_found("no " + id_text(id));
+  }
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "read " + id_text(id), state().folder);
+  }
+
+  auto record = detail::decode_record(as_view(data), id);
+  if (!record.ok()) {
+    return record.status();
+  }
+  return std::move(record->entry);
+}
+
+Result<EntryId> Transaction::parent_id(EntryId id) const {
+  auto key_bytes = detail::encode_id(id);
+  MDB_val key{key_bytes.size(), key_bytes.data()};
+  MDB_val data{};
+  int rc = mdb_get(txn(), state().entries, &key, &data);
+  if (rc == MDB_NOTFOUND) {
+    return Status::not_found("no " + id_text(id));
+  }
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "read " + id_text(id), state().folder);
+  }
+
+  auto header = detail::decode_record_header(as_view(data), id);
+  if (!header.ok()) {
+    return header.status();
+  }
+  return header->parent;
+}
+
+Status Transaction::for_each_child(EntryId id, const std::function<bool(EntryId)>& visit) const {
+  auto cursor = detail::open_cursor(txn(), state().children, state().folder);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  auto child = child_at_or_after(state(), cursor->get(), id, 1);
+  while (child.ok() && *child != kNoParent) {
+    if (!visit(*child)) {
+      return Status::ok_status();
+    }
+
+    MDB_val key{};
+    MDB_val data{};
+    int rc = mdb_cursor_get(cursor->get(), &key, &data, MDB_NEXT_DUP);
+    if (rc == MDB_NOTFOUND) {
+      return Status::ok_status();
+    }
+    if (rc != MDB_SUCCESS) {
+      return detail::lmdb_status(rc, "read children of " + id_text(id), state().folder);
+    }
+    EntryId next = kNoParent;
+    if (!detail::decode_id(as_view(data), next)) {
+      return Status::corruption("child list of " + id_text(id) + " holds a malformed id");
+    }
+    child = next;
+  }
+  return child.ok() ? Status::ok_status() : child.status();
+}
+
+Status Transaction::for_each_in_subtree(EntryId id,
+                                        const std::function<bool(EntryId)>& visit) const {
+  if (id != kNoParent) {
+    auto exists = parent_id(id);
+    if (!exists.ok()) {
+      return exists.status();
+    }
+    if (!visit(id)) {
+      return Status::ok_status();
+    }
+  }
+
+  auto cursor = detail::open_cursor(txn(), state().children, state().folder);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  // Each level keeps its parent and the last child visited there, and resumes with the
+  // next larger child id, so memory grows with depth and no recursion is needed.
+  struct Level {
+    EntryId parent;
+    EntryId last_child;
+  };
+  std::vector<Level> stack{{id, kNoParent}};
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    auto child = child_at_or_after(state(), cursor->get(), level.parent, level.last_child + 1);
+    if (!child.ok()) {
+      return child.status();
+    }
+    if (*child == kNoParent) {
+      stack.pop_back();
+      continue;
+    }
+
+    level.last_child = *child;
+    if (!visit(*child)) {
+      return Status::ok_status();
+    }
+    stack.push_back({*child, kNoParent});
+  }
+  return Status::ok_status();
+}
+
+Result<bool> Transaction::has_children(EntryId id) const {
+  auto key_bytes = detail::encode_id(id);
+  MDB_val key{key_bytes.size(), key_bytes.data()};
+  MDB_val data{};
+  int rc = mdb_get(txn(), state().children, &key, &data);
+  if (rc == MDB_NOTFOUND) {
+    return false;
+  }
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "read children of " + id_text(id), state().folder);
+  }
+  return true;
+}
+
+Result<std::vector<EntryId>> Transaction::ids_equal(std::string_view attribute,
+                                                    std::string_view normalised_value) const {
+  auto dbi = state().find_index(attribute);
+  if (!dbi) {
+    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  }
+
+  std::string key(1, detail::kIndexValuePrefix);
+  key.append(normalised_value.substr(0, kMaxIndexedValueBytes));
+  return read_id_list(state(), txn(), *dbi, key);
+}
+
+Result<std::vector<EntryId>> Transaction::ids_present(std::string_view attribute) const {
+  auto dbi = state().find_index(attribute);
+  if (!dbi) {
+    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  }
+  return read_id_list(state(), txn(), *dbi, std::string_view(&detail::kIndexPresenceKey, 1));
+}
+
+Result<std::uint64_t> Transaction::entry_count() const {
+  MDB_stat stat{};
+  int rc = mdb_stat(txn(), state().entries, &stat);
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "count entries", state().folder);
+  }
+  return static_cast<std::uint64_t>(stat.ms_entries);
+}
+
+}  // namespace careid::directory::storage

@@ -1,0 +1,231 @@
+#include "federation/http/https_server.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/log.h"
+#include "federation/http/router.h"
+#include "federation/http/session.h"
+#include "federation/http/tls_context.h"
+#include "federation/sso/sso_service.h"
+
+namespace careid::federation::http {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Pause after a failed accept (for example EMFILE) so that the loop does not spin.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+std::string format_endpoint(const tcp::endpoint& endpoint) {
+  std::string address = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) {
+    address = "[" + address + "]";
+  }
+  return address + ":" + std::to_string(endpoint.port());
+}
+
+void log_exception(std::string_view what, std::exception_ptr error) {
+  if (!error) {
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    log::get("federation")->error("{} failed error=\"{}\"", what, e.what());
+  } catch (...) {
+    log::get("federation")->error("{} failed error=\"unknown exception\"", what);
+  }
+}
+
+}  // namespace
+
+// Members are destroyed in reverse order of declaration. The io_context goes first and
+// destroys every suspended session with it, so the TLS context, router and registry that
+// sessions refer to are declared before it.
+class HttpsServer::Impl {
+ public:
+  Impl(const HttpsConfig& config, std::unique_ptr<asio::ssl::context> tls,
+       std::unique_ptr<sso::SsoService> sso, const saml::IdentityProvider& idp,
+       ServerOptions options)
+      : config_(config),
+        options_(options),
+        tls_(std::move(tls)),
+        sso_(std::move(sso)),
+        blocking_pool_(std::max(1u, options.blocking_threads)),
+        router_(idp, *sso_, blocking_pool_.get_executor()),
+        registry_(options.max_connections),
+        acceptor_(asio::make_strand(io_context_)) {}
+
+  Result<std::uint16_t> start();
+  void stop();
+
+ private:
+  Status listen();
+  asio::awaitable<void> accept_loop();
+  void run_io_thread();
+
+  const HttpsConfig config_;
+  const ServerOptions options_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<sso::SsoService> sso_;
+  asio::thread_pool blocking_pool_;
+  Router router_;
+  SessionRegistry registry_;
+  asio::io_context io_context_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::uint64_t> next_session_id_{0};
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+Status HttpsServer::Impl::listen() {
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(config_.listen_address, ec);
+  if (ec) {
+    return Status::invalid_argument("https.listen_address '" + config_.listen_address +
+                                    "' is not an IP address");
+  }
+
+  tcp::endpoint endpoint(address, config_.port);
+  std::string where = format_endpoint(endpoint);
+  if (acceptor_.open(endpoint.protocol(), ec) ||
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec) ||
+      acceptor_.bind(endpoint, ec) ||
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec)) {
+    return Status::unavailable("cannot listen on " + where + ": " + ec.message());
+  }
+  return Status::ok_status();
+}
+
+Result<std::uint16_t> HttpsServer::Impl::start() {
+  if (started_) {
+    return Status::failed_precondition("https server already started");
+  }
+  CAREID_RETURN_IF_ERROR(listen());
+  started_ = true;
+
+  tcp::endpoint bound = acceptor_.local_endpoint();
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(),
+                 [](std::exception_ptr error) { log_exception("https accept loop", error); });
+  for (unsigned i = 0; i < std::max(1u, config_.threads); ++i) {
+    threads_.emplace_back([this] { run_io_thread(); });
+  }
+
+  log::get("federation")->info("https listening on https://{}", format_endpoint(bound));
+  return bound.port();
+}
+
+void HttpsServer::Impl::run_io_thread() {
+  // Handlers report errors through error codes and coroutine completion handlers. An
+  // exception here is a bug, and the log line makes the thread's end visible.
+  try {
+    io_context_.run();
+  } catch (const std::exception& e) {
+    log::get("federation")->error("https I/O thread stopped error=\"{}\"", e.what());
+  } catch (...) {
+    log::get("federation")->error("https I/O thread stopped error=\"unknown exception\"");
+  }
+}
+
+asio::awaitable<void> HttpsServer::Impl::accept_loop() {
+  auto logger = log::get("federation");
+  SessionLimits limits{config_.max_header_bytes, config_.max_body_bytes,
+                       std::chrono::seconds(config_.request_timeout_seconds)};
+
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_context_), kNoThrow);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      logger->warn("https accept failed error=\"{}\"", ec.message());
+      asio::steady_timer pause(acceptor_.get_executor(), kAcceptRetryDelay);
+      co_await pause.async_wait(kNoThrow);
+      continue;
+    }
+
+    std::uint64_t id = ++next_session_id_;
+    auto session =
+        std::make_shared<Session>(std::move(socket), *tls_, router_, limits, registry_, id);
+    SessionRegistry::AddResult added = registry_.try_add(id, session);
+    if (added == SessionRegistry::AddResult::kClosed) {
+      co_return;
+    }
+    if (added == SessionRegistry::AddResult::kFull) {
+      // TODO: rate-limit this warning, because a flood of connections logs one line each.
+      logger->warn("https connection rejected conn={} reason=max_connections limit={}", id,
+                   options_.max_connections);
+      continue;
+    }
+    session->start();
+  }
+}
+
+void HttpsServer::Impl::stop() {
+  if (!started_ || stopped_) {
+    return;
+  }
+  stopped_ = true;
+
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  registry_.close_all();
+  std::size_t left = registry_.wait_until_empty(options_.stop_timeout);
+  if (left > 0) {
+    log::get("federation")->warn("https stop timed out; abandoning {} open connections", left);
+  }
+
+  io_context_.stop();
+  for (std::thread& thread : threads_) {
+    thread.join();
+  }
+  blocking_pool_.join();
+  log::get("federation")->info("https stopped");
+}
+
+Result<std::unique_ptr<HttpsServer>> HttpsServer::create(const Config& config,
+                                                         IdentitySource& source,
+                                                         const saml::IdentityProvider& idp,
+                                                         ServerOptions options) {
+  Result<std::unique_ptr<asio::ssl::context>> tls = make_tls_context(config.https);
+  if (!tls.ok()) {
+    return tls.status();
+  }
+  Result<sso::PersistentIdGenerator> ids =
+      sso::PersistentIdGenerator::load_or_create(config.saml.persistent_id_secret);
+  if (!ids.ok()) {
+    return ids.status();
+  }
+
+  auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids));
+  auto impl = std::make_unique<Impl>(config.https, std::move(*tls), std::move(sso), idp, options);
+  return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+}
+
+HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpsServer::~HttpsServer() { stop(); }
+
+Result<std::uint16_t> HttpsServer::start() { return impl_->start(); }
+
+void HttpsServer::stop() { impl_->stop(); }
+
+}  // namespace careid::federation::http

@@ -1,0 +1,70 @@
+// HttpsServer: careid's HTTPS front end, the SAML identity provider's web face.
+//
+// Async model: C++20 coroutines on Boost.Asio 1.81 (awaitable, co_spawn, use_awaitable),
+// one coroutine per connection on its own strand, Boost.Beast for HTTP/1.1. The server runs
+// HttpsConfig::threads I/O threads plus a small pool for blocking work (signing SAML
+// Responses), so a slow signature never stalls other connections.
+//
+// Limits, from HttpsConfig unless noted: max_header_bytes (431), max_body_bytes (413),
+// request_timeout_seconds for the TLS handshake, each request read and each response
+// write, and ServerOptions::max_connections concurrent connections (further connections
+// are closed at once).
+//
+// Thread safety: create, start and stop are called from one controlling thread; the
+// destructor calls stop().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "base/config.h"
+#include "base/status.h"
+#include "federation/saml/identity_provider.h"
+#include "federation/sso/identity_source.h"
+
+namespace careid::federation::http {
+
+struct ServerOptions {
+  // Concurrent TLS connections.
+  // TODO: read this from an https.max_connections key once HttpsConfig has one.
+  std::size_t max_connections = 1024;
+  // Threads that run the SSO step (directory lookup and XML signing).
+  unsigned blocking_threads = 2;
+  // How long stop() waits for open connections to finish their current request.
+  std::chrono::milliseconds stop_timeout{5000};
+};
+
+class HttpsServer {
+ public:
+  // Loads the TLS certificate, key and card CA from config.https and the persistent NameID
+  // secret from config.saml (creating it when missing). Fails with a Status naming the
+  // file on any unreadable or invalid file, or a private key readable by group or others.
+  // `source` and `idp` must outlive the server.
+  static Result<std::unique_ptr<HttpsServer>> create(const Config& config, IdentitySource& source,
+                                                     const saml::IdentityProvider& idp,
+                                                     ServerOptions options = {});
+
+  ~HttpsServer();
+  HttpsServer(const HttpsServer&) = delete;
+  HttpsServer& operator=(const HttpsServer&) = delete;
+
+  // Binds https.listen_address:https.port, starts the I/O threads and returns the bound
+  // port (port 0 picks a free one). Logs "https listening on https://ADDR:PORT". Fails
+  // with Unavailable when the address cannot be bound, and with FailedPrecondition when
+  // called twice.
+  Result<std::uint16_t> start();
+
+  // Stops accepting, lets each connection finish the request it is serving, closes the
+  // connections and joins the threads. Waits at most about ServerOptions::stop_timeout for
+  // connections before it abandons them. Blocks. Safe to call more than once.
+  void stop();
+
+ private:
+  class Impl;
+  explicit HttpsServer(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace careid::federation::http

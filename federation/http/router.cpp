@@ -1,0 +1,208 @@
+#include "federation/http/router.h"
+
+#include <cctype>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "pki/digest.h"
+#include "pki/encoding.h"
+
+namespace careid::federation::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+// For every page that is not careid's own HTML: nothing may load, run, frame it or submit.
+constexpr const char* kPlainPolicy =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+constexpr const char* kStatusPage =
+    "careid identity provider\n"
+    "\n"
+    "GET /saml/metadata  SAML 2.0 IdP metadata\n"
+    "GET /saml/sso       single sign-on, HTTP-Redirect binding; needs an NHS smartcard\n"
+    "GET /healthz        returns ok while the server runs\n";
+
+void add_security_headers(Response& response, std::string_view policy) {
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Content-Security-Policy", policy);
+  response.set("Referrer-Policy", "no-referrer");
+  response.set(bhttp::field::x_frame_options, "DENY");
+  response.set(bhttp::field::cache_control, "no-store");
+}
+
+Response make_body_response(std::string body, std::string_view content_type,
+                            const Request& request) {
+  Response response{bhttp::status::ok, request.version()};
+  response.set(bhttp::field::content_type, content_type);
+  add_security_headers(response, kPlainPolicy);
+  response.body() = std::move(body);
+  response.keep_alive(request.keep_alive());
+  response.prepare_payload();
+  return response;
+}
+
+// Appends a hash-source for the content of every <tag ...>...</tag> element. It is a
+// substring scan, not an HTML parser, so use it only on HTML that careid generated.
+void append_element_hashes(std::string_view html, std::string_view tag, std::string& sources) {
+  const std::string open = "<" + std::string(tag);
+  const std::string close = "</" + std::string(tag) + ">";
+  std::size_t position = 0;
+  while ((position = html.find(open, position)) != std::string_view::npos) {
+    std::size_t content = html.find('>', position);
+    if (content == std::string_view::npos) {
+      return;
+    }
+    ++content;
+    std::size_t end = html.find(close, content);
+    if (end == std::string_view::npos) {
+      return;
+    }
+
+    Result<pki::Bytes> digest = pki::sha256(pki::as_bytes(html.substr(content, end - content)));
+    if (digest.ok()) {
+      sources += " 'sha256-" + pki::base64_encode(*digest) + "'";
+    }
+    position = end + close.size();
+  }
+}
+
+// Returns "scheme://authority" of `url`. Returns 'none' when `url` is not an http(s) URL
+// or contains a character that could end the policy directive.
+std::string origin_of(std::string_view url) {
+  std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos ||
+      (url.substr(0, scheme_end) != "https" && url.substr(0, scheme_end) != "http")) {
+    return "'none'";
+  }
+  std::size_t authority_end = url.find_first_of("/?#", scheme_end + 3);
+  std::string_view origin = url.substr(0, authority_end);
+  for (char c : origin) {
+    bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                   c == ':' || c == '/' || c == '[' || c == ']';
+    if (!allowed) {
+      return "'none'";
+    }
+  }
+  return std::string(origin);
+}
+
+asio::awaitable<sso::SsoReply> run_single_sign_on(const sso::SsoService* sso,
+                                                  sso::PeerCertificate card, std::string query,
+                                                  std::string client) {
+  co_return sso->handle_redirect(card, query, client);
+}
+
+Response make_sso_response(sso::SsoReply reply, const Request& request) {
+  using Kind = sso::SsoReply::Kind;
+  switch (reply.kind) {
+    case Kind::kPostForm:
+      break;
+    case Kind::kDenied:
+      return make_text_response(bhttp::status::forbidden, "Access denied.\n\n" + reply.body,
+                                request.version(), request.keep_alive());
+    case Kind::kBadRequest:
+      return make_text_response(bhttp::status::bad_request,
+                                "The SAML request was rejected.\n\n" + reply.body,
+                                request.version(), request.keep_alive());
+    case Kind::kUnavailable:
+      return make_text_response(bhttp::status::service_unavailable, reply.body, request.version(),
+                                request.keep_alive());
+    case Kind::kInternalError:
+      return make_text_response(bhttp::status::internal_server_error, reply.body, request.version(),
+                                request.keep_alive());
+  }
+
+  std::string policy = html_content_security_policy(reply.body, origin_of(reply.acs_url));
+  Response response =
+      make_body_response(std::move(reply.body), "text/html; charset=utf-8", request);
+  response.set("Content-Security-Policy", policy);
+  // SAML Bindings 3.5.5.1: no cache may keep a page that carries a SAML message.
+  response.set(bhttp::field::cache_control, "no-cache, no-store");
+  response.set(bhttp::field::pragma, "no-cache");
+  return response;
+}
+
+}  // namespace
+
+Response make_text_response(bhttp::status status, std::string_view text, unsigned version,
+                            bool keep_alive) {
+  Response response{status, version};
+  response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  add_security_headers(response, kPlainPolicy);
+  response.body() = std::string(text);
+  if (response.body().empty() || response.body().back() != '\n') {
+    response.body().push_back('\n');
+  }
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  return response;
+}
+
+std::string html_content_security_policy(std::string_view html, std::string_view form_origin) {
+  std::string scripts;
+  append_element_hashes(html, "script", scripts);
+  std::string styles;
+  append_element_hashes(html, "style", styles);
+
+  std::string policy = "default-src 'none'; script-src";
+  policy += scripts.empty() ? " 'none'" : scripts;
+  policy += "; style-src";
+  policy += styles.empty() ? " 'none'" : styles;
+  policy += "; form-action ";
+  policy += form_origin;
+  policy += "; frame-ancestors 'none'; base-uri 'none'";
+  return policy;
+}
+
+Router::Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
+               asio::any_io_executor blocking)
+    : idp_(idp), sso_(sso), blocking_(std::move(blocking)) {}
+
+asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate card,
+                                        std::string client) const {
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+
+  bool known = path == "/" || path == "/healthz" || path == "/saml/metadata" || path == "/saml/sso";
+  if (!known) {
+    co_return make_text_response(bhttp::status::not_found,
+                                 "Not found. The page at / lists the endpoints.", request.version(),
+                                 request.keep_alive());
+  }
+  if (request.method() != bhttp::verb::get) {
+    Response response = make_text_response(bhttp::status::method_not_allowed,
+                                           "Method not allowed. Only GET is served here.",
+                                           request.version(), request.keep_alive());
+    response.set(bhttp::field::allow, "GET");
+    co_return response;
+  }
+
+  if (path == "/saml/sso") {
+    co_return co_await single_sign_on(std::move(request), std::move(card), std::move(client));
+  }
+  if (path == "/saml/metadata") {
+    co_return make_body_response(idp_.metadata_xml(), "application/samlmetadata+xml", request);
+  }
+  if (path == "/healthz") {
+    co_return make_body_response("ok\n", "text/plain; charset=utf-8", request);
+  }
+  co_return make_body_response(kStatusPage, "text/plain; charset=utf-8", request);
+}
+
+asio::awaitable<Response> Router::single_sign_on(Request request, sso::PeerCertificate card,
+                                                 std::string client) const {
+  std::string_view target = request.target();
+  std::size_t question = target.find('?');
+  std::string query =
+      question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1));
+
+  sso::SsoReply reply = co_await asio::co_spawn(
+      blocking_, run_single_sign_on(&sso_, std::move(card), std::move(query), std::move(client)),
+      asio::use_awaitable);
+  co_return make_sso_response(std::move(reply), request);
+}
+
+}  // namespace careid::federation::http

@@ -1,0 +1,60 @@
+// Router: maps one HTTP request to its response.
+//
+//   GET /saml/metadata  IdP metadata (application/samlmetadata+xml), no card needed
+//   GET /saml/sso       HTTP-Redirect AuthnRequest; needs a valid card (else 403)
+//   GET /               plain status page naming the endpoints
+//   GET /healthz        "ok"
+// Any other path is 404 and any other method 405. Every page is short text/plain except
+// the metadata and the SAML auto-submit form, and every response carries the security
+// headers (X-Content-Type-Options, Content-Security-Policy, Cache-Control: no-store).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include "federation/saml/identity_provider.h"
+#include "federation/sso/card_login.h"
+#include "federation/sso/sso_service.h"
+
+namespace careid::federation::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+class Router {
+ public:
+  // `idp` and `sso` must outlive the router. `blocking` runs the SSO step, which signs
+  // XML, so that it never holds up an I/O thread.
+  Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
+         boost::asio::any_io_executor blocking);
+
+  // Returns the response for `request` on a connection from `client` whose TLS client
+  // certificate is `card`. Parameters are taken by value because the coroutine may outlive
+  // the caller's buffers. Keep-alive follows the request.
+  boost::asio::awaitable<Response> route(Request request, sso::PeerCertificate card,
+                                         std::string client) const;
+
+ private:
+  boost::asio::awaitable<Response> single_sign_on(Request request, sso::PeerCertificate card,
+                                                  std::string client) const;
+
+  const saml::IdentityProvider& idp_;
+  const sso::SsoService& sso_;
+  boost::asio::any_io_executor blocking_;
+};
+
+// Builds a short text/plain response with the security headers; used for errors that the
+// session detects before routing (400, 413, 431).
+Response make_text_response(boost::beast::http::status status, std::string_view text,
+                            unsigned version, bool keep_alive);
+
+// Returns the Content-Security-Policy for an HTML page of careid's own making: scripts and
+// styles only by the SHA-256 hashes of the page's inline <script> and <style> elements
+// (CSP Level 3, "hash-source"), forms only to `form_origin`, no framing.
+std::string html_content_security_policy(std::string_view html, std::string_view form_origin);
+
+}  // namespace careid::federation::http

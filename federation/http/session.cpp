@@ -1,0 +1,226 @@
+#include "federation/http/session.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "base/log.h"
+#include "federation/http/tls_context.h"
+
+namespace careid::federation::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+// Completion token that returns error codes instead of throwing, so errors stay in this
+// layer as error_code and no exception crosses a handler.
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Maximum wait for the client's close_notify. RFC 8446 6.1 lets a server close without
+// it, so waiting longer gains nothing.
+constexpr std::chrono::seconds kShutdownTimeout{2};
+
+bool is_http_error(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
+}
+
+std::string describe_peer(const asio::ip::tcp::socket& socket, std::uint64_t id) {
+  boost::system::error_code ec;
+  asio::ip::tcp::endpoint peer = socket.remote_endpoint(ec);
+  std::string address = ec ? std::string("unknown") : peer.address().to_string();
+  return "peer=" + address + ":" + std::to_string(ec ? 0 : peer.port()) +
+         " conn=" + std::to_string(id);
+}
+
+// Returns the response for a request that failed to parse. Returns nothing for errors
+// after which the client is gone or silent (end of stream, timeout, TLS failure).
+std::optional<Response> response_for_read_error(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::header_limit) {
+    return make_text_response(bhttp::status::request_header_fields_too_large,
+                              "Request header fields too large.", 11, false);
+  }
+  if (ec == bhttp::error::body_limit) {
+    return make_text_response(bhttp::status::payload_too_large, "Request body too large.", 11,
+                              false);
+  }
+  if (is_http_error(ec) && ec != bhttp::error::end_of_stream &&
+      ec != bhttp::error::partial_message) {
+    return make_text_response(bhttp::status::bad_request, "Malformed HTTP request.", 11, false);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SessionRegistry::AddResult SessionRegistry::try_add(std::uint64_t id,
+                                                    const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  if (closed_) {
+    return AddResult::kClosed;
+  }
+  if (sessions_.size() >= max_sessions_) {
+    return AddResult::kFull;
+  }
+  sessions_.emplace(id, session);
+  return AddResult::kAdded;
+}
+
+void SessionRegistry::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+  if (sessions_.empty()) {
+    emptied_.notify_all();
+  }
+}
+
+void SessionRegistry::close_all() {
+  // Close outside the lock, because dropping the last reference runs ~Session, which
+  // calls remove() and takes the lock again.
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    for (auto& [id, weak] : sessions_) {
+      if (std::shared_ptr<Session> session = weak.lock()) {
+        live.push_back(std::move(session));
+      }
+    }
+  }
+  for (const std::shared_ptr<Session>& session : live) {
+    session->close();
+  }
+}
+
+std::size_t SessionRegistry::wait_until_empty(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  emptied_.wait_for(lock, timeout, [this] { return sessions_.empty(); });
+  return sessions_.size();
+}
+
+Session::Session(asio::ip::tcp::socket socket, asio::ssl::context& tls, const Router& router,
+                 SessionLimits limits, SessionRegistry& registry, std::uint64_t id)
+    : stream_(std::move(socket), tls),
+      router_(router),
+      limits_(limits),
+      registry_(registry),
+      id_(id) {
+  client_ = describe_peer(beast::get_lowest_layer(stream_).socket(), id_);
+}
+
+Session::~Session() { registry_.remove(id_); }
+
+void Session::start() {
+  asio::co_spawn(
+      stream_.get_executor(), run(shared_from_this()),
+      [client = client_](std::exception_ptr error) {
+        if (!error) {
+          return;
+        }
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log::get("federation")->error("https session failed {} error=\"{}\"", client, e.what());
+        } catch (...) {
+          log::get("federation")->error("https session failed {} error=\"unknown\"", client);
+        }
+      });
+}
+
+void Session::close() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    beast::get_lowest_layer(self->stream_).cancel();
+  });
+}
+
+asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
+  // With GCC 12.2 (Debian 12), `if (!co_await handshake())` here crashed with SIGILL at
+  // run time, so awaited values are stored in a variable first.
+  bool handshake_done = co_await handshake();
+  if (!handshake_done) {
+    co_return;
+  }
+  card_ = read_peer_certificate(stream_.native_handle());
+  log::get("federation")
+      ->debug("https connection {} card={} verified={}", client_, card_.present, card_.verified);
+
+  co_await serve_requests();
+  co_await shut_down();
+}
+
+asio::awaitable<bool> Session::handshake() {
+  beast::get_lowest_layer(stream_).expires_after(limits_.request_timeout);
+  auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (ec) {
+    log::get("federation")->debug("https handshake failed {} error=\"{}\"", client_, ec.message());
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Session::serve_requests() {
+  while (!closing_) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
+    parser.body_limit(limits_.max_body_bytes);
+
+    beast::get_lowest_layer(stream_).expires_after(limits_.request_timeout);
+    auto [ec, bytes] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
+    if (ec) {
+      if (std::optional<Response> error = response_for_read_error(ec)) {
+        log::get("federation")
+            ->debug("https request rejected {} status={} error=\"{}\"", client_,
+                    error->result_int(), ec.message());
+        co_await write(std::move(*error));
+      }
+      co_return;
+    }
+
+    Request request = parser.release();
+    std::string path(request.target().substr(0, request.target().find('?')));
+    Response response = co_await router_.route(std::move(request), card_, client_);
+    if (closing_) {
+      response.keep_alive(false);
+    }
+    bool keep_alive = response.keep_alive();
+    log::get("federation")
+        ->debug("https request {} path={} status={}", client_, path, response.result_int());
+
+    bool written = co_await write(std::move(response));
+    if (!written || !keep_alive) {
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<bool> Session::write(Response response) {
+  beast::get_lowest_layer(stream_).expires_after(limits_.request_timeout);
+  auto [ec, bytes] = co_await bhttp::async_write(stream_, response, kNoThrow);
+  if (ec) {
+    log::get("federation")->debug("https write failed {} error=\"{}\"", client_, ec.message());
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Session::shut_down() {
+  // On server stop there is no time to wait for the client's close_notify.
+  if (!closing_) {
+    beast::get_lowest_layer(stream_).expires_after(kShutdownTimeout);
+    co_await stream_.async_shutdown(kNoThrow);
+  }
+  beast::get_lowest_layer(stream_).close();
+}
+
+}  // namespace careid::federation::http

@@ -1,0 +1,57 @@
+#include "federation/identity/directory_identity_source.h"
+
+#include <algorithm>
+
+namespace careid::federation {
+namespace {
+
+bool is_user_id(std::string_view uid) {
+  return uid.size() == 12 && std::all_of(uid.begin(), uid.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+RoleProfile to_role_profile(const directory::Entry& entry) {
+  RoleProfile role;
+  role.id = std::string(entry.first_value("uniqueIdentifier"));
+  role.org_code = std::string(entry.first_value("nhsIDCode"));
+  role.job_role_code = std::string(entry.first_value("nhsJobRoleCode"));
+  role.job_role_name = std::string(entry.first_value("nhsJobRole"));
+  return role;
+}
+
+}  // namespace
+
+DirectoryIdentitySource::DirectoryIdentitySource(const directory::engine::Directory& directory, std::string suffix)
+    : directory_(directory), people_base_("ou=People," + suffix) {}
+
+Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_view uid) {
+  if (!is_user_id(uid)) {
+    return std::optional<Person>();
+  }
+
+  // The uid is 12 digits, so it needs no RFC 4515 escaping.
+  auto people = directory_.find(people_base_, true, "(&(objectClass=nhsPerson)(uid=" + std::string(uid) + "))");
+  if (!people.ok()) {
+    return people.status();
+  }
+  if (people->empty()) {
+    return std::optional<Person>();
+  }
+  const directory::Entry& entry = people->front();
+
+  Person person;
+  person.dn = entry.dn;
+  person.uid = std::string(uid);
+  person.cn = std::string(entry.first_value("cn"));
+  person.mail = std::string(entry.first_value("mail"));
+
+  auto roles = directory_.find(entry.dn, false, "(objectClass=nhsOrgPersonRole)");
+  if (!roles.ok()) {
+    return roles.status();
+  }
+  for (const directory::Entry& role : *roles) {
+    person.roles.push_back(to_role_profile(role));
+  }
+  return std::optional<Person>(std::move(person));
+}
+
+}  // namespace careid::federation

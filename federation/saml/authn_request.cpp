@@ -1,0 +1,190 @@
+#include "federation/saml/authn_request.h"
+
+#include "federation/saml/saml_names.h"
+#include "federation/saml/saml_time.h"
+#include "xml/document.h"
+
+namespace careid::federation::saml {
+namespace {
+
+// AuthnRequests are small; a nested one deeper than this is not a real request.
+constexpr int kMaxRequestDepth = 16;
+
+bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+RequestError user_error(std::string message) {
+  return RequestError{std::move(message), std::string(kStatusRequester), "", "", "", "", ""};
+}
+
+std::string trimmed(std::string text) {
+  const char* space = " \t\r\n";
+  std::size_t begin = text.find_first_not_of(space);
+  if (begin == std::string::npos) {
+    return {};
+  }
+  return text.substr(begin, text.find_last_not_of(space) - begin + 1);
+}
+
+// Chooses the ACS (SAML Core 3.4.1): AssertionConsumerServiceURL or
+// AssertionConsumerServiceIndex, which are mutually exclusive, else the SP's default. Only
+// endpoints listed in the SP's metadata with HTTP-POST are accepted, so that a request
+// cannot send an assertion anywhere else.
+Result<std::string, RequestError> choose_acs(xml::Element request, const ServiceProvider& sp) {
+  auto url = request.attribute("AssertionConsumerServiceURL");
+  auto index = request.attribute("AssertionConsumerServiceIndex");
+  auto binding = request.attribute("ProtocolBinding");
+  if (url.has_value() && index.has_value()) {
+    return user_error("AuthnRequest has both AssertionConsumerServiceURL and "
+                      "AssertionConsumerServiceIndex");
+  }
+  if (binding.has_value() && *binding != kHttpPostBinding) {
+    return user_error("ProtocolBinding " + *binding + " is not supported; use HTTP-POST");
+  }
+
+  const AssertionConsumerService* acs = sp.default_post_acs();
+  if (url.has_value()) {
+    acs = sp.find_post_acs(*url);
+    if (acs == nullptr) {
+      return user_error("AssertionConsumerServiceURL " + *url +
+                        " is not an HTTP-POST endpoint in the metadata of " + sp.entity_id);
+    }
+  } else if (index.has_value()) {
+    bool numeric = !index->empty() && index->size() <= 5 &&
+                   index->find_first_not_of("0123456789") == std::string::npos;
+    acs = numeric ? sp.find_acs_by_index(std::stoi(*index)) : nullptr;
+    if (acs == nullptr || acs->binding != kHttpPostBinding) {
+      return user_error("AssertionConsumerServiceIndex " + *index +
+                        " is not an HTTP-POST endpoint in the metadata of " + sp.entity_id);
+    }
+  }
+  return acs->location;
+}
+
+// Checks that can be reported to the SP once it is known (SAML Core 3.2.1, 3.4.1.1).
+Status check_fields(xml::Element request, const AuthnRequestContext& context,
+                    std::string& status_code, std::string& sub_status) {
+  status_code = kStatusRequester;
+  if (request.attribute("Version").value_or("") != "2.0") {
+    status_code = kStatusVersionMismatch;
+    return Status::invalid_argument("AuthnRequest Version is not 2.0");
+  }
+
+  auto instant = parse_instant(request.attribute("IssueInstant").value_or(""));
+  if (!instant.has_value()) {
+    return Status::invalid_argument("AuthnRequest IssueInstant is missing or invalid");
+  }
+  if (*instant < context.now - kMaxRequestAge || *instant > context.now + kMaxClockSkew) {
+    return Status::invalid_argument("AuthnRequest IssueInstant " + format_instant(*instant) +
+                                    " is too far from the current time " +
+                                    format_instant(context.now));
+  }
+
+  auto destination = request.attribute("Destination");
+  if (destination.has_value() && *destination != context.sso_url) {
+    return Status::invalid_argument("AuthnRequest Destination " + *destination +
+                                    " is not this IdP's SSO URL " + std::string(context.sso_url));
+  }
+  return Status::ok_status();
+}
+
+Result<std::string, RequestError> read_name_id_format(xml::Element request) {
+  xml::Element policy = request.first_child(kProtocolNs, "NameIDPolicy");
+  std::string format = policy.attribute("Format").value_or("");
+  if (format.empty() || format == kNameIdUnspecified) {
+    return std::string();
+  }
+  if (format != kNameIdPersistent && format != kNameIdTransient) {
+    RequestError error = user_error("NameIDPolicy Format " + format + " is not supported");
+    error.sub_status_code = kStatusInvalidNameIdPolicy;
+    return error;
+  }
+  return format;
+}
+
+// Parses the XML and reads the Issuer, reporting failures to the user only.
+Result<const ServiceProvider*, RequestError> identify_sp(const xml::Document& doc,
+                                                         const ServiceProviderRegistry& sps) {
+  xml::Element root = doc.root();
+  if (!root.is(kProtocolNs, "AuthnRequest")) {
+    return user_error("SAMLRequest is not a samlp:AuthnRequest");
+  }
+  xml::Element issuer = root.first_child(kAssertionNs, "Issuer");
+  auto format = issuer.attribute("Format");
+  if (issuer.is_null() || (format.has_value() && *format != kNameIdEntity)) {
+    return user_error("AuthnRequest has no Issuer entity ID");
+  }
+  std::string entity_id = trimmed(issuer.text());
+  const ServiceProvider* sp = sps.find(entity_id);
+  if (sp == nullptr) {
+    return user_error("service provider " + entity_id.substr(0, 256) + " is not registered");
+  }
+  return sp;
+}
+
+}  // namespace
+
+bool is_valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 256 || !(is_letter(id[0]) || id[0] == '_')) {
+    return false;
+  }
+  for (char c : id) {
+    bool allowed = is_letter(c) || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    if (!allowed) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& message,
+                                                       const AuthnRequestContext& context) {
+  xml::ParseLimits limits;
+  limits.max_bytes = kMaxInflatedBytes;
+  limits.max_depth = kMaxRequestDepth;
+  auto doc = xml::Document::parse(message.saml_request, limits);
+  if (!doc.ok()) {
+    return user_error("SAMLRequest is not acceptable XML: " + doc.status().message());
+  }
+  auto sp = identify_sp(*doc, context.service_providers);
+  if (!sp.ok()) {
+    return sp.error();
+  }
+  xml::Element root = doc->root();
+  auto acs_url = choose_acs(root, **sp);
+  if (!acs_url.ok()) {
+    return acs_url.error();
+  }
+
+  // From here on the SP and a registered ACS are known, so errors go back to the SP.
+  AuthnRequest request;
+  request.issuer = (*sp)->entity_id;
+  request.acs_url = *acs_url;
+  request.relay_state = message.relay_state.value_or("");
+  std::string id = root.attribute("ID").value_or("");
+  RequestError error{"", std::string(kStatusRequester), request.acs_url, "", request.issuer,
+                     is_valid_id(id) ? id : "", request.relay_state};
+  if (!is_valid_id(id)) {
+    error.message = "AuthnRequest ID is missing or not a valid xs:ID";
+    return error;
+  }
+  request.id = id;
+
+  Status fields = check_fields(root, context, error.status_code, error.sub_status_code);
+  if (!fields.ok()) {
+    error.message = fields.message();
+    return error;
+  }
+  auto format = read_name_id_format(root);
+  if (!format.ok()) {
+    error.message = format.error().message;
+    error.sub_status_code = format.error().sub_status_code;
+    return error;
+  }
+  request.name_id_format = *format;
+
+  // TODO: verify Signature and SigAlg of signed redirect requests (SAML Bindings 3.4.4.1)
+  // for SPs whose metadata sets AuthnRequestsSigned; such requests are accepted unverified.
+  return request;
+}
+
+}  // namespace careid::federation::saml

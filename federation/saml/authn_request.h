@@ -1,0 +1,39 @@
+// Checks of an AuthnRequest received with the HTTP-Redirect binding (SAML Core 3.4.1 and
+// 3.2.1) against the registered service providers.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+#include "base/status.h"
+#include "federation/saml/identity_provider.h"
+#include "federation/saml/redirect_binding.h"
+#include "federation/saml/service_provider.h"
+
+namespace careid::federation::saml {
+
+// How far an IssueInstant may lie in the past or in the future (clock skew) of `now`.
+inline constexpr std::chrono::seconds kMaxRequestAge{600};
+inline constexpr std::chrono::seconds kMaxClockSkew{180};
+
+struct AuthnRequestContext {
+  const ServiceProviderRegistry& service_providers;
+  std::string_view sso_url;  // our SingleSignOnService location, for Destination
+  std::chrono::system_clock::time_point now;
+};
+
+// Parses message.saml_request and checks it: samlp:AuthnRequest, Version 2.0, an xs:ID,
+// a fresh IssueInstant, a registered Issuer and Destination equal to the SSO URL. The ACS
+// is given by URL or index and must be an HTTP-POST endpoint in the SP's metadata; without
+// either, the SP's default one is used. NameIDPolicy Format must be persistent, transient
+// or unspecified.
+// Errors found before the SP and its ACS are known have an empty acs_url; later ones carry
+// the ACS, the request ID and the RelayState so that the SP receives an error Response.
+Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& message,
+                                                       const AuthnRequestContext& context);
+
+// True for an ASCII xs:ID (an NCName: a letter or '_', then letters, digits, '.', '-',
+// '_') of 1 to 256 characters.
+bool is_valid_id(std::string_view id);
+
+}  // namespace careid::federation::saml

@@ -1,0 +1,61 @@
+#include "federation/saml/post_binding.h"
+
+#include "federation/saml/identity_provider.h"
+#include "pki/digest.h"
+#include "pki/encoding.h"
+
+namespace careid::federation::saml {
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string build_post_page(std::string_view acs_url, std::string_view response_xml,
+                            std::string_view relay_state) {
+  std::string saml_response = pki::base64_encode(pki::as_bytes(response_xml));
+
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+      "<title>Signing in</title></head>\n<body>\n"
+      "<form id=\"saml-post\" method=\"post\" action=\"" + html_escape(acs_url) + "\">\n"
+      "<input type=\"hidden\" name=\"SAMLResponse\" value=\"" + html_escape(saml_response) + "\">\n";
+  if (!relay_state.empty()) {
+    page += "<input type=\"hidden\" name=\"RelayState\" value=\"" + html_escape(relay_state) +
+            "\">\n";
+  }
+  page +=
+      "<noscript><p>Scripts are disabled in this browser. Press Continue to finish signing "
+      "in.</p><button type=\"submit\">Continue</button></noscript>\n"
+      "</form>\n<script>";
+  page += kPostPageScript;
+  page += "</script>\n</body>\n</html>\n";
+  return page;
+}
+
+std::string post_page_content_security_policy() {
+  auto digest = pki::sha256(pki::as_bytes(kPostPageScript));
+  // SHA-256 fails only when OpenSSL itself is broken. The policy then allows no script,
+  // and the user submits the form with the noscript button.
+  std::string script_source =
+      digest.ok() ? "'sha256-" + pki::base64_encode(*digest) + "'" : std::string("'none'");
+  return "default-src 'none'; script-src " + script_source +
+         "; base-uri 'none'; frame-ancestors 'none'";
+}
+
+std::string IdentityProvider::post_page_content_security_policy() {
+  return saml::post_page_content_security_policy();
+}
+
+}  // namespace careid::federation::saml

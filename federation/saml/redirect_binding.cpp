@@ -1,0 +1,161 @@
+#include "federation/saml/redirect_binding.h"
+
+#include <zlib.h>
+
+#include <climits>
+
+#include "pki/encoding.h"
+
+namespace careid::federation::saml {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+struct InflateStream {
+  z_stream stream{};
+  bool initialised = false;
+  ~InflateStream() {
+    if (initialised) {
+      inflateEnd(&stream);
+    }
+  }
+};
+
+// Stores `raw` (URL-decoded) into `slot`, rejecting a second occurrence of the parameter.
+Status store_parameter(std::string_view name, std::string_view raw,
+                       std::optional<std::string>& raw_slot, std::optional<std::string>& slot) {
+  if (raw_slot.has_value()) {
+    return Status::invalid_argument("parameter " + std::string(name) + " appears more than once");
+  }
+  auto decoded = url_decode(raw);
+  if (!decoded.ok()) {
+    return decoded.status().with_context(std::string(name));
+  }
+  raw_slot = std::string(raw);
+  slot = std::move(decoded).value();
+  return Status::ok_status();
+}
+
+}  // namespace
+
+Result<std::string> url_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c != '%') {
+      out += c;
+    } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      return Status::invalid_argument("invalid percent-encoding at offset " + std::to_string(i));
+    }
+  }
+  return out;
+}
+
+Result<std::string> inflate_raw(std::string_view compressed, std::size_t max_output) {
+  if (compressed.size() > UINT_MAX) {
+    return Status::resource_exhausted("compressed message too large");
+  }
+  InflateStream inflater;
+  // Negative window bits select raw DEFLATE without the zlib header (zlib manual, inflateInit2).
+  if (inflateInit2(&inflater.stream, -MAX_WBITS) != Z_OK) {
+    return Status::internal("zlib inflateInit2 failed");
+  }
+  inflater.initialised = true;
+  inflater.stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  inflater.stream.avail_in = static_cast<uInt>(compressed.size());
+
+  std::string out;
+  char chunk[16384];
+  int result = Z_OK;
+  while (result != Z_STREAM_END) {
+    inflater.stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    inflater.stream.avail_out = sizeof(chunk);
+    result = inflate(&inflater.stream, Z_NO_FLUSH);
+    if (result != Z_OK && result != Z_STREAM_END) {
+      // Z_BUF_ERROR here means the input ended before the final block.
+      return Status::invalid_argument("SAMLRequest is not a valid raw DEFLATE stream");
+    }
+    std::size_t produced = sizeof(chunk) - inflater.stream.avail_out;
+    if (out.size() + produced > max_output) {
+      return Status::resource_exhausted("inflated SAMLRequest exceeds the limit of " +
+                                        std::to_string(max_output) + " bytes");
+    }
+    out.append(chunk, produced);
+  }
+  if (inflater.stream.avail_in != 0) {
+    return Status::invalid_argument("SAMLRequest has data after the DEFLATE stream");
+  }
+  return out;
+}
+
+Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_t max_inflated) {
+  if (query.size() > kMaxQueryBytes) {
+    return Status::resource_exhausted("query string exceeds the limit of " +
+                                      std::to_string(kMaxQueryBytes) + " bytes");
+  }
+
+  RedirectMessage message;
+  std::optional<std::string> raw_request;
+  std::optional<std::string> request;
+  std::optional<std::string> raw_signature;
+  while (!query.empty()) {
+    std::size_t end = query.find('&');
+    std::string_view pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
+    std::size_t equals = pair.find('=');
+    std::string_view name = pair.substr(0, equals);
+    std::string_view value = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
+
+    // Parameter names are compared as received: SAML's names contain no escaped characters.
+    if (name == "SAMLRequest") {
+      CAREID_RETURN_IF_ERROR(store_parameter(name, value, raw_request, request));
+    } else if (name == "RelayState") {
+      CAREID_RETURN_IF_ERROR(
+          store_parameter(name, value, message.raw_relay_state, message.relay_state));
+    } else if (name == "SigAlg") {
+      CAREID_RETURN_IF_ERROR(store_parameter(name, value, message.raw_sig_alg, message.sig_alg));
+    } else if (name == "Signature") {
+      CAREID_RETURN_IF_ERROR(store_parameter(name, value, raw_signature, message.signature));
+    }
+  }
+
+  if (!request.has_value()) {
+    return Status::invalid_argument("parameter SAMLRequest is missing");
+  }
+  if (message.relay_state.has_value() && message.relay_state->size() > kMaxRelayStateBytes) {
+    return Status::resource_exhausted("RelayState exceeds the limit of " +
+                                      std::to_string(kMaxRelayStateBytes) + " bytes");
+  }
+
+  auto compressed = pki::base64_decode(*request);
+  if (!compressed.ok()) {
+    return Status::invalid_argument("SAMLRequest is not valid base64");
+  }
+  auto xml = inflate_raw(pki::to_string(*compressed), max_inflated);
+  if (!xml.ok()) {
+    return xml.status();
+  }
+  message.raw_saml_request = std::move(*raw_request);
+  message.saml_request = std::move(xml).value();
+  return message;
+}
+
+}  // namespace careid::federation::saml

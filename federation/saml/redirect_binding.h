@@ -1,0 +1,52 @@
+// Decoding of the SAML 2.0 HTTP-Redirect binding (SAML Bindings 3.4.4.1): query string
+// parameters, base64 and raw DEFLATE (RFC 1951, no zlib header) of the message XML.
+//
+// Every stage has a bound because the query comes from any browser. The query length also
+// bounds the base64 text. DEFLATE can expand data up to about 1000 times, so inflation
+// stops at its own output limit instead of trusting the input.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace careid::federation::saml {
+
+inline constexpr std::size_t kMaxQueryBytes = 64 * 1024;
+inline constexpr std::size_t kMaxInflatedBytes = 256 * 1024;
+// SAML Bindings 3.4.3: RelayState MUST NOT exceed 80 bytes.
+inline constexpr std::size_t kMaxRelayStateBytes = 80;
+
+// The parameters of one HTTP-Redirect message. Values are URL-decoded; the raw values are
+// kept because a signature over the query covers them exactly as received (3.4.4.1).
+struct RedirectMessage {
+  std::string saml_request;  // the inflated XML
+  std::optional<std::string> relay_state;
+  std::optional<std::string> sig_alg;
+  std::optional<std::string> signature;
+  std::string raw_saml_request;
+  std::optional<std::string> raw_relay_state;
+  std::optional<std::string> raw_sig_alg;
+};
+
+// Splits `query` (everything after '?') and decodes SAMLRequest. Errors, each with a
+// message naming the parameter:
+//   kResourceExhausted  query over kMaxQueryBytes, XML over max_inflated bytes, or
+//                       RelayState over kMaxRelayStateBytes
+//   kInvalidArgument    SAMLRequest missing or repeated, bad percent-encoding, bad base64,
+//                       not a complete raw DEFLATE stream, or data after the stream
+Result<RedirectMessage> decode_redirect_query(std::string_view query,
+                                              std::size_t max_inflated = kMaxInflatedBytes);
+
+// Decodes application/x-www-form-urlencoded text: "%XX" and '+' for space. A '%' not
+// followed by two hex digits is kInvalidArgument.
+Result<std::string> url_decode(std::string_view text);
+
+// Inflates a raw DEFLATE stream. kResourceExhausted once the output would exceed
+// `max_output` bytes; kInvalidArgument for a corrupt or incomplete stream or trailing data.
+Result<std::string> inflate_raw(std::string_view compressed, std::size_t max_output);
+
+}  // namespace careid::federation::saml

@@ -1,0 +1,41 @@
+// Namespace URIs and identifiers from the SAML 2.0 specifications (OASIS, March 2005).
+#pragma once
+
+#include <string_view>
+
+namespace careid::federation::saml {
+
+inline constexpr std::string_view kAssertionNs = "urn:oasis:names:tc:SAML:2.0:assertion";
+inline constexpr std::string_view kProtocolNs = "urn:oasis:names:tc:SAML:2.0:protocol";
+inline constexpr std::string_view kMetadataNs = "urn:oasis:names:tc:SAML:2.0:metadata";
+
+inline constexpr std::string_view kHttpPostBinding =
+    "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+inline constexpr std::string_view kHttpRedirectBinding =
+    "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+// Status codes (SAML Core 3.2.2.2).
+inline constexpr std::string_view kStatusSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";
+inline constexpr std::string_view kStatusRequester = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+inline constexpr std::string_view kStatusResponder = "urn:oasis:names:tc:SAML:2.0:status:Responder";
+inline constexpr std::string_view kStatusVersionMismatch =
+    "urn:oasis:names:tc:SAML:2.0:status:VersionMismatch";
+inline constexpr std::string_view kStatusInvalidNameIdPolicy =
+    "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy";
+inline constexpr std::string_view kStatusRequestUnsupported =
+    "urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported";
+
+// Name identifier formats (SAML Core 8.3).
+inline constexpr std::string_view kNameIdPersistent =
+    "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+inline constexpr std::string_view kNameIdTransient =
+    "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+inline constexpr std::string_view kNameIdUnspecified =
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+inline constexpr std::string_view kNameIdEntity = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
+
+inline constexpr std::string_view kAttributeNameFormatBasic =
+    "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";
+inline constexpr std::string_view kBearerMethod = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+
+}  // namespace careid::federation::saml

@@ -1,0 +1,63 @@
+// Card login: who is behind a smartcard TLS client certificate.
+//
+// The HTTPS layer verifies the certificate chain during the TLS handshake against the card
+// CA and hands the outcome over as a PeerCertificate. identify_card_holder() turns that into
+// a directory Person or into a LoginFailure whose reason is safe to show on the 403 page.
+// Nothing here touches OpenSSL or HTTP.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "federation/sso/identity_source.h"
+
+namespace careid::federation::sso {
+
+// The client certificate of one TLS connection, as the handshake left it.
+struct PeerCertificate {
+  bool present = false;
+  // True only when the chain verified against the card CA with X509_V_OK: signature,
+  // validity period and the clientAuth purpose.
+  bool verified = false;
+  // OpenSSL's reason when `verified` is false, e.g. "certificate has expired".
+  std::string verify_error;
+  // Subject in RFC 2253 form, for logs and the 403 page.
+  std::string subject;
+  // Every commonName value of the subject, in certificate order, as UTF-8.
+  std::vector<std::string> common_names;
+};
+
+enum class LoginOutcome {
+  kSuccess,
+  kNoCertificate,       // the client sent no certificate
+  kCertificateInvalid,  // not issued by the card CA, expired, wrong purpose, ...
+  kSubjectInvalid,      // the subject has no single 12-digit CN
+  kUnknownPerson,       // no person with that uid in the directory
+  kStoreError,          // the directory could not be read
+};
+
+// Short stable name for logs: "success", "no_certificate", "certificate_invalid",
+// "subject_invalid", "unknown_person", "store_error".
+std::string_view login_outcome_name(LoginOutcome outcome);
+
+struct LoginFailure {
+  LoginOutcome outcome;
+  // One or two sentences for the person at the browser. Contains no secrets, only the
+  // certificate subject and the OpenSSL reason.
+  std::string reason;
+  // Detail for the log only, e.g. the store's error Status text.
+  std::string log_detail;
+};
+
+// Returns true when `uid` is exactly 12 ASCII digits, the NHS user id form.
+bool is_nhs_uid(std::string_view uid);
+
+// Finds the directory person for the card certificate (NHS profile: O=nhs, OU=people,
+// CN=<12-digit uid>). Fails closed: anything but a present, verified certificate with
+// exactly one 12-digit CN is a failure. Calls source.find_person at most once.
+Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
+                                                  IdentitySource& source);
+
+}  // namespace careid::federation::sso

@@ -1,0 +1,67 @@
+#include "pki/digest.h"
+
+#include <string>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "pki/openssl_error.h"
+
+namespace careid::pki {
+
+namespace {
+
+Result<Bytes> digest(const EVP_MD* type, ByteView data, std::string_view name) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &length, type, nullptr) != 1) {
+    return openssl_status(StatusCode::kInternal, std::string(name) + " digest failed");
+  }
+  out.resize(length);
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> sha1(ByteView data) { return digest(EVP_sha1(), data, "SHA-1"); }
+
+Result<Bytes> sha256(ByteView data) { return digest(EVP_sha256(), data, "SHA-256"); }
+
+Result<Bytes> hmac_sha256(ByteView key, ByteView data) {
+  Bytes out(kSha256Bytes);
+  std::size_t length = 0;
+  const unsigned char* result =
+      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), data.data(),
+                data.size(), out.data(), out.size(), &length);
+  if (result == nullptr || length != kSha256Bytes) {
+    return openssl_status(StatusCode::kInternal, "HMAC-SHA256 failed");
+  }
+  return out;
+}
+
+Result<Bytes> random_bytes(std::size_t count) {
+  if (count > kMaxRandomBytes) {
+    return Status::invalid_argument("random_bytes: " + std::to_string(count) +
+                                    " bytes requested, the maximum is " +
+                                    std::to_string(kMaxRandomBytes));
+  }
+
+  Bytes out(count);
+  if (count > 0 && RAND_bytes(out.data(), static_cast<int>(count)) != 1) {
+    return openssl_status(StatusCode::kInternal, "random number generator failed");
+  }
+  return out;
+}
+
+bool constant_time_equal(ByteView a, ByteView b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  if (a.empty()) {
+    return true;
+  }
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace careid::pki

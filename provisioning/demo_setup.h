@@ -1,0 +1,59 @@
+// Demo data folder set-up: everything careidd needs to run on loopback, made in one call.
+//
+//   <data>/careid.toml               configuration with the chosen ports
+//   <data>/admin-password            the cn=admin,o=nhs password, mode 0600
+//   <data>/pki/...                   card CA, HTTPS and SAML signing keys (pki/layout.h)
+//   <data>/pki/cards/<uid>.*         the demo person's card: PEM certificate and key, PKCS#12
+//   <data>/sp-metadata/*.xml         SAML service providers careidd trusts
+//   <data>/store/                    the LMDB directory, loaded with the demo directory
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "provisioning/demo_directory.h"
+
+namespace careid::provisioning {
+
+struct DemoSetupOptions {
+  std::filesystem::path data_dir;
+  std::filesystem::path reference_dir;  // data/reference in the source tree
+  std::filesystem::path schema_dir;     // schemas/ in the source tree
+  std::uint64_t people = 10'000;
+  std::uint16_t ldap_port = 3389;
+  std::uint16_t https_port = 8443;
+  std::vector<std::filesystem::path> sp_metadata_files;
+  // The PKCS#12 password of the demo card, printed by careidctl; not a secret in a demo.
+  std::string card_pkcs12_password = "demo";
+};
+
+struct DemoSetupResult {
+  std::filesystem::path config_file;
+  std::filesystem::path admin_password_file;
+  std::filesystem::path card_certificate;
+  std::filesystem::path card_key;
+  std::filesystem::path card_pkcs12;
+  std::filesystem::path server_ca;
+  DemoDirectorySummary directory;
+  double load_seconds = 0;
+};
+
+// Creates the folder and everything in it. Fails with AlreadyExists when the folder
+// already holds a careid.toml, so a demo folder is never overwritten.
+Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options);
+
+// Writes careid.toml for a data folder. Fails if the file exists.
+Status write_config_file(const std::filesystem::path& path, const std::filesystem::path& schema_dir,
+                         std::uint16_t ldap_port, std::uint16_t https_port, const std::string& root_password_hash);
+
+// Creates the card CA, careidd's HTTPS certificate (signed by the card CA) and the SAML
+// signing certificate in <data_dir>/pki. Fails if any of them exists.
+Status create_pki(const std::filesystem::path& data_dir);
+
+// Issues a card for `uid` with the data folder's card CA and writes <uid>.pem, .key and .p12.
+Status issue_card(const std::filesystem::path& data_dir, std::string_view uid, std::string_view pkcs12_password);
+
+}  // namespace careid::provisioning

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds careid, creates a demo data folder (card CA, demo card,
+# NHS reference data and a generated workforce) and runs careidd in the foreground.
+#   scripts/demo.sh [DATA_DIR]   (default: ./demo-data; an existing folder is reused)
+# Environment: CAREID_DEMO_PEOPLE (default 10000), CAREID_LDAP_PORT (3389),
+# CAREID_HTTPS_PORT (8443).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+build_dir=${CAREID_BUILD_DIR:-build}
+data_dir=${1:-demo-data}
+
+if [ ! -f "$data_dir/careid.toml" ]; then
+  "$build_dir/tools/careidctl/careidctl" demo setup --data "$data_dir" \
+    --people "${CAREID_DEMO_PEOPLE:-10000}" \
+    --ldap-port "${CAREID_LDAP_PORT:-3389}" --https-port "${CAREID_HTTPS_PORT:-8443}"
+else
+  echo "demo: reusing $data_dir (delete it to start again)"
+  "$build_dir/tools/careidctl/careidctl" demo info --data "$data_dir"
+fi
+
+exec "$build_dir/tools/careidd/careidd" --config "$data_dir/careid.toml"

@@ -1,0 +1,163 @@
+// Helpers shared by the SAML tests: a raw DEFLATE encoder, URL encoding and an IdP set up
+// in a temporary folder with one registered SP and a fixed clock.
+#pragma once
+
+#include <zlib.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "federation/saml/identity_provider.h"
+#include "pki/encoding.h"
+#include "tests/xml/test_keys.h"
+
+namespace careid::testing {
+
+inline constexpr const char* kSpEntityId = "https://127.0.0.1:8444/mellon/metadata";
+inline constexpr const char* kSpAcsUrl = "https://127.0.0.1:8444/mellon/postResponse";
+inline constexpr const char* kSpSecondAcsUrl = "https://127.0.0.1:8444/mellon/second";
+inline constexpr const char* kIdpEntityId = "https://127.0.0.1:8443/saml/metadata";
+inline constexpr const char* kIdpSsoUrl = "https://127.0.0.1:8443/saml/sso";
+
+// 2026-03-01T12:00:00Z
+inline std::chrono::system_clock::time_point fixed_now() {
+  using namespace std::chrono;
+  return sys_days(year(2026) / March / 1) + hours(12);
+}
+
+inline std::string deflate_raw(const std::string& data) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int result = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (result != Z_STREAM_END) {
+    throw std::runtime_error("deflate failed");
+  }
+  return out;
+}
+
+inline std::string url_encode(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+inline std::string base64(const std::string& data) {
+  return pki::base64_encode(pki::as_bytes(data));
+}
+
+// The query string of an HTTP-Redirect message carrying `xml`.
+inline std::string redirect_query(const std::string& xml, const std::string& relay_state = "") {
+  std::string query = "SAMLRequest=" + url_encode(base64(deflate_raw(xml)));
+  if (!relay_state.empty()) {
+    query += "&RelayState=" + url_encode(relay_state);
+  }
+  return query;
+}
+
+struct AuthnRequestOptions {
+  std::string id = "_a1b2c3d4e5f6";
+  std::string issuer = kSpEntityId;
+  std::string issue_instant = "2026-03-01T11:59:30Z";
+  std::string acs_attributes = std::string(" AssertionConsumerServiceURL=\"") + kSpAcsUrl + "\"";
+  std::string destination = kIdpSsoUrl;
+  std::string name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+  std::string version = "2.0";
+  std::string prologue;
+};
+
+inline std::string authn_request_xml(const AuthnRequestOptions& o = {}) {
+  std::string xml = o.prologue +
+      "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + o.id + "\" Version=\"" +
+      o.version + "\" IssueInstant=\"" + o.issue_instant + "\"" + o.acs_attributes;
+  if (!o.destination.empty()) {
+    xml += " Destination=\"" + o.destination + "\"";
+  }
+  xml += "><saml:Issuer>" + o.issuer + "</saml:Issuer>";
+  if (!o.name_id_format.empty()) {
+    xml += "<samlp:NameIDPolicy Format=\"" + o.name_id_format + "\" AllowCreate=\"true\"/>";
+  }
+  xml += "</samlp:AuthnRequest>";
+  return xml;
+}
+
+inline std::string sp_metadata_xml(const std::string& entity_id, const std::string& certificate) {
+  return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+         "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"" + entity_id + "\">"
+         "<md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" "
+         "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+         "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" +
+         certificate + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+         "<md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" + certificate +
+         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+         "<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\" "
+         "Location=\"https://127.0.0.1:8444/mellon/artifactResponse\" index=\"0\"/>"
+         "<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+         "Location=\"" + std::string(kSpAcsUrl) + "\" index=\"1\" isDefault=\"true\"/>"
+         "<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+         "Location=\"" + std::string(kSpSecondAcsUrl) + "\" index=\"2\"/>"
+         "</md:SPSSODescriptor></md:EntityDescriptor>";
+}
+
+// Certificate body (base64 DER) of a PEM file.
+inline std::string certificate_body(const std::filesystem::path& pem) {
+  std::string text = read_text(pem);
+  std::size_t begin = text.find('\n', text.find("BEGIN CERTIFICATE")) + 1;
+  std::size_t end = text.find("-----END");
+  std::string body;
+  for (char c : text.substr(begin, end - begin)) {
+    if (c != '\n' && c != '\r') {
+      body += c;
+    }
+  }
+  return body;
+}
+
+// An IdP with one registered SP (metadata in its own temporary folder).
+struct IdpFixture {
+  TempDir dir;
+  federation::saml::IdpSettings settings;
+  std::unique_ptr<federation::saml::IdentityProvider> idp;
+
+  explicit IdpFixture(bool sign_response = false, const TestKey& key = test_keys().rsa) {
+    std::filesystem::create_directory(dir / "sp");
+    write_text(dir / "sp" / "mellon.xml",
+               sp_metadata_xml(kSpEntityId, certificate_body(test_keys().other_rsa.certificate)));
+    write_text(dir / "sp" / "README.txt", "not metadata; ignored");
+    settings.entity_id = kIdpEntityId;
+    settings.sso_url = kIdpSsoUrl;
+    settings.signing_key = key.key;
+    settings.signing_certificate = key.certificate;
+    settings.sp_metadata_dir = dir / "sp";
+    settings.sign_response = sign_response;
+    settings.clock = fixed_now;
+    auto created = federation::saml::IdentityProvider::create(settings);
+    if (!created.ok()) {
+      throw std::runtime_error(created.status().to_string());
+    }
+    idp = std::move(created).value();
+  }
+};
+
+}  // namespace careid::testing

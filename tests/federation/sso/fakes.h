@@ -1,0 +1,106 @@
+// Test doubles for the SSO and HTTPS tests: a fixed directory and an IdentityProvider that
+// accepts a fixed query string. Neither touches XML or the store.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include "federation/saml/identity_provider.h"
+#include "federation/sso/identity_source.h"
+
+namespace careid::federation::testing {
+
+inline constexpr const char* kTestUid = "555000000001";
+inline constexpr const char* kTestSp = "https://sp.example.test/metadata";
+inline constexpr const char* kTestAcs = "https://sp.example.test:8444/acs";
+// The only query the fake IdP accepts.
+inline constexpr const char* kGoodQuery = "SAMLRequest=good&RelayState=abc";
+// A query the fake IdP rejects while knowing the SP, so the error goes back to the SP.
+inline constexpr const char* kKnownSpBadQuery = "SAMLRequest=badpolicy";
+
+inline Person make_test_person() {
+  Person person;
+  person.dn = "uid=555000000001,ou=People,o=nhs";
+  person.uid = kTestUid;
+  person.cn = "Ada Lovelace";
+  person.mail = "ada.lovelace@nhs.example";
+  person.roles = {
+      {"100000000001", "RVL", "S8000:G8000:R8000", "Clinical Practitioner Access Role"},
+      {"100000000002", "Y12345", "S0080:G0450:R5080", "Admin Access Role"},
+  };
+  return person;
+}
+
+class FakeIdentitySource : public IdentitySource {
+ public:
+  std::map<std::string, Person, std::less<>> people;
+  bool fail = false;
+  std::atomic<int> calls{0};
+
+  Result<std::optional<Person>> find_person(std::string_view uid) override {
+    ++calls;
+    if (fail) {
+      return Status::io_error("store closed");
+    }
+    auto found = people.find(uid);
+    if (found == people.end()) {
+      return std::optional<Person>();
+    }
+    return std::optional<Person>(found->second);
+  }
+};
+
+// Accepts kGoodQuery only. The page it builds names the subject's NameID and uid so that
+// tests can see what reached the IdP, and carries one inline script like the real form.
+class FakeIdentityProvider : public saml::IdentityProvider {
+ public:
+  Result<saml::AuthnRequest, saml::RequestError> decode_redirect_request(
+      std::string_view query) const override {
+    saml::RequestError error;
+    error.status_code = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+    if (query == kKnownSpBadQuery) {
+      error.message = "NameIDPolicy Format is not supported";
+      error.acs_url = kTestAcs;
+      error.sp_entity_id = kTestSp;
+      return error;
+    }
+    if (query != kGoodQuery) {
+      error.message = "SAMLRequest is not valid base64";
+      return error;
+    }
+    return saml::AuthnRequest{"_request1", kTestSp, kTestAcs, "", "abc"};
+  }
+
+  Result<std::string> build_post_response_page(const saml::AuthnRequest& request,
+                                               const saml::Subject& subject) const override {
+    std::string uid = subject.attributes.at("uid").front();
+    return "<html><body><form method=\"post\" action=\"" + request.acs_url +
+           "\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"nameid=" + subject.name_id +
+           ";uid=" + uid + "\"/></form><script>document.forms[0].submit();</script></body></html>";
+  }
+
+  Result<std::string> build_response_xml(const saml::AuthnRequest&,
+                                         const saml::Subject&) const override {
+    return Status::unimplemented("not used by these tests");
+  }
+
+  Result<std::string> build_error_page(const saml::RequestError& error) const override {
+    return "<html><body><form method=\"post\" action=\"" + error.acs_url +
+           "\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"status=" + error.status_code +
+           "\"/></form></body></html>";
+  }
+
+  Result<std::string> build_error_response_xml(const saml::RequestError&) const override {
+    return Status::unimplemented("not used by these tests");
+  }
+
+  std::string metadata_xml() const override {
+    return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+           "entityID=\"https://idp.example.test/saml/metadata\"/>";
+  }
+
+  std::size_t service_provider_count() const override { return 1; }
+};
+
+}  // namespace careid::federation::testing
