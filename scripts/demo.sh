@@ -17,7 +17,9 @@ if [ ! -f "$data_dir/careid.toml" ]; then
     --ldap-port "${CAREID_LDAP_PORT:-3389}" --https-port "${CAREID_HTTPS_PORT:-8443}"
 else
   echo "demo: reusing $data_dir (delete it to start again)"
-  "$build_dir/tools/careidctl/careidctl" demo info --data "$data_dir"
+  echo "  admin DN cn=admin,o=nhs, password in $data_dir/admin-password"
+  echo "  demo card: $data_dir/pki/cards/555000000001.pem and .key (PKCS#12 .p12, password 'demo')"
+  echo "  HTTPS server CA: $data_dir/pki/card-ca.pem"
 fi
 
 exec "$build_dir/tools/careidd/careidd" --config "$data_dir/careid.toml"
