@@ -38,7 +38,11 @@ Result<std::string> new_admin_password() {
   }
   std::string text = pki::base64_encode(*bytes);
   for (char& c : text) {
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
+    if (c == '+') {
+      c = '-';
+    } else if (c == '/') {
+      c = '_';
+    }
   }
   return text;
 }

@@ -42,7 +42,7 @@ struct DemoSetupResult {
 };
 
 // Creates the folder and everything in it. Fails with AlreadyExists when the folder
-// already holds a careid.toml, so a demo folder is never overwritten.
+// already contains a careid.toml, so a demo folder is never overwritten.
 Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options);
 
 // Writes careid.toml for a data folder. Fails if the file exists.

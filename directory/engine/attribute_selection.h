@@ -1,6 +1,6 @@
 // Which attributes a search returns (RFC 4511 4.5.1.8, RFC 3673): none for "1.1" alone,
 // all user attributes for "*" or an empty list, all operational attributes for "+", and
-// any attribute named (with its subtypes). Unknown names are ignored, as the RFC says.
+// any attribute named (with its subtypes). Unknown names are ignored, as RFC 4511 4.5.1.8 requires.
 #pragma once
 
 #include <string>
@@ -20,7 +20,7 @@ struct Selection {
 
 Selection parse_selection(const std::vector<std::string>& requested);
 
-// Builds the SearchResultEntry for `entry`. `operational` holds the computed operational
+// Builds the SearchResultEntry for `entry`. `operational` contains the computed operational
 // attributes (entryDN, hasSubordinates, subschemaSubentry) to offer alongside the stored
 // ones. userPassword values are left out unless `show_passwords`.
 protocol::SearchResultEntry select_attributes(const schema::Schema& schema, const Entry& entry,

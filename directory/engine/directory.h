@@ -8,7 +8,7 @@
 // (tens of milliseconds) and belong off I/O threads too.
 //
 // Access control (first version): anyone, anonymous included, may read every entry except
-// userPassword values, which only the root DN sees; only the root DN may write.
+// userPassword values, which only the root DN can read. Only the root DN may write.
 // TODO: per-organisation ACLs; every non-root write is rejected with insufficientAccessRights.
 #pragma once
 
@@ -45,7 +45,7 @@ struct DirectoryOptions {
   bool sync = true;
 };
 
-// Who an operation runs as, set by a successful bind.
+// The authorization identity of a connection, set by a successful bind.
 struct Identity {
   std::string dn;             // empty for anonymous
   std::string normalised_dn;

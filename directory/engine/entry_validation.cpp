@@ -1,10 +1,12 @@
 #include "directory/engine/entry_validation.h"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <random>
 
 #include "directory/schema/entry_check.h"
+#include "directory/schema/matching.h"
 
 namespace careid::directory::engine {
 namespace {
@@ -87,6 +89,27 @@ std::optional<LdapResult> check_entry(const schema::Schema& schema, const Entry&
     return to_result(checked.error());
   }
   return std::nullopt;
+}
+
+bool has_rdn_values(const schema::Schema& schema, const Entry& entry, const dn::Dn& name) {
+  if (name.is_root()) {
+    return true;
+  }
+  for (const dn::Ava& ava : name.rdn().avas) {
+    const schema::AttributeType* type = schema.find_attribute_type(ava.type);
+    const Attribute* attribute = type == nullptr ? nullptr : entry.find(type->name());
+    if (attribute == nullptr) {
+      return false;
+    }
+    bool present = std::any_of(attribute->values.begin(), attribute->values.end(), [&](const std::string& value) {
+      auto equal = schema::values_equal(schema, *type, value, ava.value);
+      return equal.ok() && *equal;
+    });
+    if (!present) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void stamp_operational(const schema::Schema& schema, Entry& entry, std::string_view actor, bool created,

@@ -21,6 +21,9 @@ Result<Entry, protocol::LdapResult> entry_from_request(const schema::Schema& sch
 std::optional<protocol::LdapResult> check_entry(const schema::Schema& schema, const Entry& entry,
                                                 const dn::Dn& name);
 
+// True when every AVA of the DN's RDN is a value of `entry` (RFC 4512 2.3).
+bool has_rdn_values(const schema::Schema& schema, const Entry& entry, const dn::Dn& name);
+
 // Sets createTimestamp, creatorsName, entryUUID (new entries) and modifyTimestamp,
 // modifiersName (always) where the schema defines them.
 void stamp_operational(const schema::Schema& schema, Entry& entry, std::string_view actor,

@@ -12,7 +12,7 @@ using protocol::Filter;
 using protocol::FilterType;
 
 // Calls `test` for every value of every attribute of `entry` that the assertion's
-// description selects, and combines the per-value truths as RFC 4511 4.5.1.7 says: TRUE if
+// description selects, and combines the per-value truths as RFC 4511 4.5.1.7 defines: TRUE if
 // any value matches, otherwise Undefined if any value was Undefined, otherwise FALSE.
 Truth any_value(const schema::Schema& schema, const Entry& entry, const AttributeDescription& wanted,
                 const std::function<Truth(const schema::AttributeType&, std::string_view)>& test) {

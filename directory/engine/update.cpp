@@ -26,6 +26,30 @@ LdapResult no_such_object(const schema::Schema& schema, const storage::Transacti
                      matched_dn(schema, txn, name.dn));
 }
 
+// A write transaction positioned on an existing entry, for modify and delete.
+struct WriteTarget {
+  NamedDn name;
+  storage::WriteTransaction txn;
+  storage::EntryId id = 0;
+};
+
+Result<WriteTarget, LdapResult> open_target(const schema::Schema& schema, storage::EntryStore& store,
+                                            std::string_view dn) {
+  auto name = name_dn(schema, dn);
+  if (!name.ok()) {
+    return name.error();
+  }
+  auto txn = store.begin_write();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto id = txn->find_id(name->normalised);
+  if (!id.ok()) {
+    return no_such_object(schema, *txn, *name);
+  }
+  return WriteTarget{std::move(*name), std::move(*txn), *id};
+}
+
 }  // namespace
 
 bool is_suffix(const schema::Schema& schema, const DirectoryOptions& options, const NamedDn& name) {
@@ -86,19 +110,12 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
   if (auto denied = require_root(identity, "modify")) {
     return *denied;
   }
-  auto name = name_dn(*schema_, request.object);
-  if (!name.ok()) {
-    return name.error();
+  auto target = open_target(*schema_, *store_, request.object);
+  if (!target.ok()) {
+    return target.error();
   }
-  auto txn = store_->begin_write();
-  if (!txn.ok()) {
-    return storage_failure(txn.status());
-  }
-  auto id = txn->find_id(name->normalised);
-  if (!id.ok()) {
-    return no_such_object(*schema_, *txn, *name);
-  }
-  auto entry = txn->get(*id);
+  auto& [name, txn, id] = *target;
+  auto entry = txn.get(id);
   if (!entry.ok()) {
     return storage_failure(entry.status());
   }
@@ -108,17 +125,18 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
       return *failed;
     }
   }
-  if (auto invalid = check_entry(*schema_, *entry, name->dn)) {
-    if (invalid->result_code == ResultCode::kNamingViolation) {
-      invalid->result_code = ResultCode::kNotAllowedOnRdn;  // RFC 4511 4.6: RDN values must stay
-    }
+  if (!has_rdn_values(*schema_, *entry, name.dn)) {
+    return ldap_result(ResultCode::kNotAllowedOnRdn,  // RFC 4511 4.6
+                       "the change removes a value of the entry's RDN; rename the entry instead");
+  }
+  if (auto invalid = check_entry(*schema_, *entry, name.dn)) {
     return *invalid;
   }
   stamp_operational(*schema_, *entry, identity.dn, false, std::chrono::system_clock::now());
 
-  Status replaced = txn->replace(*id, *entry, index_keys(*schema_, *store_, *entry));
+  Status replaced = txn.replace(id, *entry, index_keys(*schema_, *store_, *entry));
   if (replaced.ok()) {
-    replaced = txn->commit();
+    replaced = txn.commit();
   }
   return replaced.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(replaced);
 }
@@ -127,27 +145,20 @@ LdapResult Directory::remove(const protocol::DelRequest& request, const Identity
   if (auto denied = require_root(identity, "delete")) {
     return *denied;
   }
-  auto name = name_dn(*schema_, request.entry);
-  if (!name.ok()) {
-    return name.error();
+  auto target = open_target(*schema_, *store_, request.entry);
+  if (!target.ok()) {
+    return target.error();
   }
-  auto txn = store_->begin_write();
-  if (!txn.ok()) {
-    return storage_failure(txn.status());
-  }
-  auto id = txn->find_id(name->normalised);
-  if (!id.ok()) {
-    return no_such_object(*schema_, *txn, *name);
-  }
-  auto has_children = txn->has_children(*id);
+  auto& [name, txn, id] = *target;
+  auto has_children = txn.has_children(id);
   if (has_children.ok() && *has_children) {
     return ldap_result(ResultCode::kNotAllowedOnNonLeaf,
                        "'" + request.entry + "' has subordinate entries; delete them first");
   }
 
-  Status removed = txn->remove(*id);
+  Status removed = txn.remove(id);
   if (removed.ok()) {
-    removed = txn->commit();
+    removed = txn.commit();
   }
   return removed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(removed);
 }

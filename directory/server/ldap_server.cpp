@@ -59,7 +59,7 @@ asio::awaitable<void> LdapServer::accept_loop() {
       continue;
     }
     if (connection_count() >= config_.max_connections) {
-      asio::co_spawn(socket.get_executor(), refuse(std::move(socket)), asio::detached);
+      asio::co_spawn(socket.get_executor(), reject(std::move(socket)), asio::detached);
       continue;
     }
 
@@ -69,9 +69,9 @@ asio::awaitable<void> LdapServer::accept_loop() {
   }
 }
 
-// Tells a client over max_connections why it is refused (RFC 4511 4.4.1), then closes.
-asio::awaitable<void> LdapServer::refuse(asio::ip::tcp::socket socket) {
-  log::get("directory")->warn("connection refused: {} connections open, ldap.max_connections is {}",
+// Tells a client over max_connections why it is rejected (RFC 4511 4.4.1), then closes.
+asio::awaitable<void> LdapServer::reject(asio::ip::tcp::socket socket) {
+  log::get("directory")->warn("connection rejected: {} connections open, ldap.max_connections is {}",
                               connection_count(), config_.max_connections);
   std::string notice = protocol::encode_notice_of_disconnection(ResultCode::kUnavailable, "too many connections");
   co_await asio::async_write(socket, asio::buffer(notice), asio::as_tuple(asio::use_awaitable));

@@ -53,7 +53,7 @@ class LdapServer {
  private:
   friend class Session;
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> reject(boost::asio::ip::tcp::socket socket);
   void register_session(const std::shared_ptr<Session>& session);
   void unregister_session(Session* session);
 

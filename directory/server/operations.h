@@ -13,8 +13,8 @@ namespace careid::directory::server {
 
 struct OperationOutcome {
   protocol::ResponseOp response;
-  // Set by a bind: the identity the connection has from now on (RFC 4511 4.2.1 says a
-  // failed bind leaves the connection anonymous).
+  // Set by a bind: the identity the connection has from now on. A failed bind leaves
+  // the connection anonymous (RFC 4511 4.2.1).
   std::optional<engine::Identity> new_identity;
 };
 
@@ -26,7 +26,7 @@ std::optional<protocol::LdapResult> check_controls(const protocol::Request& requ
 OperationOutcome execute(engine::Directory& directory, const protocol::Request& request,
                          const engine::Identity& identity);
 
-// Wraps `result` in the response type that answers `request`.
+// Wraps `result` in the response type that RFC 4511 pairs with `request`.
 protocol::ResponseOp response_for(const protocol::RequestOp& request, protocol::LdapResult result);
 
 }  // namespace careid::directory::server

@@ -1,8 +1,8 @@
 // Session: one LDAP connection.
 //
 // The session coroutine runs on the connection's strand. It reads bytes, frames one PDU at
-// a time (ber::frame_pdu), decodes it and runs the operation, then writes the responses;
-// operations on one connection run one after another, in the order they arrived.
+// a time (ber::frame_pdu), decodes it and runs the operation, then writes the responses.
+// Operations on one connection run one after another, in the order they arrived.
 // The session owns its socket, buffers and bound identity; the coroutine frame holds a
 // shared_ptr to it, so nothing an operation touches can go away under it.
 //
