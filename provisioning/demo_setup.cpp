@@ -102,11 +102,13 @@ Status write_config_file(const fs::path& path, const fs::path& schema_dir, std::
   return Status::ok_status();
 }
 
-Status create_pki(const fs::path& data_dir) {
+Status create_pki(const fs::path& data_dir, pki::KeyType ca_key_type) {
   pki::PkiLayout layout(data_dir);
   CAREID_RETURN_IF_ERROR(layout.create_directories());
 
-  auto ca_key = pki::create_self_signed_ca();
+  pki::CaOptions ca_options;
+  ca_options.key_type = ca_key_type;
+  auto ca_key = pki::create_self_signed_ca(ca_options);
   if (!ca_key.ok()) {
     return ca_key.status();
   }
@@ -129,13 +131,16 @@ Status create_pki(const fs::path& data_dir) {
   return write_certified_key(*signing, layout.saml_signing_certificate(), layout.saml_signing_key());
 }
 
-Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password) {
+Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
+                  pki::KeyType key_type) {
   pki::PkiLayout layout(data_dir);
   auto ca = pki::CertificateAuthority::load(layout.card_ca_certificate(), layout.card_ca_key());
   if (!ca.ok()) {
     return ca.status();
   }
-  auto card = ca->issue_card_certificate(uid);
+  pki::CardCertificateOptions card_options;
+  card_options.key_type = key_type;
+  auto card = ca->issue_card_certificate(uid, card_options);
   if (!card.ok()) {
     return card.status();
   }
@@ -167,8 +172,8 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
     return Status::io_error("cannot create " + data.string() + ": " + error.message());
   }
 
-  CAREID_RETURN_IF_ERROR(create_pki(data));
-  CAREID_RETURN_IF_ERROR(issue_card(data, kDemoPersonUid, options.card_pkcs12_password));
+  CAREID_RETURN_IF_ERROR(create_pki(data, options.card_key_type));
+  CAREID_RETURN_IF_ERROR(issue_card(data, kDemoPersonUid, options.card_pkcs12_password, options.card_key_type));
   CAREID_RETURN_IF_ERROR(copy_sp_metadata(data, options.sp_metadata_files));
 
   auto password = new_admin_password();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pki/key.h"
 #include "provisioning/demo_directory.h"
 
 namespace careid::provisioning {
@@ -26,6 +27,8 @@ struct DemoSetupOptions {
   std::uint16_t ldap_port = 3389;
   std::uint16_t https_port = 8443;
   std::vector<std::filesystem::path> sp_metadata_files;
+  // Key type of the card CA and the cards it issues: ECDSA P-256 or RSA-2048.
+  pki::KeyType card_key_type = pki::KeyType::kEcdsaP256;
   // The PKCS#12 password of the demo card, printed by careidctl; not a secret in a demo.
   std::string card_pkcs12_password = "demo";
 };
@@ -49,11 +52,14 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options);
 Status write_config_file(const std::filesystem::path& path, const std::filesystem::path& schema_dir,
                          std::uint16_t ldap_port, std::uint16_t https_port, const std::string& root_password_hash);
 
-// Creates the card CA, careidd's HTTPS certificate (signed by the card CA) and the SAML
-// signing certificate in <data_dir>/pki. Fails if any of them exists.
-Status create_pki(const std::filesystem::path& data_dir);
+// Creates the card CA (with a `ca_key_type` key), careidd's HTTPS certificate (signed by
+// the card CA) and the SAML signing certificate (RSA-2048) in <data_dir>/pki. Fails if any
+// of them exists.
+Status create_pki(const std::filesystem::path& data_dir, pki::KeyType ca_key_type = pki::KeyType::kEcdsaP256);
 
-// Issues a card for `uid` with the data folder's card CA and writes <uid>.pem, .key and .p12.
-Status issue_card(const std::filesystem::path& data_dir, std::string_view uid, std::string_view pkcs12_password);
+// Issues a card for `uid` with a `key_type` key from the data folder's card CA and writes
+// <uid>.pem, .key and .p12.
+Status issue_card(const std::filesystem::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
+                  pki::KeyType key_type = pki::KeyType::kEcdsaP256);
 
 }  // namespace careid::provisioning

@@ -2,6 +2,7 @@
 // wrapper over the provisioning library; run `careidctl --help` for the list.
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +22,10 @@ int fail(const Status& status) {
   std::cerr << "careidctl: " << status.message() << "\n";
   return 1;
 }
+
+// Accepts "ecdsa" (ECDSA P-256) or "rsa" (RSA-2048) for --key-type.
+const std::map<std::string, pki::KeyType> kKeyTypes = {{"ecdsa", pki::KeyType::kEcdsaP256},
+                                                       {"rsa", pki::KeyType::kRsa2048}};
 
 void print_demo_summary(const provisioning::DemoSetupResult& result, const provisioning::DemoSetupOptions& options) {
   const auto& d = result.directory;
@@ -51,6 +56,8 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
   set_up->add_option("--https-port", setup.https_port, "HTTPS port written to careid.toml")->capture_default_str();
   set_up->add_option("--sp-metadata", setup.sp_metadata_files, "SAML SP metadata files to trust")->check(CLI::ExistingFile);
   set_up->add_option("--reference-dir", setup.reference_dir, "Folder of the NHS reference files")->capture_default_str();
+  set_up->add_option("--key-type", setup.card_key_type, "Card CA and card key: ecdsa (P-256) or rsa (RSA-2048)")
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
   set_up->callback([&] {
     auto result = provisioning::set_up_demo(setup);
     exit_code = result.ok() ? 0 : fail(result.status());
@@ -94,22 +101,28 @@ void add_pki_commands(CLI::App& app, int& exit_code) {
   auto* pki = app.add_subcommand("pki", "Card authority files of a data folder")->require_subcommand(1);
 
   static fs::path data;
+  static pki::KeyType ca_key_type = pki::KeyType::kEcdsaP256;
   auto* init = pki->add_subcommand("init", "Create the card CA, HTTPS and SAML signing keys");
   init->add_option("--data", data, "Data folder")->required();
+  init->add_option("--key-type", ca_key_type, "Card CA key: ecdsa (P-256) or rsa (RSA-2048)")
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
   init->callback([&] {
-    Status status = provisioning::create_pki(data);
+    Status status = provisioning::create_pki(data, ca_key_type);
     exit_code = status.ok() ? 0 : fail(status);
   });
 
   static fs::path card_data;
   static std::string uid;
   static std::string pkcs12_password = "demo";
+  static pki::KeyType card_key_type = pki::KeyType::kEcdsaP256;
   auto* card = pki->add_subcommand("issue-card", "Issue a smartcard certificate for a 12-digit uid");
   card->add_option("--data", card_data, "Data folder")->required();
   card->add_option("--uid", uid, "The person's 12-digit uid")->required();
   card->add_option("--pkcs12-password", pkcs12_password, "Password of the PKCS#12 file")->capture_default_str();
+  card->add_option("--key-type", card_key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
   card->callback([&] {
-    Status status = provisioning::issue_card(card_data, uid, pkcs12_password);
+    Status status = provisioning::issue_card(card_data, uid, pkcs12_password, card_key_type);
     exit_code = status.ok() ? 0 : fail(status);
   });
 }
