@@ -20,6 +20,10 @@ class TableReader {
     return read_with(key, [&](const toml::value& v) { out = v.as_string().str; });
   }
 
+  Status read(const char* key, bool& out) {
+    return read_with(key, [&](const toml::value& v) { out = v.as_boolean(); });
+  }
+
   Status read(const char* key, fs::path& out) {
     return read_with(key, [&](const toml::value& v) { out = fs::path(v.as_string().str); });
   }
@@ -101,6 +105,23 @@ Status read_ldap(const toml::value& root, LdapConfig& ldap) {
   CAREID_RETURN_IF_ERROR(r.read_integer("size_limit", ldap.size_limit, 0, int64_t{1} << 31));
   CAREID_RETURN_IF_ERROR(r.read("indexed_attributes", ldap.indexed_attributes));
   CAREID_RETURN_IF_ERROR(r.read_integer("threads", ldap.threads, 1, 256));
+  CAREID_RETURN_IF_ERROR(r.read_integer("ldaps_port", ldap.ldaps_port, 0, 65535));
+  CAREID_RETURN_IF_ERROR(r.read("tls_certificate", ldap.tls_certificate));
+  CAREID_RETURN_IF_ERROR(r.read("tls_private_key", ldap.tls_private_key));
+  CAREID_RETURN_IF_ERROR(r.read("tls_ca", ldap.tls_ca));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_outstanding_operations", ldap.max_outstanding_operations, 1, 10000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("write_timeout_seconds", ldap.write_timeout_seconds, 0, 86400));
+  CAREID_RETURN_IF_ERROR(r.read("password_hash", ldap.password_hash));
+  CAREID_RETURN_IF_ERROR(r.read_integer("password_argon2_memory_kib", ldap.password_argon2_memory_kib, 8, 1024 * 1024));
+  CAREID_RETURN_IF_ERROR(r.read_integer("password_argon2_iterations", ldap.password_argon2_iterations, 1, 64));
+  CAREID_RETURN_IF_ERROR(r.read_integer("time_limit_seconds", ldap.time_limit_seconds, 0, 86400));
+  if (ldap.password_hash != "ARGON2" && ldap.password_hash != "SSHA256" && ldap.password_hash != "SSHA") {
+    return Status::invalid_argument("ldap.password_hash: unknown scheme '" + ldap.password_hash +
+                                    "'; use \"ARGON2\", \"SSHA256\" or \"SSHA\"");
+  }
+  if (ldap.ldaps_port != 0 && ldap.tls_certificate.empty()) {
+    return Status::invalid_argument("ldap.ldaps_port: LDAPS needs ldap.tls_certificate; set it or set ldaps_port = 0");
+  }
   return r.check_unknown_keys();
 }
 
@@ -127,6 +148,31 @@ Status read_saml(const toml::value& root, SamlConfig& saml) {
   CAREID_RETURN_IF_ERROR(r.read("sp_metadata_dir", saml.sp_metadata_dir));
   CAREID_RETURN_IF_ERROR(r.read("persistent_id_secret", saml.persistent_id_secret));
   CAREID_RETURN_IF_ERROR(r.read_integer("assertion_lifetime_seconds", saml.assertion_lifetime_seconds, 10, 86400));
+  CAREID_RETURN_IF_ERROR(r.read("require_signed_requests", saml.require_signed_requests));
+  return r.check_unknown_keys();
+}
+
+Status read_session(const toml::value& root, SessionConfig& session) {
+  TableReader r(section(root, "session"), "session");
+  CAREID_RETURN_IF_ERROR(r.read_integer("idle_timeout_seconds", session.idle_timeout_seconds, 60, 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("absolute_timeout_seconds", session.absolute_timeout_seconds, 60, 7 * 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("role_choice_timeout_seconds", session.role_choice_timeout_seconds, 30, 3600));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_sessions", session.max_sessions, 1, 10000000));
+  return r.check_unknown_keys();
+}
+
+Status read_oidc(const toml::value& root, OidcConfig& oidc) {
+  TableReader r(section(root, "oidc"), "oidc");
+  CAREID_RETURN_IF_ERROR(r.read("issuer", oidc.issuer));
+  std::vector<std::string> keys;
+  CAREID_RETURN_IF_ERROR(r.read("signing_keys", keys));
+  if (!keys.empty()) {
+    oidc.signing_keys.assign(keys.begin(), keys.end());
+  }
+  CAREID_RETURN_IF_ERROR(r.read("clients_dir", oidc.clients_dir));
+  CAREID_RETURN_IF_ERROR(r.read_integer("code_lifetime_seconds", oidc.code_lifetime_seconds, 1, 600));
+  CAREID_RETURN_IF_ERROR(r.read_integer("access_token_lifetime_seconds", oidc.access_token_lifetime_seconds, 10, 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("id_token_lifetime_seconds", oidc.id_token_lifetime_seconds, 10, 86400));
   return r.check_unknown_keys();
 }
 
@@ -140,10 +186,10 @@ Status read_top_level(const toml::value& root, Config& config) {
 }
 
 Status check_sections(const toml::value& root) {
-  static const std::set<std::string> known = {"ldap", "https", "saml"};
+  static const std::set<std::string> known = {"ldap", "https", "saml", "session", "oidc"};
   for (const auto& [key, value] : root.as_table()) {
     if (value.is_table() && !known.contains(key)) {
-      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https or saml");
+      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, session or oidc");
     }
   }
   return Status::ok_status();
@@ -159,6 +205,11 @@ void resolve_paths(Config& config, const fs::path& config_dir) {
     config.schema_dir = resolve(config_dir, config.schema_dir);
   }
   const fs::path& data = config.data_dir;
+  if (!config.ldap.tls_certificate.empty()) {
+    config.ldap.tls_certificate = resolve(data, config.ldap.tls_certificate);
+    config.ldap.tls_private_key = resolve(data, config.ldap.tls_private_key);
+    config.ldap.tls_ca = resolve(data, config.ldap.tls_ca);
+  }
   config.https.certificate = resolve(data, config.https.certificate);
   config.https.private_key = resolve(data, config.https.private_key);
   config.https.card_ca = resolve(data, config.https.card_ca);
@@ -166,6 +217,10 @@ void resolve_paths(Config& config, const fs::path& config_dir) {
   config.saml.signing_certificate = resolve(data, config.saml.signing_certificate);
   config.saml.sp_metadata_dir = resolve(data, config.saml.sp_metadata_dir);
   config.saml.persistent_id_secret = resolve(data, config.saml.persistent_id_secret);
+  for (fs::path& key : config.oidc.signing_keys) {
+    key = resolve(data, key);
+  }
+  config.oidc.clients_dir = resolve(data, config.oidc.clients_dir);
 }
 
 }  // namespace
@@ -197,6 +252,8 @@ Result<Config> load_config(const fs::path& path) {
   if (status.ok()) status = read_ldap(root, config.ldap);
   if (status.ok()) status = read_https(root, config.https);
   if (status.ok()) status = read_saml(root, config.saml);
+  if (status.ok()) status = read_session(root, config.session);
+  if (status.ok()) status = read_oidc(root, config.oidc);
   if (!status.ok()) {
     return status.with_context(path.string());
   }

@@ -41,6 +41,32 @@ struct LdapConfig {
       "objectClass", "uid", "cn", "sn", "uniqueIdentifier", "nhsIDCode", "nhsJobRoleCode", "mail"};
   // I/O threads for the LDAP listener.
   unsigned threads = 2;
+
+  // LDAPS (LDAP over TLS from the first byte) listens on this port; 0 disables it.
+  uint16_t ldaps_port = 0;
+  // Server certificate chain and key for LDAPS and StartTLS (RFC 4513 3). An empty
+  // tls_certificate disables TLS: StartTLS then gets `unavailable` and ldaps_port must be 0.
+  // The key file must not be readable by group or others.
+  std::filesystem::path tls_certificate = "pki/server.pem";
+  std::filesystem::path tls_private_key = "pki/server.key";
+  // Client certificates for SASL EXTERNAL must chain to this CA (the card CA).
+  std::filesystem::path tls_ca = "pki/card-ca.pem";
+  // Requests one connection may have in progress; the server stops reading from the
+  // connection until one completes.
+  unsigned max_outstanding_operations = 64;
+  // Seconds one write to a client may take before the connection is closed (a client that
+  // does not read its results); 0 disables the deadline.
+  uint32_t write_timeout_seconds = 60;
+  // Scheme of the userPassword values that Password Modify (RFC 3062) writes: "ARGON2",
+  // "SSHA256" or "SSHA" (the last only for data shared with old OpenLDAP servers).
+  std::string password_hash = "ARGON2";
+  // Argon2id cost of those values. The defaults (19 MiB, 2 passes, 1 lane) are the minimum
+  // the OWASP Password Storage Cheat Sheet recommends for Argon2id.
+  uint32_t password_argon2_memory_kib = 19456;
+  uint32_t password_argon2_iterations = 2;
+  // Server-side cap, in seconds, on how long one search by a non-root client may run;
+  // 0 means no cap. A client's smaller timeLimit still applies.
+  uint32_t time_limit_seconds = 0;
 };
 
 struct HttpsConfig {
@@ -69,6 +95,37 @@ struct SamlConfig {
   // Secret that derives persistent NameIDs; created with mode 0600 when missing.
   std::filesystem::path persistent_id_secret = "pki/persistent-id.secret";
   uint32_t assertion_lifetime_seconds = 300;
+  // Require a valid signature on every AuthnRequest, also from SPs whose metadata does not
+  // set AuthnRequestsSigned="true".
+  bool require_signed_requests = false;
+};
+
+// SSO sessions: after a card login the role choice is kept, for later logins on any TLS
+// connection with the same card, until one of the timeouts passes.
+struct SessionConfig {
+  // Seconds without a login in the session before it ends.
+  uint32_t idle_timeout_seconds = 15 * 60;
+  // Seconds after the first login when the session ends in any case.
+  uint32_t absolute_timeout_seconds = 8 * 60 * 60;
+  // Seconds the role selection page stays valid.
+  uint32_t role_choice_timeout_seconds = 5 * 60;
+  // Sessions kept at once; when full, the one closest to its end is dropped.
+  uint32_t max_sessions = 100000;
+};
+
+struct OidcConfig {
+  // Empty means public_url (without a trailing slash); it is the `iss` of every token.
+  std::string issuer;
+  // PEM private keys (ECDSA P-256 signs ES256, RSA signs RS256). The first key signs; every
+  // key is published in the JWKS and verifies, so that a retired key stays listed while
+  // tokens it signed are still valid. A missing first file disables the OpenID provider.
+  std::vector<std::filesystem::path> signing_keys = {"pki/oidc-signing.key"};
+  // Folder of client registrations (*.json or *.toml), one client per file.
+  std::filesystem::path clients_dir = "oidc-clients";
+  // Lifetime of an authorization code (RFC 6749 4.1.2 recommends at most 10 minutes).
+  uint32_t code_lifetime_seconds = 60;
+  uint32_t access_token_lifetime_seconds = 600;
+  uint32_t id_token_lifetime_seconds = 600;
 };
 
 struct Config {
@@ -82,6 +139,8 @@ struct Config {
   LdapConfig ldap;
   HttpsConfig https;
   SamlConfig saml;
+  SessionConfig session;
+  OidcConfig oidc;
 
   // Returns https.public_url, or the URL built from the listen address and port.
   std::string public_url() const;

@@ -4,6 +4,7 @@
 //   <data_dir>/pki/server.pem, server.key            careidd's HTTPS certificate
 //   <data_dir>/pki/saml-signing.pem, saml-signing.key
 //   <data_dir>/pki/persistent-id.secret              key for persistent SAML NameIDs
+//   <data_dir>/pki/oidc-signing.key                  signs OpenID Connect tokens (JWS)
 //   <data_dir>/pki/cards/<uid>.pem, <uid>.key, <uid>.p12
 //
 // These match the defaults of careid::Config. Key and secret files are written with mode 0600
@@ -29,6 +30,7 @@ class PkiLayout {
   std::filesystem::path saml_signing_certificate() const { return dir_ / "saml-signing.pem"; }
   std::filesystem::path saml_signing_key() const { return dir_ / "saml-signing.key"; }
   std::filesystem::path persistent_id_secret() const { return dir_ / "persistent-id.secret"; }
+  std::filesystem::path oidc_signing_key() const { return dir_ / "oidc-signing.key"; }
   std::filesystem::path cards_dir() const { return dir_ / "cards"; }
 
   // Paths of one card's files. InvalidArgument unless `uid` is 12 digits, which also keeps a

@@ -91,7 +91,12 @@ Status write_config_file(const fs::path& path, const fs::path& schema_dir, std::
       << "port = " << ldap_port << "\n"
       << "suffix = \"o=nhs\"\n"
       << "root_dn = \"cn=admin,o=nhs\"\n"
-      << "root_password_hash = \"" << root_password_hash << "\"\n\n"
+      << "root_password_hash = \"" << root_password_hash << "\"\n"
+      << "# StartTLS and LDAPS use the HTTPS server certificate; SASL EXTERNAL accepts demo cards.\n"
+      << "ldaps_port = 0\n"
+      << "tls_certificate = \"pki/server.pem\"\n"
+      << "tls_private_key = \"pki/server.key\"\n"
+      << "tls_ca = \"pki/card-ca.pem\"\n\n"
       << "[https]\n"
       << "listen_address = \"127.0.0.1\"\n"
       << "port = " << https_port << "\n";
@@ -129,6 +134,14 @@ Status create_pki(const fs::path& data_dir, pki::KeyType ca_key_type) {
     return signing.status();
   }
   return write_certified_key(*signing, layout.saml_signing_certificate(), layout.saml_signing_key());
+}
+
+Status create_oidc_signing_key(const fs::path& data_dir, pki::KeyType key_type) {
+  auto key = pki::PrivateKey::generate(key_type);
+  if (!key.ok()) {
+    return key.status();
+  }
+  return key->write_pem_file(pki::PkiLayout(data_dir).oidc_signing_key());
 }
 
 Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
@@ -173,6 +186,7 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
   }
 
   CAREID_RETURN_IF_ERROR(create_pki(data, options.card_key_type));
+  CAREID_RETURN_IF_ERROR(create_oidc_signing_key(data, options.oidc_key_type));
   CAREID_RETURN_IF_ERROR(issue_card(data, kDemoPersonUid, options.card_pkcs12_password, options.card_key_type));
   CAREID_RETURN_IF_ERROR(copy_sp_metadata(data, options.sp_metadata_files));
 
@@ -182,7 +196,8 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
     return hash.status();
   }
   result.admin_password_file = data / "admin-password";
-  CAREID_RETURN_IF_ERROR(pki::write_private_file(result.admin_password_file, *password + "\n"));
+  // No trailing newline: ldapsearch -y sends the whole file as the password.
+  CAREID_RETURN_IF_ERROR(pki::write_private_file(result.admin_password_file, *password));
   CAREID_RETURN_IF_ERROR(write_config_file(result.config_file, options.schema_dir, options.ldap_port,
                                            options.https_port, *hash));
 

@@ -29,6 +29,8 @@ struct DemoSetupOptions {
   std::vector<std::filesystem::path> sp_metadata_files;
   // Key type of the card CA and the cards it issues: ECDSA P-256 or RSA-2048.
   pki::KeyType card_key_type = pki::KeyType::kEcdsaP256;
+  // Key type of the OpenID token signing key: ECDSA P-256 signs ES256, RSA signs RS256.
+  pki::KeyType oidc_key_type = pki::KeyType::kEcdsaP256;
   // The PKCS#12 password of the demo card, printed by careidctl; not a secret in a demo.
   std::string card_pkcs12_password = "demo";
 };
@@ -56,6 +58,11 @@ Status write_config_file(const std::filesystem::path& path, const std::filesyste
 // the card CA) and the SAML signing certificate (RSA-2048) in <data_dir>/pki. Fails if any
 // of them exists.
 Status create_pki(const std::filesystem::path& data_dir, pki::KeyType ca_key_type = pki::KeyType::kEcdsaP256);
+
+// Creates <data_dir>/pki/oidc-signing.key, the key that signs OpenID Connect tokens, with
+// mode 0600. Fails if it exists.
+Status create_oidc_signing_key(const std::filesystem::path& data_dir,
+                               pki::KeyType key_type = pki::KeyType::kEcdsaP256);
 
 // Issues a card for `uid` with a `key_type` key from the data folder's card CA and writes
 // <uid>.pem, .key and .p12.

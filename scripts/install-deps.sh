@@ -8,8 +8,10 @@ packages=(
   libssl-dev liblmdb-dev lmdb-utils libxml2-dev libxmlsec1-dev xmlsec1 zlib1g-dev
   libboost1.81-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev libargon2-dev
   catch2
-  ldap-utils libldap2-dev python3-ldap3 python3-requests curl openssl
+  ldap-utils libldap2-dev python3-ldap3 python3-requests python3-authlib curl openssl
   apache2 libapache2-mod-auth-mellon
+  clang-14 libclang-rt-14-dev
+  slapd
 )
 
 missing=()
@@ -30,4 +32,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
+
+# slapd and apache2 start system daemons from their install scripts unless policy-rc.d
+# forbids it (exit 101). The tests run their own instances on free loopback ports, so
+# forbid it for this install when the system has no policy of its own.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod 755 "$policy"
+  added_policy=1
+fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$added_policy" -eq 1 ]; then
+  "${sudo_cmd[@]}" rm -f "$policy"
+fi

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every unit and end-to-end test with ctest.
+# Then, unless CAREID_SANITIZE_IN_CI=0, runs them again under ASan and UBSan
+# (scripts/test-sanitizers.sh), and unless CAREID_FUZZ_IN_CI=0, runs each libFuzzer target
+# for 10 seconds (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 build_dir=${CAREID_BUILD_DIR:-build}
 ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 600
+
+if [ "${CAREID_SANITIZE_IN_CI:-1}" != "0" ]; then
+  scripts/test-sanitizers.sh
+fi
+if [ "${CAREID_FUZZ_IN_CI:-1}" != "0" ]; then
+  scripts/fuzz.sh 10
+fi

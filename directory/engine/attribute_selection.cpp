@@ -49,6 +49,10 @@ Selection parse_selection(const std::vector<std::string>& requested) {
   return selection;
 }
 
+bool selects_operational(const schema::Schema& schema, const Selection& selection, std::string_view name) {
+  return selection.all_operational || is_named(schema, selection, name);
+}
+
 protocol::SearchResultEntry select_attributes(const schema::Schema& schema, const Entry& entry,
                                               const std::vector<Attribute>& operational,
                                               const Selection& selection, bool types_only,

@@ -20,6 +20,9 @@ struct Selection {
 
 Selection parse_selection(const std::vector<std::string>& requested);
 
+// True when `selection` returns the operational attribute `name`: "+" or the name itself.
+bool selects_operational(const schema::Schema& schema, const Selection& selection, std::string_view name);
+
 // Builds the SearchResultEntry for `entry`. `operational` contains the computed operational
 // attributes (entryDN, hasSubordinates, subschemaSubentry) to offer alongside the stored
 // ones. userPassword values are left out unless `show_passwords`.

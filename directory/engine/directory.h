@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "directory/auth/password.h"
 #include "directory/entry.h"
+#include "directory/protocol/controls.h"
 #include "directory/protocol/messages.h"
 #include "directory/schema/schema.h"
 #include "directory/storage/entry_store.h"
@@ -40,6 +42,11 @@ struct DirectoryOptions {
   std::string root_password_hash;
   // Entries one search may return to a non-root client; 0 for no server limit.
   std::uint32_t size_limit = 500;
+  // Seconds one search by a non-root client may run; 0 for no server limit.
+  std::uint32_t time_limit_seconds = 0;
+  // How Password Modify (RFC 3062) hashes the userPassword values it writes.
+  auth::PasswordScheme password_scheme = auth::PasswordScheme::kArgon2;
+  auth::Argon2Params argon2 = {.memory_kib = 19456, .iterations = 2};
   std::vector<std::string> indexed_attributes = {"objectClass", "uid", "cn"};
   std::uint64_t map_size_bytes = std::uint64_t{16} << 30;
   bool sync = true;
@@ -60,6 +67,21 @@ struct ImportSummary {
   std::uint64_t added = 0;
   std::uint64_t skipped_existing = 0;
   std::uint64_t rejected = 0;
+};
+
+// The results of a search held in memory, for sorting (RFC 2891) and paging (RFC 2696).
+struct CollectedSearch {
+  protocol::LdapResult result;
+  std::vector<protocol::SearchResultEntry> entries;
+  // With sort keys: the sortResult code (RFC 2891 1.2) and the attribute type at fault.
+  std::optional<ResultCode> sort_result;
+  std::string sort_attribute;
+};
+
+// The outcome of Password Modify (RFC 3062).
+struct PasswordChange {
+  protocol::LdapResult result;
+  std::optional<std::string> generated_password;  // set when the request had no new password
 };
 
 class Directory;
@@ -108,6 +130,17 @@ class Directory {
   protocol::LdapResult search(const protocol::SearchRequest& request, const Identity& identity,
                               const EntrySink& sink) const;
 
+  // Runs `request` like search() and collects its results in memory, sorted by
+  // `sort_keys` when there are any (RFC 2891). An attribute type the schema does not define
+  // sets sort_result to noSuchAttribute, and one with no usable ordering rule
+  // (sorted_search.cpp lists which rules count) sets inappropriateMatching; the entries then
+  // stay unsorted, and the caller decides whether a critical sort control rejects the search.
+  // Entries without a key attribute sort after all others. More than `max_entries` results
+  // give adminLimitExceeded and an empty list.
+  CollectedSearch search_collected(const protocol::SearchRequest& request, const Identity& identity,
+                                   const std::vector<protocol::SortKey>& sort_keys,
+                                   std::size_t max_entries) const;
+
   // Compare (RFC 4511 4.10): compareTrue or compareFalse; noSuchAttribute when the entry
   // lacks the attribute; undefinedAttributeType for a type the schema does not define.
   protocol::LdapResult compare(const protocol::CompareRequest& request, const Identity& identity) const;
@@ -115,6 +148,42 @@ class Directory {
   protocol::LdapResult add(const protocol::AddRequest& request, const Identity& identity);
   protocol::LdapResult modify(const protocol::ModifyRequest& request, const Identity& identity);
   protocol::LdapResult remove(const protocol::DelRequest& request, const Identity& identity);
+
+  // Modify DN (RFC 4511 4.9): renames the entry, moves it with its subtree under
+  // newSuperior, or both, keeping entry ids. Errors:
+  //   noSuchObject          the entry or the new superior is missing
+  //   entryAlreadyExists    the new DN is taken
+  //   invalidDNSyntax       newrdn is not one RDN
+  //   namingViolation       the newrdn attribute is unknown, operational or has no equality rule
+  //   objectClassViolation  the entry's classes do not allow the newrdn attribute
+  //   affectsMultipleDSAs   the new DN is outside the naming contexts, or a naming context
+  //                         would become an ordinary entry
+  //   unwillingToPerform    the new superior is the entry or below it
+  // TODO: DN-valued attributes elsewhere (member, seeAlso) still name the old DN.
+  protocol::LdapResult modify_dn(const protocol::ModifyDnRequest& request, const Identity& identity);
+
+  // Deletes `request.entry` and every entry below it, deepest first, each through remove()
+  // (the subtree delete control). Not atomic: when one delete fails, the entries already
+  // deleted stay deleted and the result names the entry that failed.
+  protocol::LdapResult remove_subtree(const protocol::DelRequest& request, const Identity& identity);
+
+  // Rewrites `request` for the permissive modify control: values an add would duplicate
+  // and values or attributes a delete would not find are dropped, so that the modify
+  // succeeds where it would have returned attributeOrValueExists or noSuchAttribute.
+  // Reads the entry in its own transaction, so a concurrent writer can still make the
+  // modify fail with those codes. A missing entry leaves the request unchanged.
+  protocol::ModifyRequest make_permissive(const protocol::ModifyRequest& request) const;
+
+  // Password Modify (RFC 3062). The target is `user_identity` (a DN) or else the bound
+  // user. The root DN may change any password without the old one; another user may change
+  // only their own, and must send the correct old password. With no new password, a random
+  // one is generated and returned. The value is hashed with options.password_scheme.
+  // Errors:
+  //   unwillingToPerform        anonymous caller, or the target is the root DN
+  //   insufficientAccessRights  a non-root caller names another user's entry
+  //   invalidCredentials        a non-root caller sent no old password or a wrong one
+  //   noSuchObject              the target entry is missing
+  PasswordChange modify_password(const protocol::PasswordModifyRequest& request, const Identity& identity);
 
   // Starts a bulk load (see Importer). Other writers wait until it finishes.
   Result<std::unique_ptr<Importer>> begin_import();
@@ -131,6 +200,10 @@ class Directory {
  private:
   Directory(std::shared_ptr<const schema::Schema> schema, DirectoryOptions options,
             std::unique_ptr<storage::EntryStore> store);
+
+  // Hashes and stores the new (or a generated) password of `target` for modify_password.
+  PasswordChange store_password(const std::string& target, const std::optional<std::string>& new_password,
+                                const Identity& identity);
 
   friend class Importer;
   std::shared_ptr<const schema::Schema> schema_;

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <random>
 
+#include "directory/engine/csn.h"
 #include "directory/schema/entry_check.h"
 #include "directory/schema/matching.h"
 
@@ -122,6 +123,7 @@ void stamp_operational(const schema::Schema& schema, Entry& entry, std::string_v
   }
   set_value(schema, entry, "modifyTimestamp", time);
   set_value(schema, entry, "modifiersName", std::string(actor));
+  set_value(schema, entry, "entryCSN", make_csn(now));
 }
 
 }  // namespace careid::directory::engine

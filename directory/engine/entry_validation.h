@@ -25,7 +25,7 @@ std::optional<protocol::LdapResult> check_entry(const schema::Schema& schema, co
 bool has_rdn_values(const schema::Schema& schema, const Entry& entry, const dn::Dn& name);
 
 // Sets createTimestamp, creatorsName, entryUUID (new entries) and modifyTimestamp,
-// modifiersName (always) where the schema defines them.
+// modifiersName, entryCSN (always) where the schema defines them.
 void stamp_operational(const schema::Schema& schema, Entry& entry, std::string_view actor,
                        bool created, std::chrono::system_clock::time_point now);
 

@@ -45,6 +45,8 @@ Status Importer::add(Entry entry) {
     return rejected(*invalid, canonical->dn);
   }
   stamp_operational(schema, *canonical, directory_.options_.root_dn, true, started_);
+  // TODO: groups loaded here do not set memberOf on their members (groups.h works on a
+  // WriteTransaction, not the bulk loader); add or modify the group over LDAP instead.
 
   storage::EntryId parent = storage::kNoParent;
   if (!is_suffix(schema, directory_.options_, *name)) {

@@ -72,6 +72,25 @@ Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base,
   return Status::ok_status();
 }
 
+// The time limit of one search (RFC 4511 4.5.1.5): the smaller of the client's timeLimit
+// and the server's, where 0 means none.
+class TimeLimit {
+ public:
+  TimeLimit(std::int32_t client, std::uint32_t server) {
+    std::uint64_t seconds = client > 0 ? static_cast<std::uint64_t>(client) : 0;
+    if (server > 0 && (seconds == 0 || server < seconds)) {
+      seconds = server;
+    }
+    if (seconds > 0) {
+      deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    }
+  }
+  bool expired() const { return deadline_.has_value() && std::chrono::steady_clock::now() >= *deadline_; }
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+};
+
 }  // namespace
 
 LdapResult Directory::search(const SearchRequest& request, const Identity& identity,
@@ -102,10 +121,15 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
 
   auto candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
   SizeLimit size_limit(request.size_limit, identity.is_root ? 0 : options_.size_limit);
+  TimeLimit time_limit(request.time_limit, identity.is_root ? 0 : options_.time_limit_seconds);
   LdapResult result = ldap_result(ResultCode::kSuccess);
   bool stopped = false;
 
   Status walked = for_each_in_scope(*txn, *base_id, request.scope, candidates, [&](storage::EntryId id) {
+    if (time_limit.expired()) {
+      result = ldap_result(ResultCode::kTimeLimitExceeded, "the search ran past its time limit");
+      return false;
+    }
     auto entry = txn->get(id);
     if (!entry.ok() || evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
       return true;
@@ -114,9 +138,7 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
       result = ldap_result(ResultCode::kSizeLimitExceeded);
       return false;
     }
-    auto has_children = txn->has_children(id);
-    std::vector<Attribute> operational = computed_operational_attributes(
-        *schema_, *entry, has_children.ok() && *has_children);
+    std::vector<Attribute> operational = computed_operational_attributes(*schema_, *entry, *txn, id, selection);
     size_limit.count();
     if (!sink(select_attributes(*schema_, *entry, operational, selection, request.types_only,
                                 identity.is_root))) {

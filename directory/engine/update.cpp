@@ -4,6 +4,7 @@
 #include "directory/engine/attribute_description.h"
 #include "directory/engine/directory.h"
 #include "directory/engine/entry_validation.h"
+#include "directory/engine/groups.h"
 #include "directory/engine/modification.h"
 #include "directory/engine/naming.h"
 
@@ -102,6 +103,10 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
     }
     return storage_failure(added.status());
   }
+  Status members = update_member_of(*schema_, *store_, *txn, entry->dn, nullptr, &*entry);
+  if (!members.ok()) {
+    return storage_failure(members);
+  }
   Status committed = txn->commit();
   return committed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(committed);
 }
@@ -119,6 +124,7 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
   if (!entry.ok()) {
     return storage_failure(entry.status());
   }
+  const Entry before = *entry;
 
   for (const protocol::Modification& change : request.changes) {
     if (auto failed = apply_modification(*schema_, change, *entry)) {
@@ -135,6 +141,9 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
   stamp_operational(*schema_, *entry, identity.dn, false, std::chrono::system_clock::now());
 
   Status replaced = txn.replace(id, *entry, index_keys(*schema_, *store_, *entry));
+  if (replaced.ok()) {
+    replaced = update_member_of(*schema_, *store_, txn, entry->dn, &before, &*entry);
+  }
   if (replaced.ok()) {
     replaced = txn.commit();
   }
@@ -156,7 +165,17 @@ LdapResult Directory::remove(const protocol::DelRequest& request, const Identity
                        "'" + request.entry + "' has subordinate entries; delete them first");
   }
 
+  auto old_entry = txn.get(id);
+  if (!old_entry.ok()) {
+    return storage_failure(old_entry.status());
+  }
   Status removed = txn.remove(id);
+  if (removed.ok()) {
+    removed = update_member_of(*schema_, *store_, txn, old_entry->dn, &*old_entry, nullptr);
+  }
+  if (removed.ok()) {
+    removed = remove_member_references(*schema_, *store_, txn, name);
+  }
   if (removed.ok()) {
     removed = txn.commit();
   }

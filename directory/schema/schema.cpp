@@ -116,6 +116,48 @@ const Syntax* Schema::find_syntax(std::string_view oid) const {
   return find_in(syntax_index_, syntaxes_, oid);
 }
 
+namespace {
+
+// A rule applies to a type (RFC 4512 4.1.4) when the type names it as its EQUALITY,
+// ORDERING or SUBSTR rule. It also applies when the type's syntax is the rule's assertion
+// syntax, because an extensible match with the rule can then read the type's values.
+bool rule_applies(const MatchingRule& rule, const AttributeType& type) {
+  if (type.equality == &rule || type.ordering == &rule || type.substr == &rule) {
+    return true;
+  }
+  return type.syntax != nullptr && type.syntax == rule.syntax;
+}
+
+// "( 2.5.13.2 NAME 'caseIgnoreMatch' APPLIES ( cn $ sn ) )", or "" when no type applies.
+std::string render_matching_rule_use(const MatchingRule& rule,
+                                     const std::vector<std::unique_ptr<AttributeType>>& types) {
+  std::vector<std::string_view> applies;
+  for (const auto& type : types) {
+    if (rule_applies(rule, *type)) {
+      applies.push_back(type->name());
+    }
+  }
+  if (applies.empty()) {
+    return {};
+  }
+
+  std::string out = "( " + rule.definition.oid;
+  if (!rule.definition.names.empty()) {
+    out += " NAME '" + rule.definition.names.front() + "'";
+  }
+  out += " APPLIES ";
+  if (applies.size() > 1) {
+    out += "( ";
+  }
+  for (std::size_t i = 0; i < applies.size(); ++i) {
+    out += i == 0 ? "" : " $ ";
+    out += applies[i];
+  }
+  return out + (applies.size() > 1 ? " ) )" : " )");
+}
+
+}  // namespace
+
 SubschemaValues Schema::render_subschema() const {
   SubschemaValues values;
   for (const auto& syntax : syntaxes_) {
@@ -129,6 +171,12 @@ SubschemaValues Schema::render_subschema() const {
   }
   for (const auto& oc : object_classes_) {
     values.object_classes.push_back(render(oc->definition));
+  }
+  for (const auto& rule : matching_rules_) {
+    std::string use = render_matching_rule_use(*rule, attribute_types_);
+    if (!use.empty()) {
+      values.matching_rule_uses.push_back(std::move(use));
+    }
   }
   return values;
 }

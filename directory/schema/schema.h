@@ -95,6 +95,8 @@ struct SubschemaValues {
   std::vector<std::string> matching_rules;
   std::vector<std::string> attribute_types;
   std::vector<std::string> object_classes;
+  // RFC 4512 4.1.4, computed: one value per rule that applies to at least one type.
+  std::vector<std::string> matching_rule_uses;
 };
 
 class Schema {

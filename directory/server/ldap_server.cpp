@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "directory/protocol/encoder.h"
 #include "directory/server/session.h"
+#include "directory/server/tls_context.h"
 
 namespace careid::directory::server {
 namespace {
@@ -20,37 +21,65 @@ namespace asio = boost::asio;
 
 LdapServer::LdapServer(asio::io_context& io, engine::Directory& directory, LdapConfig config,
                        unsigned worker_threads)
-    : io_(io), directory_(directory), config_(std::move(config)), workers_(worker_threads), acceptor_(io) {}
+    : io_(io), directory_(directory), config_(std::move(config)), workers_(worker_threads), acceptor_(io),
+      ldaps_acceptor_(io) {}
 
 LdapServer::~LdapServer() { stop(); }
 
-Result<std::uint16_t> LdapServer::start() {
+Result<std::uint16_t> LdapServer::listen(asio::ip::tcp::acceptor& acceptor, std::uint16_t port) {
   boost::system::error_code error;
   auto address = asio::ip::make_address(config_.listen_address, error);
   if (error) {
     return Status::invalid_argument("ldap.listen_address '" + config_.listen_address + "' is not an IP address");
   }
-  asio::ip::tcp::endpoint endpoint(address, config_.port);
+  asio::ip::tcp::endpoint endpoint(address, port);
 
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
-    return Status::unavailable("cannot listen on " + config_.listen_address + ":" + std::to_string(config_.port) +
-                               ": " + error.message());
+    return Status::unavailable("cannot listen on " + config_.listen_address + ":" + std::to_string(port) + ": " +
+                               error.message());
   }
-
-  asio::co_spawn(io_, accept_loop(), asio::detached);
-  std::uint16_t port = acceptor_.local_endpoint().port();
-  log::get("directory")->info("ldap listening on ldap://{}:{}", config_.listen_address, port);
-  return port;
+  return acceptor.local_endpoint().port();
 }
 
-asio::awaitable<void> LdapServer::accept_loop() {
-  while (acceptor_.is_open()) {
+Result<std::uint16_t> LdapServer::start() {
+  if (!config_.tls_certificate.empty()) {
+    auto context = make_ldap_tls_context(config_);
+    if (!context.ok()) {
+      return context.status().with_context("loading the LDAP TLS certificate");
+    }
+    tls_context_ = std::move(*context);
+  }
+
+  auto port = listen(acceptor_, config_.port);
+  if (!port.ok()) {
+    return port.status();
+  }
+  if (config_.ldaps_port != 0) {
+    auto secure_port = listen(ldaps_acceptor_, config_.ldaps_port);
+    if (!secure_port.ok()) {
+      return secure_port.status().with_context("ldap.ldaps_port");
+    }
+    ldaps_port_ = *secure_port;
+  }
+
+  asio::co_spawn(io_, accept_loop(acceptor_, false), asio::detached);
+  log::get("directory")->info("ldap listening on ldap://{}:{}{}", config_.listen_address, *port,
+                              tls_context_ ? " (StartTLS available)" : "");
+  if (ldaps_port_ != 0) {
+    asio::co_spawn(io_, accept_loop(ldaps_acceptor_, true), asio::detached);
+    log::get("directory")->info("ldaps listening on ldaps://{}:{}", config_.listen_address, ldaps_port_);
+  }
+  return *port;
+}
+
+asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor, bool ldaps) {
+  while (acceptor.is_open()) {
     auto strand = asio::make_strand(io_);  // a named local: see the GCC 12 note in session.cpp
-    auto [error, socket] = co_await acceptor_.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
     if (error) {
       if (error == asio::error::operation_aborted) {
         break;
@@ -59,11 +88,19 @@ asio::awaitable<void> LdapServer::accept_loop() {
       continue;
     }
     if (connection_count() >= config_.max_connections) {
+      // An LDAPS client would read a clear-text Notice of Disconnection as a broken TLS
+      // record, so the connection is only closed.
+      if (ldaps) {
+        log::get("directory")->warn("ldaps connection rejected: ldap.max_connections is {}", config_.max_connections);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
       asio::co_spawn(socket.get_executor(), reject(std::move(socket)), asio::detached);
       continue;
     }
 
-    auto session = std::make_shared<Session>(*this, std::move(socket), next_connection_id_++);
+    auto session = std::make_shared<Session>(*this, std::move(socket), next_connection_id_++, ldaps);
     register_session(session);
     asio::co_spawn(session->executor(), Session::serve(session), asio::detached);
   }
@@ -86,6 +123,7 @@ void LdapServer::stop() {
   asio::post(acceptor_.get_executor(), [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    ldaps_acceptor_.close(ignored);
   });
 
   std::lock_guard lock(sessions_mutex_);

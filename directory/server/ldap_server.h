@@ -5,9 +5,14 @@
 // passwords run on a separate worker pool and hand their results back, so I/O threads
 // never block on LMDB or Argon2.
 //
+// TLS: when ldap.tls_certificate is set, the server loads the certificate, key and client
+// CA at start() and offers StartTLS on the LDAP port; ldap.ldaps_port, when not 0, is a
+// second listener whose connections start with the TLS handshake (LDAPS).
+//
 // Limits, all from LdapConfig: max_pdu_bytes (a larger PDU ends the connection with a
-// Notice of Disconnection), max_connections (further connections get a Notice of
-// Disconnection with `unavailable` and are closed), idle_timeout_seconds.
+// Notice of Disconnection), max_connections over both listeners (further connections get
+// a Notice of Disconnection with `unavailable` and are closed), idle_timeout_seconds,
+// max_outstanding_operations and write_timeout_seconds (see session.h).
 #pragma once
 
 #include <atomic>
@@ -19,6 +24,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "base/config.h"
@@ -36,9 +42,14 @@ class LdapServer {
              unsigned worker_threads = 2);
   ~LdapServer();
 
-  // Binds and listens on config.listen_address:config.port (port 0 picks a free port) and
-  // starts accepting. Returns the bound port. Fails with the address and the OS error.
+  // Loads the TLS files when configured, binds and listens on config.listen_address:
+  // config.port (port 0 picks a free port) and on ldaps_port when set, and starts
+  // accepting. Returns the bound LDAP port. Fails with the address and the OS error, or
+  // with the TLS file and the OpenSSL reason. Blocks on file reads; call before io.run().
   Result<std::uint16_t> start();
+
+  // The bound LDAPS port after start(); 0 when LDAPS is off.
+  std::uint16_t ldaps_port() const { return ldaps_port_; }
 
   // Stops accepting and closes every connection. Safe to call from any thread, more than
   // once. The io_context must keep running until the sessions have ended.
@@ -52,7 +63,8 @@ class LdapServer {
 
  private:
   friend class Session;
-  boost::asio::awaitable<void> accept_loop();
+  Result<std::uint16_t> listen(boost::asio::ip::tcp::acceptor& acceptor, std::uint16_t port);
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor, bool ldaps);
   boost::asio::awaitable<void> reject(boost::asio::ip::tcp::socket socket);
   void register_session(const std::shared_ptr<Session>& session);
   void unregister_session(Session* session);
@@ -62,6 +74,10 @@ class LdapServer {
   LdapConfig config_;
   boost::asio::thread_pool workers_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::acceptor ldaps_acceptor_;
+  std::uint16_t ldaps_port_ = 0;
+  // Null when TLS is not configured.
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;
 
   mutable std::mutex sessions_mutex_;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;

@@ -4,6 +4,9 @@
 
 #include "directory/engine/naming.h"
 #include "directory/engine/special_entries.h"
+#include "directory/protocol/controls.h"
+#include "directory/server/request_controls.h"
+#include "directory/server/update_operation.h"
 
 namespace careid::directory::server {
 namespace {
@@ -11,10 +14,31 @@ namespace {
 using engine::ldap_result;
 using protocol::LdapResult;
 
+// RFC 3062: the response carries genPasswd only when the server generated the password.
+protocol::ExtendedResponse password_modify(engine::Directory& directory, const protocol::ExtendedRequest& request,
+                                           const engine::Identity& identity) {
+  protocol::ExtendedResponse response;
+  auto decoded = protocol::decode_password_modify(request.request_value.value_or(std::string()));
+  if (!decoded.ok()) {
+    response.result = ldap_result(ResultCode::kProtocolError, decoded.status().message());
+    return response;
+  }
+  engine::PasswordChange change = directory.modify_password(*decoded, identity);
+  response.result = std::move(change.result);
+  if (change.generated_password.has_value()) {
+    response.response_value = protocol::encode_password_modify_response(change.generated_password);
+  }
+  return response;
+}
+
 // RFC 4511 4.12: an unknown requestName gets protocolError. StartTLS (RFC 4513 3) is
 // recognised but TLS is not configured on this listener.
-protocol::ExtendedResponse extended(const protocol::ExtendedRequest& request, const engine::Identity& identity) {
+protocol::ExtendedResponse extended(engine::Directory& directory, const protocol::ExtendedRequest& request,
+                                    const engine::Identity& identity) {
   protocol::ExtendedResponse response;
+  if (request.request_name == protocol::kPasswordModifyOid) {
+    return password_modify(directory, request, identity);
+  }
   if (request.request_name == engine::kWhoAmIOid) {
     // RFC 4532: the authorization identity, "dn:<DN>" or empty for anonymous.
     response.result = ldap_result(ResultCode::kSuccess);
@@ -57,11 +81,9 @@ OperationOutcome bind(engine::Directory& directory, const protocol::BindRequest&
 }  // namespace
 
 std::optional<LdapResult> check_controls(const protocol::Request& request) {
-  for (const protocol::Control& control : request.controls) {
-    if (control.criticality && control.type != engine::kManageDsaItOid) {
-      return ldap_result(ResultCode::kUnavailableCriticalExtension,
-                         "critical control '" + control.type + "' is not supported");
-    }
+  auto controls = decode_request_controls(request);
+  if (!controls.ok()) {
+    return controls.error();
   }
   return std::nullopt;
 }
@@ -82,7 +104,7 @@ protocol::ResponseOp response_for(const protocol::RequestOp& request, LdapResult
 OperationOutcome execute(engine::Directory& directory, const protocol::Request& request,
                          const engine::Identity& identity) {
   if (auto rejected = check_controls(request)) {
-    OperationOutcome outcome{response_for(request.op, std::move(*rejected)), std::nullopt};
+    OperationOutcome outcome{response_for(request.op, std::move(*rejected)), std::nullopt, {}};
     if (std::holds_alternative<protocol::BindRequest>(request.op)) {
       outcome.new_identity = engine::Identity{};
     }
@@ -94,21 +116,18 @@ OperationOutcome execute(engine::Directory& directory, const protocol::Request& 
         using Op = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<Op, protocol::BindRequest>) {
           return bind(directory, op);
-        } else if constexpr (std::is_same_v<Op, protocol::AddRequest>) {
-          return {protocol::AddResponse{directory.add(op, identity)}, std::nullopt};
-        } else if constexpr (std::is_same_v<Op, protocol::ModifyRequest>) {
-          return {protocol::ModifyResponse{directory.modify(op, identity)}, std::nullopt};
-        } else if constexpr (std::is_same_v<Op, protocol::DelRequest>) {
-          return {protocol::DelResponse{directory.remove(op, identity)}, std::nullopt};
-        } else if constexpr (std::is_same_v<Op, protocol::CompareRequest>) {
-          return {protocol::CompareResponse{directory.compare(op, identity)}, std::nullopt};
         } else if constexpr (std::is_same_v<Op, protocol::ExtendedRequest>) {
-          return {extended(op, identity), std::nullopt};
+          return {extended(directory, op, identity), std::nullopt, {}};
+        } else if constexpr (std::is_same_v<Op, protocol::AddRequest> || std::is_same_v<Op, protocol::ModifyRequest> ||
+                             std::is_same_v<Op, protocol::DelRequest> || std::is_same_v<Op, protocol::ModifyDnRequest> ||
+                             std::is_same_v<Op, protocol::CompareRequest>) {
+          auto controls = decode_request_controls(request);
+          UpdateOutcome update = run_update(directory, request, *controls, identity);
+          return {std::move(update.response), std::nullopt, std::move(update.controls)};
         } else {
-          // TODO: modify DN (RFC 4511 4.9) is not implemented; clients get unwillingToPerform.
-          return {response_for(request.op, ldap_result(ResultCode::kUnwillingToPerform,
-                                                       "this operation is not supported yet")),
-                  std::nullopt};
+          return {response_for(request.op, ldap_result(ResultCode::kProtocolError,
+                                                       "this operation has no response")),
+                  std::nullopt, {}};
         }
       },
       request.op);

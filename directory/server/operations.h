@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "directory/engine/directory.h"
 #include "directory/protocol/messages.h"
@@ -16,10 +17,14 @@ struct OperationOutcome {
   // Set by a bind: the identity the connection has from now on. A failed bind leaves
   // the connection anonymous (RFC 4511 4.2.1).
   std::optional<engine::Identity> new_identity;
+  // Response controls to send with `response` (pre-read and post-read, RFC 4527).
+  std::vector<protocol::Control> controls;
 };
 
-// Returns the unavailableCriticalExtension result when `request` carries a critical
-// control careid does not implement (RFC 4511 4.1.11), or std::nullopt.
+// Returns the result to send instead of running `request` when its controls are wrong
+// (request_controls.h): unavailableCriticalExtension for a critical control careid does
+// not implement for this operation (RFC 4511 4.1.11), protocolError for a malformed one.
+// std::nullopt when the request may run.
 std::optional<protocol::LdapResult> check_controls(const protocol::Request& request);
 
 // Runs a bind, add, modify, delete, compare, modify DN or extended request.

@@ -1,35 +1,30 @@
 #include "directory/server/session.h"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
 
 #include "base/log.h"
 #include "directory/ber/framing.h"
+#include "directory/engine/naming.h"
 #include "directory/protocol/decoder.h"
 #include "directory/protocol/encoder.h"
 #include "directory/server/ldap_server.h"
 #include "directory/server/operations.h"
+#include "directory/server/sasl_external.h"
+#include "directory/server/session_encoding.h"
+#include "directory/server/worker_call.h"
 
 namespace careid::directory::server {
 namespace {
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
-using namespace asio::experimental::awaitable_operators;
-
-// Search results leave the worker in chunks of about this size, so a large result set
-// streams to the client instead of piling up in memory.
-constexpr std::size_t kSearchChunkBytes = 64 * 1024;
-// Chunks queued between the worker and the socket; a slow reader blocks the worker.
-constexpr std::size_t kSearchChunksQueued = 4;
-
-using SearchChannel = asio::experimental::concurrent_channel<void(boost::system::error_code, std::string, bool)>;
+using engine::ldap_result;
 
 std::string describe_peer(const asio::ip::tcp::socket& socket) {
   boost::system::error_code error;
@@ -37,82 +32,99 @@ std::string describe_peer(const asio::ip::tcp::socket& socket) {
   return error ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-std::string encode(std::int32_t message_id, protocol::ResponseOp op) {
-  return protocol::encode_response(protocol::Response{message_id, std::move(op), {}});
+bool is_external_bind(const protocol::BindRequest& bind) {
+  const auto* sasl = std::get_if<protocol::SaslCredentials>(&bind.authentication);
+  return bind.version == 3 && sasl != nullptr && sasl->mechanism == "EXTERNAL";
 }
 
-// The response to a well-framed request whose operation did not decode (RFC 4511 4.1.1).
-std::string encode_error_response(const protocol::DecodeError& error) {
-  protocol::LdapResult result;
-  result.result_code = error.result_code;
-  result.diagnostic_message = error.diagnostic;
-
-  protocol::ResponseOp op;
-  switch (*error.response_tag) {
-    case protocol::OpTag::kBindResponse: op = protocol::BindResponse{std::move(result), std::nullopt}; break;
-    case protocol::OpTag::kSearchResultDone: op = protocol::SearchResultDone{std::move(result)}; break;
-    case protocol::OpTag::kModifyResponse: op = protocol::ModifyResponse{std::move(result)}; break;
-    case protocol::OpTag::kAddResponse: op = protocol::AddResponse{std::move(result)}; break;
-    case protocol::OpTag::kDelResponse: op = protocol::DelResponse{std::move(result)}; break;
-    case protocol::OpTag::kModifyDnResponse: op = protocol::ModifyDnResponse{std::move(result)}; break;
-    case protocol::OpTag::kCompareResponse: op = protocol::CompareResponse{std::move(result)}; break;
-    default: op = protocol::ExtendedResponse{std::move(result), std::nullopt, std::nullopt}; break;
-  }
-  return encode(error.message_id, std::move(op));
+bool is_start_tls(const protocol::Request& request) {
+  const auto* extended = std::get_if<protocol::ExtendedRequest>(&request.op);
+  return extended != nullptr && extended->request_name == kStartTlsOid;
 }
 
 }  // namespace
 
-Session::Session(LdapServer& server, asio::ip::tcp::socket socket, std::uint64_t id)
-    : server_(server), socket_(std::move(socket)), idle_timer_(socket_.get_executor()), id_(id),
-      peer_(describe_peer(socket_)) {}
+Session::Session(LdapServer& server, asio::ip::tcp::socket socket, std::uint64_t id, bool ldaps)
+    : server_(server),
+      id_(id),
+      peer_(describe_peer(socket)),
+      transport_(std::move(socket)),
+      ldaps_(ldaps),
+      idle_timer_(transport_.executor()),
+      write_timer_(transport_.executor()),
+      operations_changed_(transport_.executor(), asio::steady_timer::time_point::max()),
+      write_lock_(transport_.executor(), 1) {}
 
 void Session::close() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    self->socket_.close(ignored);
-    self->idle_timer_.cancel();
-  });
+  asio::post(transport_.executor(), [self = shared_from_this()] { self->close_now(); });
+}
+
+void Session::close_now() {
+  transport_.close();
+  idle_timer_.cancel();
+  write_timer_.cancel();
+  write_lock_.close();
 }
 
 // GCC 12 miscompiles some co_await expressions: temporaries in them are destroyed twice,
 // and a co_await inside a condition can crash. So every argument of a co_await call below
 // is a named local, and awaited values are stored before they are tested.
 
+// The idle timeout closes the connection only when no operation is in progress, so a
+// long search does not count as idle time.
+void Session::arm_idle_timer() {
+  const unsigned seconds = server_.config_.idle_timeout_seconds;
+  if (seconds == 0) {
+    return;
+  }
+  idle_timer_.expires_after(std::chrono::seconds(seconds));
+  idle_timer_.async_wait([self = shared_from_this(), generation = read_generation_](boost::system::error_code error) {
+    if (error || generation != self->read_generation_) {
+      return;
+    }
+    if (!self->operations_.empty()) {
+      self->arm_idle_timer();
+      return;
+    }
+    log::get("directory")->debug("conn={} closed after {} s idle", self->id_, self->server_.config_.idle_timeout_seconds);
+    self->close_now();
+  });
+}
+
 // Reads more bytes into input_. False on end of stream, error or idle timeout.
 asio::awaitable<bool> Session::read_more() {
   std::array<char, 16 * 1024> buffer;
-  auto read = socket_.async_read_some(asio::buffer(buffer), asio::as_tuple(use_awaitable));
-
-  const unsigned idle_seconds = server_.config_.idle_timeout_seconds;
-  if (idle_seconds == 0) {
-    auto [error, size] = co_await std::move(read);
-    input_.append(buffer.data(), size);
-    co_return !error;
-  }
-
-  idle_timer_.expires_after(std::chrono::seconds(idle_seconds));
-  auto outcome = co_await (std::move(read) || idle_timer_.async_wait(asio::as_tuple(use_awaitable)));
-  if (outcome.index() == 1) {
-    log::get("directory")->debug("conn={} closed after {} s idle", id_, idle_seconds);
-    co_return false;
-  }
-  auto [error, size] = std::get<0>(outcome);
+  arm_idle_timer();
+  auto view = asio::buffer(buffer);
+  auto [error, size] = co_await transport_.read_some(view);
+  ++read_generation_;
+  idle_timer_.cancel();
   input_.append(buffer.data(), size);
   co_return !error;
 }
 
-asio::awaitable<void> Session::write(std::string bytes) {
-  co_await asio::async_write(socket_, asio::buffer(bytes), asio::as_tuple(use_awaitable));
+// Runs the TLS handshake under the idle timeout. False when it fails; the caller closes.
+asio::awaitable<bool> Session::handshake() {
+  arm_idle_timer();
+  boost::system::error_code error = co_await transport_.handshake(*server_.tls_context_);
+  ++read_generation_;
+  idle_timer_.cancel();
+  if (error) {
+    log::get("directory")->debug("conn={} peer={} TLS handshake failed: {}", id_, peer_, error.message());
+    co_return false;
+  }
+
+  client_certificate_ = read_client_certificate(transport_.native_tls());
+  log::get("directory")->debug("conn={} TLS established, client certificate: {}", id_,
+                               client_certificate_->present ? client_certificate_->subject : "none");
+  co_return true;
 }
 
 asio::awaitable<void> Session::disconnect(ResultCode code, std::string diagnostic) {
   log::get("directory")->info("conn={} peer={} disconnected: {}", id_, peer_, diagnostic);
   std::string notice = protocol::encode_notice_of_disconnection(code, diagnostic);
-  co_await write(std::move(notice));
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  co_await send(std::move(notice));
+  close_now();
 }
 
 asio::awaitable<void> Session::serve(std::shared_ptr<Session> self) {
@@ -120,8 +132,14 @@ asio::awaitable<void> Session::serve(std::shared_ptr<Session> self) {
 }
 
 asio::awaitable<void> Session::run() {
+  bool usable = true;
+  if (ldaps_) {
+    usable = co_await handshake();
+  }
+
   const std::size_t max_pdu = server_.config_.max_pdu_bytes;
-  while (socket_.is_open()) {
+  const std::size_t max_outstanding = server_.config_.max_outstanding_operations;
+  while (usable && transport_.is_open()) {
     ber::Frame frame = ber::frame_pdu(input_, max_pdu);
     if (frame.status == ber::FrameStatus::kNeedMore) {
       bool received = co_await read_more();
@@ -148,121 +166,147 @@ asio::awaitable<void> Session::run() {
       const protocol::DecodeError& error = request.error();
       if (error.kind == protocol::DecodeErrorKind::kInvalidOperation && error.response_tag.has_value()) {
         std::string response = encode_error_response(error);
-        co_await write(std::move(response));
+        co_await send(std::move(response));
         continue;
       }
       std::string reason = "invalid LDAP message: " + error.diagnostic;
       co_await disconnect(error.result_code, std::move(reason));
       break;
     }
+
+    // At the limit, stop reading until an operation completes; the client's requests
+    // wait in the socket buffers (RFC 4511 leaves flow control to the transport).
+    co_await wait_for_operations(max_outstanding);
     protocol::Request decoded = std::move(*request);
-    Next next = co_await dispatch(std::move(decoded));
+    Next next = co_await handle(std::move(decoded));
     if (next == Next::kClose) {
       break;
     }
   }
+
+  // Operations still running hold the session; wait for them so that the server does not
+  // stop while a worker may still hand results back.
+  abandon_all();
+  close_now();
+  co_await wait_for_operations(1);
   server_.unregister_session(this);
 }
 
-asio::awaitable<Session::Next> Session::dispatch(protocol::Request request) {
+asio::awaitable<Session::Next> Session::handle(protocol::Request request) {
   log::get("directory")->debug("conn={} op={} msgid={}", id_, static_cast<int>(protocol::op_tag(request.op)),
                                request.message_id);
   if (std::holds_alternative<protocol::UnbindRequest>(request.op)) {
-    co_return Next::kClose;  // RFC 4511 4.3: no response
+    co_return Next::kClose;  // RFC 4511 4.3: no response; outstanding operations are abandoned
   }
-  if (std::holds_alternative<protocol::AbandonRequest>(request.op)) {
-    co_return Next::kContinue;  // operations run in order, so the target has finished already
+  if (const auto* abandon_request = std::get_if<protocol::AbandonRequest>(&request.op)) {
+    abandon(abandon_request->message_id);  // RFC 4511 4.11: no response
+    co_return Next::kContinue;
   }
-  if (std::holds_alternative<protocol::SearchRequest>(request.op)) {
-    co_await run_search(std::move(request));
+  if (std::holds_alternative<protocol::BindRequest>(request.op)) {
+    co_await bind(std::move(request));
+    co_return Next::kContinue;
+  }
+  if (is_start_tls(request)) {
+    co_await start_tls(std::move(request));
     co_return Next::kContinue;
   }
 
+  // RFC 4511 4.1.1.1: a messageID must not be in use by an outstanding request.
   const std::int32_t message_id = request.message_id;
-  protocol::ResponseOp response = co_await run_on_workers(std::move(request));
-  std::string bytes = encode(message_id, std::move(response));
-  co_await write(std::move(bytes));
+  if (operations_.contains(message_id)) {
+    auto rejected = response_for(request.op, ldap_result(ResultCode::kProtocolError,
+                                                         "messageID " + std::to_string(message_id) +
+                                                             " is already in use by an outstanding request"));
+    std::string bytes = encode(message_id, std::move(rejected));
+    co_await send(std::move(bytes));
+    co_return Next::kContinue;
+  }
+
+  auto state = std::make_shared<OperationState>(std::holds_alternative<protocol::SearchRequest>(request.op));
+  const auto* extended = std::get_if<protocol::ExtendedRequest>(&request.op);
+  state->can_be_cancelled = extended == nullptr || extended->request_name != kCancelOid;
+  operations_.emplace(message_id, state);
+  asio::co_spawn(transport_.executor(), run_operation(shared_from_this(), std::move(request), state), asio::detached);
   co_return Next::kContinue;
 }
 
-// Runs `work` on `pool` and resumes the calling coroutine on its own executor with the
-// result.
-template <class Work>
-asio::awaitable<std::invoke_result_t<Work>> run_blocking(asio::thread_pool& pool, Work work) {
-  using Value = std::invoke_result_t<Work>;
-  auto initiate = [&pool](auto handler, Work job) {
-    asio::post(pool, [handler = std::move(handler), job = std::move(job)]() mutable {
-      Value value = job();
-      auto executor = asio::get_associated_executor(handler);
-      asio::post(executor, [handler = std::move(handler), value = std::move(value)]() mutable {
-        std::move(handler)(std::move(value));
-      });
-    });
-  };
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Value)>(initiate, use_awaitable,
-                                                                                      std::move(work));
-}
+// RFC 4511 4.2.1: every outstanding operation completes before the bind runs, and the
+// reader reads nothing more until the bind has its response.
+asio::awaitable<void> Session::bind(protocol::Request request) {
+  co_await wait_for_operations(1);
 
-asio::awaitable<protocol::ResponseOp> Session::run_on_workers(protocol::Request request) {
-  // The work is a named local, not a temporary in the co_await expression: GCC 12
-  // destroys such temporaries twice.
+  const std::int32_t message_id = request.message_id;
   engine::Directory& directory = server_.directory_;
-  engine::Identity identity = identity_;
-  auto work = [&directory, request = std::move(request), identity = std::move(identity)] {
-    return execute(directory, request, identity);
-  };
-  OperationOutcome outcome = co_await run_blocking(server_.workers_, std::move(work));
+  OperationOutcome outcome;
+  const auto& bind_request = std::get<protocol::BindRequest>(request.op);
+  if (is_external_bind(bind_request) && !check_controls(request).has_value()) {
+    std::optional<ClientCertificate> certificate = client_certificate_;
+    std::string suffix = server_.config_.suffix;
+    auto credentials = std::get<protocol::SaslCredentials>(bind_request.authentication);
+    auto work = [&directory, certificate = std::move(certificate), suffix = std::move(suffix),
+                 credentials = std::move(credentials)] {
+      return bind_external(directory, suffix, certificate ? &*certificate : nullptr, credentials);
+    };
+    outcome = co_await run_blocking(server_.workers_, std::move(work));
+  } else {
+    engine::Identity identity = identity_;
+    auto work = [&directory, request = std::move(request), identity = std::move(identity)] {
+      return execute(directory, request, identity);
+    };
+    outcome = co_await run_blocking(server_.workers_, std::move(work));
+  }
 
   if (outcome.new_identity.has_value()) {
     identity_ = std::move(*outcome.new_identity);
+    log::get("directory")->debug("conn={} bound as '{}'", id_, identity_.dn);
   }
-  co_return std::move(outcome.response);
+  std::string bytes = encode(message_id, std::move(outcome.response), std::move(outcome.controls));
+  co_await send(std::move(bytes));
 }
 
-// Streams a search from a worker thread through a bounded channel. When the connection
-// goes away the channel is closed, the worker's pending send fails, and the search stops.
-asio::awaitable<void> Session::run_search(protocol::Request request) {
+// StartTLS (RFC 4511 4.14, RFC 4513 3): the success response goes out in the clear, then
+// the handshake starts on the same connection.
+// TODO: the root DSE lists neither StartTLS and Cancel in supportedExtension nor EXTERNAL
+// in supportedSASLMechanisms, so clients that check it first do not try them.
+asio::awaitable<void> Session::start_tls(protocol::Request request) {
+  protocol::ExtendedResponse response;
+  response.response_name = std::string(kStartTlsOid);
+  const auto& extended = std::get<protocol::ExtendedRequest>(request.op);
   if (auto rejected = check_controls(request)) {
-    std::string bytes = encode(request.message_id, protocol::SearchResultDone{std::move(*rejected)});
-    co_await write(std::move(bytes));
+    response.result = std::move(*rejected);
+  } else if (server_.tls_context_ == nullptr) {
+    response.result = ldap_result(ResultCode::kUnavailable,
+                                  "StartTLS is not configured on this server: ldap.tls_certificate is empty");
+  } else if (transport_.is_tls()) {
+    response.result = ldap_result(ResultCode::kOperationsError, "TLS is already established on this connection");
+  } else if (!operations_.empty()) {
+    response.result = ldap_result(ResultCode::kOperationsError,
+                                  std::to_string(operations_.size()) +
+                                      " operations are outstanding; StartTLS needs none (RFC 4511 4.14.1)");
+  } else if (extended.request_value.has_value()) {
+    response.result = ldap_result(ResultCode::kProtocolError, "StartTLS takes no requestValue");
+  } else {
+    response.result = ldap_result(ResultCode::kSuccess);
+  }
+
+  const bool start = response.result.result_code == ResultCode::kSuccess;
+  std::string bytes = encode(request.message_id, std::move(response));
+  bool sent = co_await send(std::move(bytes));
+  if (!start || !sent) {
     co_return;
   }
 
-  auto channel = std::make_shared<SearchChannel>(socket_.get_executor(), kSearchChunksQueued);
-  asio::post(server_.workers_, [channel, request = std::move(request), identity = identity_,
-                                &directory = server_.directory_] {
-    std::string chunk;
-    auto send = [&](bool last) {
-      channel->async_send(boost::system::error_code{}, std::move(chunk), last, asio::use_future).get();
-      chunk.clear();
-    };
-    try {
-      const auto& search = std::get<protocol::SearchRequest>(request.op);
-      protocol::LdapResult done = directory.search(search, identity, [&](protocol::SearchResultEntry&& entry) {
-        chunk += encode(request.message_id, std::move(entry));
-        if (chunk.size() >= kSearchChunkBytes) {
-          send(false);
-        }
-        return true;
-      });
-      chunk += encode(request.message_id, protocol::SearchResultDone{std::move(done)});
-      send(true);
-    } catch (const boost::system::system_error&) {
-      // The session closed the channel: the client is gone.
-    }
-  });
-
-  while (true) {
-    auto [error, bytes, last] = co_await channel->async_receive(asio::as_tuple(use_awaitable));
-    if (error) {
-      break;
-    }
-    co_await write(std::move(bytes));
-    if (last || !socket_.is_open()) {
-      break;
-    }
+  // The client must wait for the response before it sends the TLS handshake, so any byte
+  // already read is a protocol violation that TLS could not protect.
+  if (!input_.empty()) {
+    log::get("directory")->info("conn={} peer={} sent data before the StartTLS handshake; closing", id_, peer_);
+    close_now();
+    co_return;
   }
-  channel->close();
+  bool established = co_await handshake();
+  if (!established) {
+    close_now();
+  }
 }
 
 }  // namespace careid::directory::server

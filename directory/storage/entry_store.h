@@ -175,8 +175,22 @@ class WriteTransaction : public Transaction {
   // Deletes `id` and its index records. kFailedPrecondition when it has children.
   Status remove(EntryId id);
 
-  // TODO: rename and move (modify DN, RFC 4511 4.9) are missing. Until then callers must
-  // remove and add, which gives the entry a new id.
+  // Renames entry `id` to `new_normalised_dn` under `new_parent` (kNoParent for a suffix
+  // entry) for modify DN (RFC 4511 4.9), keeping every id. Stores `entry` (which carries the
+  // new DN text) and `index_keys` for `id`, then gives every entry below it the new DN
+  // suffix: a descendant keeps its own leading RDNs in its normalised DN, and its DN text
+  // becomes `descendant_dn(old DN text)`. Descendants keep their attributes and index keys.
+  // Everything is checked before the first write, so these failures leave the transaction
+  // usable:
+  //   kNotFound         `id` or `new_parent` is missing
+  //   kAlreadyExists    another entry has the new DN
+  //   kInvalidArgument  `new_parent` is `id` or below it, or a new normalised DN is empty
+  //                     or longer than kMaxNormalisedDnBytes
+  //   kCorruption       a descendant's stored DN does not end with the old DN
+  // Memory grows with the subtree, which is read whole before the first write.
+  Status move(EntryId id, EntryId new_parent, std::string_view new_normalised_dn,
+              const Entry& entry, std::vector<IndexKey> index_keys,
+              const std::function<std::string(std::string_view old_dn_text)>& descendant_dn);
 
   // Makes every change durable and visible. The transaction is finished afterwards,
   // whatever the result.

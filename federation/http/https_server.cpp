@@ -67,7 +67,7 @@ class HttpsServer::Impl {
         tls_(std::move(tls)),
         sso_(std::move(sso)),
         blocking_pool_(std::max(1u, options.blocking_threads)),
-        router_(idp, *sso_, blocking_pool_.get_executor()),
+        router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc),
         registry_(options.max_connections),
         acceptor_(asio::make_strand(io_context_)) {}
 
@@ -215,7 +215,13 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::create(const Config& config,
     return ids.status();
   }
 
-  auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids));
+  sso::SessionSettings sessions;
+  sessions.idle_timeout = std::chrono::seconds(config.session.idle_timeout_seconds);
+  sessions.absolute_timeout = std::chrono::seconds(config.session.absolute_timeout_seconds);
+  sessions.choice_timeout = std::chrono::seconds(config.session.role_choice_timeout_seconds);
+  sessions.max_sessions = config.session.max_sessions;
+  auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids),
+                                               std::chrono::system_clock::now, sessions);
   auto impl = std::make_unique<Impl>(config.https, std::move(*tls), std::move(sso), idp, options);
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }

@@ -20,6 +20,7 @@
 
 #include "base/config.h"
 #include "base/status.h"
+#include "federation/oidc/provider.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/identity_source.h"
 
@@ -33,6 +34,8 @@ struct ServerOptions {
   unsigned blocking_threads = 2;
   // How long stop() waits for open connections to finish their current request.
   std::chrono::milliseconds stop_timeout{5000};
+  // The OpenID provider served under /oidc/; null serves none. Must outlive the server.
+  const oidc::Provider* oidc = nullptr;
 };
 
 class HttpsServer {

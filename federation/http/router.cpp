@@ -1,5 +1,7 @@
 #include "federation/http/router.h"
 
+#include "federation/http/openid_routes.h"
+
 #include <cctype>
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +25,8 @@ constexpr const char* kStatusPage =
     "\n"
     "GET /saml/metadata  SAML 2.0 IdP metadata\n"
     "GET /saml/sso       single sign-on, HTTP-Redirect binding; needs an NHS smartcard\n"
+    "POST /saml/role     the role choice form of the single sign-on page\n"
+    "GET /logout         ends the careid session (POST works too)\n"
     "GET /healthz        returns ok while the server runs\n";
 
 void add_security_headers(Response& response, std::string_view policy) {
@@ -91,15 +95,49 @@ std::string origin_of(std::string_view url) {
 
 asio::awaitable<sso::SsoReply> run_single_sign_on(const sso::SsoService* sso,
                                                   sso::PeerCertificate card, std::string query,
-                                                  std::string client) {
-  co_return sso->handle_redirect(card, query, client);
+                                                  std::string session_id, std::string client) {
+  co_return sso->handle_sso(card, query, session_id, client);
 }
 
-Response make_sso_response(sso::SsoReply reply, const Request& request) {
+asio::awaitable<sso::SsoReply> run_role_choice(const sso::SsoService* sso,
+                                               sso::PeerCertificate card, std::string body,
+                                               std::string client) {
+  co_return sso->handle_role_choice(card, body, client);
+}
+
+// The session cookie of `request`, or empty.
+std::string session_cookie_of(const Request& request) {
+  auto header = request.find(bhttp::field::cookie);
+  if (header == request.end()) {
+    return {};
+  }
+  return sso::find_cookie(header->value(), sso::kSessionCookie);
+}
+
+Response make_html_page(sso::SsoReply reply, const Request& request) {
+  using Kind = sso::SsoReply::Kind;
+  // The role page posts to careid itself; the SAML form posts to the SP's ACS.
+  std::string form_origin =
+      reply.kind == Kind::kRolePage ? std::string("'self'") : origin_of(reply.acs_url);
+  std::string policy = html_content_security_policy(reply.body, form_origin);
+  Response response =
+      make_body_response(std::move(reply.body), "text/html; charset=utf-8", request);
+  response.set("Content-Security-Policy", policy);
+  // SAML Bindings 3.5.5.1: no cache may keep a page that carries a SAML message.
+  response.set(bhttp::field::cache_control, "no-cache, no-store");
+  response.set(bhttp::field::pragma, "no-cache");
+  return response;
+}
+
+Response make_sso_response_without_cookie(sso::SsoReply reply, const Request& request) {
   using Kind = sso::SsoReply::Kind;
   switch (reply.kind) {
     case Kind::kPostForm:
-      break;
+    case Kind::kRolePage:
+      return make_html_page(std::move(reply), request);
+    case Kind::kLoggedOut:
+      return make_text_response(bhttp::status::ok, reply.body, request.version(),
+                                request.keep_alive());
     case Kind::kDenied:
       return make_text_response(bhttp::status::forbidden, "Access denied.\n\n" + reply.body,
                                 request.version(), request.keep_alive());
@@ -111,17 +149,18 @@ Response make_sso_response(sso::SsoReply reply, const Request& request) {
       return make_text_response(bhttp::status::service_unavailable, reply.body, request.version(),
                                 request.keep_alive());
     case Kind::kInternalError:
-      return make_text_response(bhttp::status::internal_server_error, reply.body, request.version(),
-                                request.keep_alive());
+      break;
   }
+  return make_text_response(bhttp::status::internal_server_error, reply.body, request.version(),
+                            request.keep_alive());
+}
 
-  std::string policy = html_content_security_policy(reply.body, origin_of(reply.acs_url));
-  Response response =
-      make_body_response(std::move(reply.body), "text/html; charset=utf-8", request);
-  response.set("Content-Security-Policy", policy);
-  // SAML Bindings 3.5.5.1: no cache may keep a page that carries a SAML message.
-  response.set(bhttp::field::cache_control, "no-cache, no-store");
-  response.set(bhttp::field::pragma, "no-cache");
+Response make_sso_response(sso::SsoReply reply, const Request& request) {
+  std::string cookie = std::move(reply.set_cookie);
+  Response response = make_sso_response_without_cookie(std::move(reply), request);
+  if (!cookie.empty()) {
+    response.set(bhttp::field::set_cookie, cookie);
+  }
   return response;
 }
 
@@ -158,26 +197,47 @@ std::string html_content_security_policy(std::string_view html, std::string_view
 }
 
 Router::Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
-               asio::any_io_executor blocking)
-    : idp_(idp), sso_(sso), blocking_(std::move(blocking)) {}
+               asio::any_io_executor blocking, const oidc::Provider* oidc)
+    : idp_(idp), sso_(sso), blocking_(std::move(blocking)), oidc_(oidc) {}
 
 asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate card,
                                         std::string client) const {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
+  if (oidc_ != nullptr && oidc::Provider::handles(path)) {
+    auto openid = serve_openid(oidc_, blocking_, std::move(request), std::move(card),
+                               std::move(client));
+    co_return co_await std::move(openid);
+  }
 
-  bool known = path == "/" || path == "/healthz" || path == "/saml/metadata" || path == "/saml/sso";
+  bool known = path == "/" || path == "/healthz" || path == "/saml/metadata" ||
+               path == "/saml/sso" || path == "/saml/role" || path == "/logout";
   if (!known) {
     co_return make_text_response(bhttp::status::not_found,
                                  "Not found. The page at / lists the endpoints.", request.version(),
                                  request.keep_alive());
   }
-  if (request.method() != bhttp::verb::get) {
+  // The role form is POST only; logout takes GET (a link) and POST (a form).
+  bool is_get = request.method() == bhttp::verb::get;
+  bool is_post = request.method() == bhttp::verb::post;
+  bool allowed = path == "/saml/role" ? is_post : (is_get || (path == "/logout" && is_post));
+  if (!allowed) {
+    std::string_view allow = path == "/saml/role" ? "POST" : path == "/logout" ? "GET, POST" : "GET";
     Response response = make_text_response(bhttp::status::method_not_allowed,
-                                           "Method not allowed. Only GET is served here.",
+                                           "Method not allowed. This page takes " +
+                                               std::string(allow) + ".",
                                            request.version(), request.keep_alive());
-    response.set(bhttp::field::allow, "GET");
+    response.set(bhttp::field::allow, allow);
     co_return response;
+  }
+
+  if (path == "/saml/role") {
+    auto choice = choose_role(std::move(request), std::move(card), std::move(client));
+    co_return co_await std::move(choice);
+  }
+  if (path == "/logout") {
+    sso::SsoReply reply = sso_.handle_logout(session_cookie_of(request), client);
+    co_return make_sso_response(std::move(reply), request);
   }
 
   if (path == "/saml/sso") {
@@ -199,9 +259,21 @@ asio::awaitable<Response> Router::single_sign_on(Request request, sso::PeerCerti
   std::string query =
       question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1));
 
-  sso::SsoReply reply = co_await asio::co_spawn(
-      blocking_, run_single_sign_on(&sso_, std::move(card), std::move(query), std::move(client)),
-      asio::use_awaitable);
+  // GCC 12 miscompiles temporaries inside co_await, so each awaitable is a named local.
+  std::string session_id = session_cookie_of(request);
+  auto login = run_single_sign_on(&sso_, std::move(card), std::move(query),
+                                  std::move(session_id), std::move(client));
+  auto work = asio::co_spawn(blocking_, std::move(login), asio::use_awaitable);
+  sso::SsoReply reply = co_await std::move(work);
+  co_return make_sso_response(std::move(reply), request);
+}
+
+asio::awaitable<Response> Router::choose_role(Request request, sso::PeerCertificate card,
+                                              std::string client) const {
+  std::string body = request.body();
+  auto choice = run_role_choice(&sso_, std::move(card), std::move(body), std::move(client));
+  auto work = asio::co_spawn(blocking_, std::move(choice), asio::use_awaitable);
+  sso::SsoReply reply = co_await std::move(work);
   co_return make_sso_response(std::move(reply), request);
 }
 

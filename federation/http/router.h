@@ -1,9 +1,13 @@
 // Router: maps one HTTP request to its response.
 //
 //   GET /saml/metadata  IdP metadata (application/samlmetadata+xml), no card needed
-//   GET /saml/sso       HTTP-Redirect AuthnRequest; needs a valid card (else 403)
+//   GET /saml/sso       HTTP-Redirect AuthnRequest; needs a valid card (else 403); reads the
+//                       session cookie and may answer with the role selection page
+//   POST /saml/role     the role page's form; needs the same card
+//   GET|POST /logout    ends the SSO session and clears its cookie
 //   GET /               plain status page naming the endpoints
 //   GET /healthz        "ok"
+//   /.well-known/openid-configuration, /oidc/*  the OpenID provider (openid_routes.h)
 // Any other path is 404 and any other method 405. Every page is short text/plain except
 // the metadata and the SAML auto-submit form, and every response carries the security
 // headers (X-Content-Type-Options, Content-Security-Policy, Cache-Control: no-store).
@@ -16,6 +20,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include "federation/oidc/provider.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/sso_service.h"
@@ -29,8 +34,9 @@ class Router {
  public:
   // `idp` and `sso` must outlive the router. `blocking` runs the SSO step, which signs
   // XML, so that it never holds up an I/O thread.
+  // `oidc`, when not null, serves the OpenID paths; it must outlive the router too.
   Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
-         boost::asio::any_io_executor blocking);
+         boost::asio::any_io_executor blocking, const oidc::Provider* oidc = nullptr);
 
   // Returns the response for `request` on a connection from `client` whose TLS client
   // certificate is `card`. Parameters are taken by value because the coroutine may outlive
@@ -41,10 +47,13 @@ class Router {
  private:
   boost::asio::awaitable<Response> single_sign_on(Request request, sso::PeerCertificate card,
                                                   std::string client) const;
+  boost::asio::awaitable<Response> choose_role(Request request, sso::PeerCertificate card,
+                                               std::string client) const;
 
   const saml::IdentityProvider& idp_;
   const sso::SsoService& sso_;
   boost::asio::any_io_executor blocking_;
+  const oidc::Provider* oidc_;
 };
 
 // Builds a short text/plain response with the security headers; used for errors that the

@@ -152,6 +152,28 @@ Result<std::unique_ptr<ssl::context>> make_tls_context(const HttpsConfig& config
   return context;
 }
 
+namespace {
+
+// SHA-256 of the DER certificate in lower-case hex; empty if OpenSSL fails, which makes
+// the SSO session store refuse to bind a session to this card.
+std::string fingerprint(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
+    ERR_clear_error();
+    return {};
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string text;
+  for (unsigned int i = 0; i < length; ++i) {
+    text += hex[digest[i] >> 4];
+    text += hex[digest[i] & 15];
+  }
+  return text;
+}
+
+}  // namespace
+
 sso::PeerCertificate read_peer_certificate(SSL* ssl) {
   sso::PeerCertificate card;
   X509* cert = SSL_get0_peer_certificate(ssl);
@@ -167,6 +189,7 @@ sso::PeerCertificate read_peer_certificate(SSL* ssl) {
   }
   card.subject = subject_text(cert);
   card.common_names = common_names(cert);
+  card.sha256_fingerprint = fingerprint(cert);
   return card;
 }
 

@@ -42,14 +42,30 @@ Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_v
   person.dn = entry.dn;
   person.uid = std::string(uid);
   person.cn = std::string(entry.first_value("cn"));
+  person.given_name = std::string(entry.first_value("givenName"));
+  person.surname = std::string(entry.first_value("sn"));
   person.mail = std::string(entry.first_value("mail"));
 
   auto roles = directory_.find(entry.dn, false, "(objectClass=nhsOrgPersonRole)");
   if (!roles.ok()) {
     return roles.status();
   }
+  // Role profiles sit below an nhsOrgPerson entry that carries the organisation name (`o`).
+  auto org_people = directory_.find(entry.dn, false, "(objectClass=nhsOrgPerson)");
+  if (!org_people.ok()) {
+    return org_people.status();
+  }
   for (const directory::Entry& role : *roles) {
-    person.roles.push_back(to_role_profile(role));
+    RoleProfile profile = to_role_profile(role);
+    for (const directory::Entry& org_person : *org_people) {
+      bool is_parent = role.dn.size() > org_person.dn.size() &&
+                       role.dn.compare(role.dn.size() - org_person.dn.size(), std::string::npos,
+                                       org_person.dn) == 0;
+      if (is_parent) {
+        profile.org_name = std::string(org_person.first_value("o"));
+      }
+    }
+    person.roles.push_back(std::move(profile));
   }
   return std::optional<Person>(std::move(person));
 }

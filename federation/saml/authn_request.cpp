@@ -1,5 +1,7 @@
 #include "federation/saml/authn_request.h"
 
+#include "federation/saml/authn_context.h"
+#include "federation/saml/request_signature.h"
 #include "federation/saml/saml_names.h"
 #include "federation/saml/saml_time.h"
 #include "xml/document.h"
@@ -93,7 +95,7 @@ Result<std::string, RequestError> read_name_id_format(xml::Element request) {
   if (format.empty() || format == kNameIdUnspecified) {
     return std::string();
   }
-  if (format != kNameIdPersistent && format != kNameIdTransient) {
+  if (format != kNameIdPersistent && format != kNameIdTransient && format != kNameIdEmail) {
     RequestError error = user_error("NameIDPolicy Format " + format + " is not supported");
     error.sub_status_code = kStatusInvalidNameIdPolicy;
     return error;
@@ -119,6 +121,89 @@ Result<const ServiceProvider*, RequestError> identify_sp(const xml::Document& do
     return user_error("service provider " + entity_id.substr(0, 256) + " is not registered");
   }
   return sp;
+}
+
+
+// Checks the signature of the request (SAML Bindings 3.4.4.1). Sets `verified` when a
+// signature was present and matched.
+Result<bool, RequestError> check_signature(const RedirectMessage& message,
+                                           const ServiceProvider& sp, bool required) {
+  Status verified = verify_redirect_signature(message, sp);
+  if (verified.ok()) {
+    return true;
+  }
+  if (verified.code() == StatusCode::kNotFound && !required) {
+    return false;
+  }
+  if (verified.code() == StatusCode::kNotFound) {
+    return user_error("AuthnRequest from " + sp.entity_id +
+                      " must be signed (Signature and SigAlg parameters), but it is not");
+  }
+  return user_error("AuthnRequest signature rejected: " + verified.message());
+}
+
+// Reads an optional xs:boolean attribute ("true", "1", "false", "0").
+Result<bool, std::string> read_boolean(xml::Element element, std::string_view name) {
+  std::optional<std::string> value = element.attribute(name);
+  if (!value.has_value() || *value == "false" || *value == "0") {
+    return false;
+  }
+  if (*value == "true" || *value == "1") {
+    return true;
+  }
+  return "AuthnRequest " + std::string(name) + " is not an xs:boolean";
+}
+
+// Records the request ID until the request would be stale anyway (kMaxRequestAge after its
+// IssueInstant), so that each AuthnRequest is answered once.
+bool record_first_use(xml::Element root, const AuthnRequest& request,
+                      const AuthnRequestContext& context) {
+  if (context.replay_cache == nullptr) {
+    return true;
+  }
+  auto instant = parse_instant(root.attribute("IssueInstant").value_or(""));
+  auto expires = instant.value_or(context.now) + kMaxRequestAge;
+  return context.replay_cache->insert_once(request.issuer, request.id, expires, context.now);
+}
+
+// The checks after the mandatory fields: NameIDPolicy, RequestedAuthnContext, the flags
+// and replay. Fills `request`, or returns the error to send to the SP in `error`.
+bool check_options(xml::Element root, const AuthnRequestContext& context, AuthnRequest& request,
+                   RequestError& error) {
+  auto format = read_name_id_format(root);
+  if (!format.ok()) {
+    error.message = format.error().message;
+    error.sub_status_code = format.error().sub_status_code;
+    return false;
+  }
+  request.name_id_format = *format;
+
+  Status authn_context =
+      check_requested_authn_context(root.first_child(kProtocolNs, "RequestedAuthnContext"));
+  if (!authn_context.ok()) {
+    // SAML Core 3.2.2.2: NoAuthnContext is the responder's failure, under Responder.
+    error.message = authn_context.message();
+    error.status_code = kStatusResponder;
+    error.sub_status_code = kStatusNoAuthnContext;
+    return false;
+  }
+
+  auto force_authn = read_boolean(root, "ForceAuthn");
+  auto is_passive = read_boolean(root, "IsPassive");
+  if (!force_authn.ok() || !is_passive.ok()) {
+    error.message = !force_authn.ok() ? force_authn.error() : is_passive.error();
+    return false;
+  }
+  request.force_authn = *force_authn;
+  request.is_passive = *is_passive;
+
+  if (!record_first_use(root, request, context)) {
+    error.message = "AuthnRequest " + request.id + " was already used; start a new login at the "
+                    "service provider";
+    error.sub_status_code = kStatusRequestDenied;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -149,6 +234,12 @@ Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& me
   if (!sp.ok()) {
     return sp.error();
   }
+  auto signed_request = check_signature(message, **sp,
+                                        context.require_signed_requests ||
+                                            (*sp)->authn_requests_signed);
+  if (!signed_request.ok()) {
+    return signed_request.error();
+  }
   xml::Element root = doc->root();
   auto acs_url = choose_acs(root, **sp);
   if (!acs_url.ok()) {
@@ -174,16 +265,10 @@ Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& me
     error.message = fields.message();
     return error;
   }
-  auto format = read_name_id_format(root);
-  if (!format.ok()) {
-    error.message = format.error().message;
-    error.sub_status_code = format.error().sub_status_code;
+  request.signed_request = *signed_request;
+  if (!check_options(root, context, request, error)) {
     return error;
   }
-  request.name_id_format = *format;
-
-  // TODO: verify Signature and SigAlg of signed redirect requests (SAML Bindings 3.4.4.1)
-  // for SPs whose metadata sets AuthnRequestsSigned; such requests are accepted unverified.
   return request;
 }
 

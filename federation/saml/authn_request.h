@@ -8,6 +8,7 @@
 #include "base/status.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/saml/redirect_binding.h"
+#include "federation/saml/replay_cache.h"
 #include "federation/saml/service_provider.h"
 
 namespace careid::federation::saml {
@@ -20,13 +21,24 @@ struct AuthnRequestContext {
   const ServiceProviderRegistry& service_providers;
   std::string_view sso_url;  // our SingleSignOnService location, for Destination
   std::chrono::system_clock::time_point now;
+  // Require a signature even when the SP's metadata does not set AuthnRequestsSigned.
+  bool require_signed_requests = false;
+  // Records each accepted request ID; null turns replay detection off (some tests).
+  ReplayCache* replay_cache = nullptr;
 };
 
 // Parses message.saml_request and checks it: samlp:AuthnRequest, Version 2.0, an xs:ID,
 // a fresh IssueInstant, a registered Issuer and Destination equal to the SSO URL. The ACS
 // is given by URL or index and must be an HTTP-POST endpoint in the SP's metadata; without
-// either, the SP's default one is used. NameIDPolicy Format must be persistent, transient
-// or unspecified.
+// either, the SP's default one is used. NameIDPolicy Format must be persistent, transient,
+// emailAddress or unspecified (else InvalidNameIDPolicy). RequestedAuthnContext must be met
+// by SmartcardPKI (else NoAuthnContext, see authn_context.h). ForceAuthn and IsPassive
+// are read into the result.
+// Signature: verified when present, and required when the SP's metadata sets
+// AuthnRequestsSigned="true" or context.require_signed_requests is set; a missing or bad
+// signature is an error for the user, never a Response to the SP.
+// Replay: a request whose ID this SP already used, within the request's lifetime, is
+// rejected with status Requester/RequestDenied.
 // Errors found before the SP and its ACS are known have an empty acs_url; later ones carry
 // the ACS, the request ID and the RelayState so that the SP receives an error Response.
 Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& message,

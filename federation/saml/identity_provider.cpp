@@ -5,6 +5,7 @@
 #include "federation/saml/idp_metadata.h"
 #include "federation/saml/post_binding.h"
 #include "federation/saml/redirect_binding.h"
+#include "federation/saml/replay_cache.h"
 #include "federation/saml/response_builder.h"
 #include "federation/saml/saml_names.h"
 #include "federation/saml/service_provider.h"
@@ -15,12 +16,12 @@ namespace {
 
 class IdentityProviderImpl final : public IdentityProvider {
  public:
-  IdentityProviderImpl(IdpSettings settings, xml::SigningKey key, ServiceProviderRegistry sps)
+  IdentityProviderImpl(IdpSettings settings, xml::SigningKey key, ServiceProviderRegistry sps,
+                       std::string metadata)
       : settings_(std::move(settings)),
         key_(std::move(key)),
         service_providers_(std::move(sps)),
-        metadata_(build_idp_metadata(settings_.entity_id, settings_.sso_url,
-                                     key_.certificate_base64())) {}
+        metadata_(std::move(metadata)) {}
 
   Result<AuthnRequest, RequestError> decode_redirect_request(std::string_view query) const override {
     auto message = decode_redirect_query(query);
@@ -28,7 +29,8 @@ class IdentityProviderImpl final : public IdentityProvider {
       return RequestError{message.status().message(), std::string(kStatusRequester), "", "", "",
                           "", ""};
     }
-    AuthnRequestContext context{service_providers_, settings_.sso_url, now()};
+    AuthnRequestContext context{service_providers_, settings_.sso_url, now(),
+                                settings_.require_signed_requests, &replay_cache_};
     return check_authn_request(*message, context);
   }
 
@@ -50,8 +52,6 @@ class IdentityProviderImpl final : public IdentityProvider {
       return Status::invalid_argument("service provider " + request.issuer +
                                       " or its ACS URL is not registered");
     }
-    // TODO: return InvalidNameIDPolicy when request.name_id_format (e.g. transient) differs
-    // from subject.name_id_format; today the subject's format is sent whatever was requested.
     return build_success_response(response_context(), request, subject);
   }
 
@@ -89,6 +89,8 @@ class IdentityProviderImpl final : public IdentityProvider {
   xml::SigningKey key_;
   ServiceProviderRegistry service_providers_;
   std::string metadata_;
+  // Internally synchronised, so the const methods may record request IDs.
+  mutable ReplayCache replay_cache_;
 };
 
 }  // namespace
@@ -108,13 +110,19 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::create(const IdpSett
   if (!sps.ok()) {
     return sps.status();
   }
+  auto metadata = build_signed_idp_metadata(settings.entity_id, settings.sso_url, *key);
+  if (!metadata.ok()) {
+    return metadata.status();
+  }
 
   log::get("federation")
-      ->info("saml idp loaded entity_id={} service_providers={} key_type={} sign_response={}",
+      ->info("saml idp loaded entity_id={} service_providers={} key_type={} sign_response={} "
+             "require_signed_requests={}",
              settings.entity_id, sps->size(),
-             key->type() == xml::KeyType::kRsa ? "rsa" : "ecdsa", settings.sign_response);
+             key->type() == xml::KeyType::kRsa ? "rsa" : "ecdsa", settings.sign_response,
+             settings.require_signed_requests);
   std::unique_ptr<IdentityProvider> idp = std::make_unique<IdentityProviderImpl>(
-      settings, std::move(key).value(), std::move(sps).value());
+      settings, std::move(key).value(), std::move(sps).value(), std::move(metadata).value());
   return idp;
 }
 

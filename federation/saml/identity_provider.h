@@ -31,6 +31,9 @@ struct IdpSettings {
   std::chrono::seconds assertion_lifetime{300};
   // Also sign the samlp:Response around the signed Assertion. The Assertion is always signed.
   bool sign_response = false;
+  // Require a valid signature on every AuthnRequest, also from SPs whose metadata does not
+  // set AuthnRequestsSigned="true".
+  bool require_signed_requests = false;
   // Source of the current time; empty means std::chrono::system_clock::now. Tests set it.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
@@ -42,6 +45,12 @@ struct AuthnRequest {
   std::string acs_url;              // where the Response goes (from the request or metadata)
   std::string name_id_format;       // requested NameIDPolicy Format, empty if none
   std::string relay_state;          // opaque, returned unchanged; at most 80 bytes (Bindings 3.4.3)
+  // ForceAuthn="true" (SAML Core 3.4.1): the IdP must authenticate afresh, not reuse a session.
+  bool force_authn = false;
+  // IsPassive="true" (SAML Core 3.4.1): the IdP must not interact with the user; when it
+  // would have to, it answers with status NoPassive.
+  bool is_passive = false;
+  bool signed_request = false;  // the request carried a signature that verified
 };
 
 // What the IdP asserts about the authenticated user.
@@ -50,6 +59,9 @@ struct Subject {
   std::string name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
   std::string authn_context_class = "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI";
   std::chrono::system_clock::time_point authn_instant;
+  // SessionIndex of the AuthnStatement: the SSO session's index, which a later LogoutRequest
+  // names. Empty means a fresh random value (a login without a session).
+  std::string session_index;
   // Attribute name -> values; each becomes one saml:Attribute with NameFormat basic.
   std::map<std::string, std::vector<std::string>> attributes;
 };
@@ -80,7 +92,8 @@ class IdentityProvider {
   // after '?'): SAMLRequest is base64 of raw DEFLATE of the XML. Checks that the
   // issuer is a registered SP and the ACS URL is one its metadata lists.
   // Limits: query 64 KiB, inflated XML 256 KiB, RelayState 80 bytes (Bindings 3.4.3).
-  // Signature and SigAlg parameters are ignored: signed requests are not verified yet.
+  // A signature is verified as federation/saml/request_signature.h describes, and each
+  // request ID is accepted once per SP (federation/saml/replay_cache.h).
   virtual Result<AuthnRequest, RequestError> decode_redirect_request(std::string_view query) const = 0;
 
   // Builds the Response for `request` with one Assertion about `subject`, signs it, and
@@ -105,7 +118,7 @@ class IdentityProvider {
   static std::string post_page_content_security_policy();
 
   // Returns the IdP's metadata (EntityDescriptor with IDPSSODescriptor, signing
-  // KeyDescriptor and the HTTP-Redirect SingleSignOnService).
+  // KeyDescriptor and the HTTP-Redirect SingleSignOnService), signed with the IdP's key.
   virtual std::string metadata_xml() const = 0;
 
   // Number of registered service providers.

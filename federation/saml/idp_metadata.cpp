@@ -1,12 +1,15 @@
 #include "federation/saml/idp_metadata.h"
 
+#include "federation/saml/response_builder.h"
 #include "federation/saml/saml_names.h"
 #include "xml/document.h"
 
 namespace careid::federation::saml {
 
-std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
-                               std::string_view certificate_base64) {
+namespace {
+
+xml::Document metadata_document(std::string_view entity_id, std::string_view sso_url,
+                                std::string_view certificate_base64) {
   auto doc = xml::Document::create(kMetadataNs, "md", "EntityDescriptor");
   xml::Element entity = doc.root();
   entity.declare_namespace(xml::kXmlDsigNs, "ds");
@@ -26,9 +29,33 @@ std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_
   // 2.4.3): KeyDescriptor, NameIDFormat, then SingleSignOnService.
   idp.append_text_child(kMetadataNs, "md", "NameIDFormat", kNameIdPersistent);
   idp.append_text_child(kMetadataNs, "md", "NameIDFormat", kNameIdTransient);
+  idp.append_text_child(kMetadataNs, "md", "NameIDFormat", kNameIdEmail);
   xml::Element sso = idp.append_child(kMetadataNs, "md", "SingleSignOnService");
   sso.set_attribute("Binding", kHttpRedirectBinding);
   sso.set_attribute("Location", sso_url);
+  return doc;
+}
+
+}  // namespace
+
+std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
+                               std::string_view certificate_base64) {
+  return metadata_document(entity_id, sso_url, certificate_base64).to_string();
+}
+
+Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
+                                              std::string_view sso_url,
+                                              const xml::SigningKey& key) {
+  Result<std::string> id = random_id();
+  if (!id.ok()) {
+    return id.status();
+  }
+  xml::Document doc = metadata_document(entity_id, sso_url, key.certificate_base64());
+  doc.root().set_attribute("ID", *id);
+  Status signed_status = xml::sign_enveloped(doc, doc.root(), xml::Element(), key);
+  if (!signed_status.ok()) {
+    return signed_status.with_context("signing the IdP metadata");
+  }
   return doc.to_string();
 }
 

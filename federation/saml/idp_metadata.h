@@ -4,13 +4,24 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+#include "xml/signature.h"
+
 namespace careid::federation::saml {
 
 // Returns an md:EntityDescriptor for `entity_id` with one IDPSSODescriptor: SAML 2.0
 // protocol support, WantAuthnRequestsSigned="false", a signing KeyDescriptor holding
-// `certificate_base64` (base64 DER), NameIDFormat persistent and transient, and the
-// HTTP-Redirect SingleSignOnService at `sso_url`. The metadata itself is not signed.
+// `certificate_base64` (base64 DER), NameIDFormat persistent, transient and emailAddress,
+// and the HTTP-Redirect SingleSignOnService at `sso_url`. The metadata itself is not signed.
 std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
                                std::string_view certificate_base64);
+
+// Same as build_idp_metadata, with a random ID on the EntityDescriptor and an enveloped
+// signature by `key` as its first child (SAML Metadata 3.1 and the schema's element order),
+// so that an SP can check the metadata it downloads against careid's certificate.
+// kInternal when the random generator or signing fails.
+Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
+                                              std::string_view sso_url,
+                                              const xml::SigningKey& key);
 
 }  // namespace careid::federation::saml

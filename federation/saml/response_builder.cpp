@@ -159,7 +159,8 @@ Result<std::string> build_success_response(const ResponseContext& context,
   Element issuer = assertion.append_text_child(kAssertionNs, "saml", "Issuer", context.idp_entity_id);
   append_subject(assertion, context, request, subject);
   append_conditions(assertion, context, request);
-  append_authn_statement(assertion, subject, *session_index);
+  append_authn_statement(assertion, subject,
+                         subject.session_index.empty() ? *session_index : subject.session_index);
   append_attributes(assertion, subject);
 
   // SAML Core 5.4.1: the Signature follows the Issuer. Inner signature first, so that a

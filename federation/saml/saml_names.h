@@ -24,6 +24,11 @@ inline constexpr std::string_view kStatusInvalidNameIdPolicy =
     "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy";
 inline constexpr std::string_view kStatusRequestUnsupported =
     "urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported";
+inline constexpr std::string_view kStatusRequestDenied =
+    "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
+inline constexpr std::string_view kStatusNoAuthnContext =
+    "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext";
+inline constexpr std::string_view kStatusNoPassive = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
 
 // Name identifier formats (SAML Core 8.3).
 inline constexpr std::string_view kNameIdPersistent =
@@ -32,7 +37,13 @@ inline constexpr std::string_view kNameIdTransient =
     "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
 inline constexpr std::string_view kNameIdUnspecified =
     "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+inline constexpr std::string_view kNameIdEmail =
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 inline constexpr std::string_view kNameIdEntity = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
+
+// The authentication context class of a card login (SAML Authentication Context).
+inline constexpr std::string_view kClassSmartcardPki =
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI";
 
 inline constexpr std::string_view kAttributeNameFormatBasic =
     "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";

@@ -27,6 +27,8 @@ struct PeerCertificate {
   std::string subject;
   // Every commonName value of the subject, in certificate order, as UTF-8.
   std::vector<std::string> common_names;
+  // SHA-256 of the DER certificate in lower-case hex; binds SSO sessions to the card.
+  std::string sha256_fingerprint;
 };
 
 enum class LoginOutcome {

@@ -20,12 +20,15 @@ struct RoleProfile {
   std::string org_code;       // ODS code of the organisation (nhsIDCode)
   std::string job_role_code;  // nhsJobRoleCode in S:G:R form, e.g. "S8000:G8000:R8000"
   std::string job_role_name;  // nhsJobRole, e.g. "Clinical Practitioner Access Role"
+  std::string org_name;       // the organisation's name (`o`); may be empty
 };
 
 struct Person {
   std::string dn;   // e.g. uid=555000000001,ou=People,o=nhs
   std::string uid;  // 12-digit user id (UUID in Spine terms)
   std::string cn;
+  std::string given_name;  // givenName; may be empty
+  std::string surname;     // sn; may be empty
   std::string mail;
   std::vector<RoleProfile> roles;
 };

@@ -1,15 +1,24 @@
 #include "federation/sso/sso_service.h"
 
 #include "base/log.h"
+#include "federation/saml/saml_names.h"
+#include "federation/sso/name_id_policy.h"
+#include "federation/sso/role_page.h"
 #include "federation/sso/subject.h"
 
 namespace careid::federation::sso {
 
 SsoService::SsoService(IdentitySource& source, const saml::IdentityProvider& idp,
-                       PersistentIdGenerator ids, Clock clock)
-    : source_(source), idp_(idp), ids_(std::move(ids)), clock_(std::move(clock)) {}
+                       PersistentIdGenerator ids, Clock clock, SessionSettings sessions)
+    : source_(source),
+      idp_(idp),
+      ids_(std::move(ids)),
+      clock_(clock),
+      sessions_(std::make_unique<SessionStore>(sessions, std::move(clock))) {}
 
 namespace {
+
+constexpr const char* kServerErrorText = "The login failed because of a server error. Try again later.";
 
 SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
                            const PeerCertificate& card) {
@@ -27,15 +36,61 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
   if (failure.outcome == LoginOutcome::kStoreError) {
     logger->error("login outcome={} uid={} sp=- client={} error=\"{}\"", outcome, uid, client,
                   failure.log_detail);
-    return {SsoReply::Kind::kUnavailable, failure.reason, ""};
+    return {SsoReply::Kind::kUnavailable, failure.reason, "", ""};
   }
   // TODO: rate-limit these warnings, because a client can trigger one per request.
   logger->warn("login outcome={} uid={} sp=- client={} subject=\"{}\" detail=\"{}\"", outcome, uid,
                client, card.subject, failure.log_detail);
-  return {SsoReply::Kind::kDenied, failure.reason, ""};
+  return {SsoReply::Kind::kDenied, failure.reason, "", ""};
+}
+
+// RFC 6265 4.1.1. No Max-Age: the browser drops the cookie when it closes, and the server
+// ends the session after its idle or absolute timeout whatever the browser keeps.
+std::string session_cookie(std::string_view id) {
+  return std::string(kSessionCookie) + "=" + std::string(id) +
+         "; Path=/; Secure; HttpOnly; SameSite=Lax";
+}
+
+std::string cleared_cookie() {
+  return std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0";
+}
+
+const RoleProfile* find_role(const Person& person, std::string_view id) {
+  for (const RoleProfile& role : person.roles) {
+    if (!id.empty() && role.id == id) {
+      return &role;
+    }
+  }
+  return nullptr;
+}
+
+saml::RequestError error_for_sp(const saml::AuthnRequest& request, std::string message,
+                                std::string_view status, std::string_view sub_status) {
+  return saml::RequestError{std::move(message), std::string(status), request.acs_url,
+                            std::string(sub_status), request.issuer, request.id,
+                            request.relay_state};
 }
 
 }  // namespace
+
+std::string find_cookie(std::string_view cookie_header, std::string_view name) {
+  while (!cookie_header.empty()) {
+    std::size_t end = cookie_header.find(';');
+    std::string_view pair = cookie_header.substr(0, end);
+    cookie_header = end == std::string_view::npos ? std::string_view() : cookie_header.substr(end + 1);
+    std::size_t start = pair.find_first_not_of(' ');
+    if (start == std::string_view::npos) {
+      continue;
+    }
+    pair = pair.substr(start);
+    std::size_t equals = pair.find('=');
+    if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+      std::string_view value = pair.substr(equals + 1);
+      return std::string(value.substr(0, value.find_last_not_of(' ') + 1));
+    }
+  }
+  return {};
+}
 
 // SAML Core 3.2.2.2: when the SP and one of its ACS URLs are known, the error goes back to
 // the SP as a Response with a non-success StatusCode. Otherwise the user gets a 400 page.
@@ -47,24 +102,28 @@ SsoReply SsoService::reply_for_bad_request(const saml::RequestError& error, std:
     sp = "-";
   }
   logger->warn("login outcome=bad_request uid={} sp={} client={} status={} error=\"{}\"", uid, sp,
-               client, error.status_code, error.message);
+               client, error.sub_status_code.empty() ? error.status_code : error.sub_status_code,
+               error.message);
   if (error.acs_url.empty()) {
-    return {SsoReply::Kind::kBadRequest, error.message, ""};
+    return {SsoReply::Kind::kBadRequest, error.message, "", ""};
   }
 
   Result<std::string> page = idp_.build_error_page(error);
   if (!page.ok()) {
     logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", uid, sp,
                   client, page.status().to_string());
-    return {SsoReply::Kind::kBadRequest, error.message, ""};
+    return {SsoReply::Kind::kBadRequest, error.message, "", ""};
   }
-  return {SsoReply::Kind::kPostForm, std::move(*page), error.acs_url};
+  return {SsoReply::Kind::kPostForm, std::move(*page), error.acs_url, ""};
 }
 
 SsoReply SsoService::handle_redirect(const PeerCertificate& card, std::string_view query,
                                      std::string_view client) const {
-  auto logger = log::get("federation");
+  return handle_sso(card, query, "", client);
+}
 
+SsoReply SsoService::handle_sso(const PeerCertificate& card, std::string_view query,
+                                std::string_view session_id, std::string_view client) const {
   Result<Person, LoginFailure> person = identify_card_holder(card, source_);
   if (!person.ok()) {
     return reply_for_failure(person.error(), client, card);
@@ -74,27 +133,149 @@ SsoReply SsoService::handle_redirect(const PeerCertificate& card, std::string_vi
   if (!request.ok()) {
     return reply_for_bad_request(request.error(), person->uid, client);
   }
+  return choose_role(card, *person, *request, session_id, client);
+}
 
-  Result<std::string> name_id = ids_.name_id(request->issuer, person->uid);
+// Chooses the role: the session's, the only one, or the person's choice on the role page.
+SsoReply SsoService::choose_role(const PeerCertificate& card, const Person& person,
+                                 const saml::AuthnRequest& request, std::string_view session_id,
+                                 std::string_view client) const {
+  // ForceAuthn (SAML Core 3.4.1) requests a fresh login, so the session ends and is not
+  // reused. The card itself was verified in this connection's TLS handshake.
+  std::optional<SsoSession> session;
+  if (!session_id.empty()) {
+    session = sessions_->use(session_id, card.sha256_fingerprint);
+  }
+  if (session.has_value() && request.force_authn) {
+    sessions_->end(session->id);
+    session.reset();
+  }
+  if (session.has_value() && session->uid == person.uid) {
+    const RoleProfile* role = find_role(person, session->role_profile_id);
+    if (role != nullptr || (person.roles.empty() && session->role_profile_id.empty())) {
+      return complete_login(person, role, request, *session, false, client);
+    }
+    // The role was removed from the directory since the choice: the session cannot go on.
+    sessions_->end(session->id);
+  }
+
+  if (person.roles.size() <= 1) {
+    const RoleProfile* role = person.roles.empty() ? nullptr : &person.roles.front();
+    Result<SsoSession> started =
+        sessions_->start(card.sha256_fingerprint, person.uid, role == nullptr ? "" : role->id);
+    if (!started.ok()) {
+      log::get("federation")->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"",
+                                    person.uid, request.issuer, client, started.status().to_string());
+      return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
+    }
+    return complete_login(person, role, request, *started, true, client);
+  }
+
+  // SAML Core 3.4.1: a passive request must not show the role page.
+  if (request.is_passive) {
+    return reply_for_bad_request(
+        error_for_sp(request, "the card holder must choose a role, which IsPassive forbids",
+                     saml::kStatusResponder, saml::kStatusNoPassive),
+        person.uid, client);
+  }
+  Result<std::string> token = sessions_->add_pending(card.sha256_fingerprint, person.uid, request);
+  if (!token.ok()) {
+    return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
+  }
+  log::get("federation")->info("login outcome=role_choice uid={} sp={} roles={} client={}",
+                               person.uid, request.issuer, person.roles.size(), client);
+  return {SsoReply::Kind::kRolePage, build_role_page(person.cn, person.roles, *token), "", ""};
+}
+
+SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string_view form_body,
+                                        std::string_view client) const {
+  Result<Person, LoginFailure> person = identify_card_holder(card, source_);
+  if (!person.ok()) {
+    return reply_for_failure(person.error(), client, card);
+  }
+  auto logger = log::get("federation");
+
+  RoleChoiceForm form = parse_role_form(form_body);
+  if (form.csrf_token.empty() || form.role_profile_id.empty()) {
+    logger->warn("login outcome=bad_request uid={} sp=- client={} error=\"role form incomplete\"",
+                 person->uid, client);
+    return {SsoReply::Kind::kBadRequest, "Choose one role and submit the form again.", "", ""};
+  }
+  std::optional<PendingChoice> pending =
+      sessions_->take_pending(form.csrf_token, card.sha256_fingerprint);
+  if (!pending.has_value() || pending->uid != person->uid) {
+    logger->warn("login outcome=role_choice_rejected uid={} sp=- client={}", person->uid, client);
+    return {SsoReply::Kind::kDenied,
+            "This role form has expired, was already used or belongs to another card. Start "
+            "again at the service you were signing in to.",
+            "", ""};
+  }
+
+  const RoleProfile* role = find_role(*person, form.role_profile_id);
+  if (role == nullptr) {
+    logger->warn("login outcome=bad_request uid={} sp={} client={} error=\"unknown role\"",
+                 person->uid, pending->request.issuer, client);
+    return {SsoReply::Kind::kBadRequest, "The chosen role is not one of your role profiles.", "", ""};
+  }
+  Result<SsoSession> started = sessions_->start(card.sha256_fingerprint, person->uid, role->id);
+  if (!started.ok()) {
+    return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
+  }
+  return complete_login(*person, role, pending->request, *started, true, client);
+}
+
+SsoReply SsoService::complete_login(const Person& person, const RoleProfile* role,
+                                    const saml::AuthnRequest& request, const SsoSession& session,
+                                    bool new_session, std::string_view client) const {
+  auto logger = log::get("federation");
+  Result<NameId> name_id = select_name_id(request.name_id_format, person, request.issuer, ids_);
+  if (!name_id.ok() && name_id.status().code() != StatusCode::kInternal) {
+    return reply_for_bad_request(error_for_sp(request, name_id.status().message(),
+                                              saml::kStatusRequester,
+                                              saml::kStatusInvalidNameIdPolicy),
+                                 person.uid, client);
+  }
   if (!name_id.ok()) {
-    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", person->uid,
-                  request->issuer, client, name_id.status().to_string());
-    return {SsoReply::Kind::kInternalError,
-            "The login failed because of a server error. Try again later.", ""};
+    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", person.uid,
+                  request.issuer, client, name_id.status().to_string());
+    return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
 
-  saml::Subject subject = build_subject(*person, std::move(*name_id), clock_());
-  Result<std::string> page = idp_.build_post_response_page(*request, subject);
+  saml::Subject subject = build_subject(person, std::move(name_id->value), clock_(), role);
+  subject.name_id_format = std::move(name_id->format);
+  subject.session_index = session.session_index;
+  Result<std::string> page = idp_.build_post_response_page(request, subject);
   if (!page.ok()) {
-    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", person->uid,
-                  request->issuer, client, page.status().to_string());
-    return {SsoReply::Kind::kInternalError,
-            "The login failed because of a server error. Try again later.", ""};
+    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", person.uid,
+                  request.issuer, client, page.status().to_string());
+    return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
 
-  logger->info("login outcome=success uid={} sp={} roles={} client={}", person->uid,
-               request->issuer, person->roles.size(), client);
-  return {SsoReply::Kind::kPostForm, std::move(*page), request->acs_url};
+  sessions_->record_service_provider(session.id, request.issuer);
+  logger->info("login outcome=success uid={} sp={} role={} session={} reused={} client={}",
+               person.uid, request.issuer, role == nullptr ? "-" : role->id,
+               session.session_index, !new_session, client);
+  return {SsoReply::Kind::kPostForm, std::move(*page), request.acs_url,
+          new_session ? session_cookie(session.id) : ""};
+}
+
+SsoReply SsoService::handle_logout(std::string_view session_id, std::string_view client) const {
+  std::optional<SsoSession> ended;
+  if (!session_id.empty()) {
+    ended = sessions_->end(session_id);
+  }
+  if (ended.has_value()) {
+    log::get("federation")->info("logout uid={} session={} service_providers={} client={}",
+                                 ended->uid, ended->session_index,
+                                 ended->service_providers.size(), client);
+  }
+  // TODO: send a LogoutRequest (SAML Profiles 4.4, front-channel over HTTP-Redirect or
+  // HTTP-POST) to every SP in ended->service_providers; today only careid's session ends
+  // and the SPs keep their own sessions until they expire.
+  return {SsoReply::Kind::kLoggedOut,
+          "You are signed out of careid. Close the browser to end the sessions of the services "
+          "you used.",
+          "", cleared_cookie()};
 }
 
 }  // namespace careid::federation::sso

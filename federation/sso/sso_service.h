@@ -1,17 +1,27 @@
-// SsoService: one SAML login from a card certificate and an HTTP-Redirect AuthnRequest,
-// without HTTP. The HTTPS layer maps the reply kind to a status code and page.
+// SsoService: SAML logins from a card certificate and an HTTP-Redirect AuthnRequest, the
+// role choice and the SSO session, without HTTP. The HTTPS layer maps the reply kind to a
+// status code and page, and sends `set_cookie` as the session cookie.
 //
 // Order of checks: the card and its holder in the directory first, so that a client
 // without a valid card never gets its request decoded, then the AuthnRequest, then the
-// signed Response. Each outcome is logged once on the "federation" logger as
-// `login outcome=... uid=... sp=... client=...`; the assertion itself is never logged.
+// role (from the session, the only role, or the person's choice on the role page), then
+// the signed Response. Each outcome is logged once on the "federation" logger as
+// `login outcome=... uid=... sp=... client=...`. Assertions, session IDs and CSRF tokens
+// are never logged.
 //
-// Thread safety: handle_redirect is const and may run on several threads at once. It
-// blocks while the IdentityProvider signs the Response, so call it off the I/O threads.
+// Sessions (federation/sso/session_store.h): a successful login starts one, and the reply
+// sets the cookie kSessionCookie. A later request with that cookie, on a TLS connection
+// with the same card certificate, reuses the session's role without a new choice, unless
+// the AuthnRequest sets ForceAuthn. Changing role needs a new login (logout first).
+//
+// Thread safety: every method is const and may run on several threads at once. They block
+// while the IdentityProvider signs the Response, so call them off the I/O threads.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,22 +29,31 @@
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
 #include "federation/sso/persistent_id.h"
+#include "federation/sso/session_store.h"
 
 namespace careid::federation::sso {
+
+// The cookie name. The __Host- prefix makes browsers accept it only with Secure, Path=/
+// and no Domain (cookie prefixes, RFC 6265bis), so no other host can set or overwrite it.
+inline constexpr std::string_view kSessionCookie = "__Host-careid_session";
 
 struct SsoReply {
   enum class Kind {
     // 200: `body` is the auto-submit HTML page posting to `acs_url`: the signed Response,
     // or a SAML error Response when the request was rejected but its SP is known.
     kPostForm,
-    kDenied,         // 403: no valid card or unknown person; `body` gives the reason
-    kBadRequest,     // 400: AuthnRequest rejected, SP unknown; `body` gives the reason
+    kRolePage,       // 200: `body` is the role selection page (role_page.h)
+    kLoggedOut,      // 200: `body` is a short text saying the session ended
+    kDenied,         // 403: no valid card, unknown person, stale role form; `body` gives the reason
+    kBadRequest,     // 400: AuthnRequest or role form rejected, SP unknown; `body` gives the reason
     kUnavailable,    // 503: the directory could not be read
     kInternalError,  // 500: building or signing the Response failed
   };
   Kind kind = Kind::kInternalError;
   std::string body;
   std::string acs_url;
+  // A Set-Cookie header value to send with the reply, or empty for none.
+  std::string set_cookie;
 };
 
 class SsoService {
@@ -43,21 +62,49 @@ class SsoService {
 
   // Both references must outlive the service.
   SsoService(IdentitySource& source, const saml::IdentityProvider& idp, PersistentIdGenerator ids,
-             Clock clock = std::chrono::system_clock::now);
+             Clock clock = std::chrono::system_clock::now, SessionSettings sessions = {});
 
-  // Handles GET /saml/sso. `query` is the raw query string (after '?'); `client` names the
-  // peer in logs, e.g. "peer=127.0.0.1:50522 conn=7".
+  // Handles GET /saml/sso. `query` is the raw query string (after '?'); `session_id` is the
+  // value of the session cookie, empty when there is none; `client` names the peer in logs,
+  // e.g. "peer=127.0.0.1:50522 conn=7".
+  SsoReply handle_sso(const PeerCertificate& card, std::string_view query,
+                      std::string_view session_id, std::string_view client) const;
+
+  // handle_sso without a session cookie.
   SsoReply handle_redirect(const PeerCertificate& card, std::string_view query,
                            std::string_view client) const;
+
+  // Handles POST /saml/role with the form body of the role page. The CSRF token must name
+  // a pending login made with the same card less than SessionSettings::choice_timeout ago,
+  // and the role must be one of the card holder's role profiles.
+  SsoReply handle_role_choice(const PeerCertificate& card, std::string_view form_body,
+                              std::string_view client) const;
+
+  // Handles GET or POST /logout: ends the session `session_id` (if any) and clears the
+  // cookie. Always kLoggedOut.
+  SsoReply handle_logout(std::string_view session_id, std::string_view client) const;
+
+  SessionStore& sessions() const { return *sessions_; }
 
  private:
   SsoReply reply_for_bad_request(const saml::RequestError& error, std::string_view uid,
                                  std::string_view client) const;
+  SsoReply choose_role(const PeerCertificate& card, const Person& person,
+                       const saml::AuthnRequest& request, std::string_view session_id,
+                       std::string_view client) const;
+  SsoReply complete_login(const Person& person, const RoleProfile* role,
+                          const saml::AuthnRequest& request, const SsoSession& session,
+                          bool new_session, std::string_view client) const;
 
   IdentitySource& source_;
   const saml::IdentityProvider& idp_;
   PersistentIdGenerator ids_;
   Clock clock_;
+  // Internally synchronised; a pointer so that the const methods can use it.
+  std::unique_ptr<SessionStore> sessions_;
 };
+
+// Returns the value of cookie `name` in a Cookie header (RFC 6265 5.4), or empty.
+std::string find_cookie(std::string_view cookie_header, std::string_view name);
 
 }  // namespace careid::federation::sso

@@ -3,7 +3,8 @@
 namespace careid::federation::sso {
 
 saml::Subject build_subject(const Person& person, std::string name_id,
-                            std::chrono::system_clock::time_point authn_instant) {
+                            std::chrono::system_clock::time_point authn_instant,
+                            const RoleProfile* role) {
   saml::Subject subject;
   subject.name_id = std::move(name_id);
   subject.name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
@@ -16,19 +17,13 @@ saml::Subject build_subject(const Person& person, std::string name_id,
     subject.attributes[kAttributeMail] = {person.mail};
   }
 
-  // Parallel lists: an SP pairs the i-th values, so every role adds one value to each
-  // list, even an empty one, to keep the positions aligned.
-  if (!person.roles.empty()) {
-    auto& ids = subject.attributes[kAttributeRoleProfileId];
-    auto& orgs = subject.attributes[kAttributeOrgCode];
-    auto& codes = subject.attributes[kAttributeJobRoleCode];
-    auto& names = subject.attributes[kAttributeJobRoleName];
-    for (const RoleProfile& role : person.roles) {
-      ids.push_back(role.id);
-      orgs.push_back(role.org_code);
-      codes.push_back(role.job_role_code);
-      names.push_back(role.job_role_name);
-    }
+  // Only the role chosen for this session is asserted, as NHS CIS2 does, so each role
+  // attribute has one value and an SP never has to pick a role itself.
+  if (role != nullptr) {
+    subject.attributes[kAttributeRoleProfileId] = {role->id};
+    subject.attributes[kAttributeOrgCode] = {role->org_code};
+    subject.attributes[kAttributeJobRoleCode] = {role->job_role_code};
+    subject.attributes[kAttributeJobRoleName] = {role->job_role_name};
   }
   return subject;
 }

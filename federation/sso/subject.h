@@ -10,8 +10,8 @@
 
 namespace careid::federation::sso {
 
-// Attribute names of the profile. The four role attributes are parallel lists: value i
-// of each describes the person's i-th role profile, in directory order.
+// Attribute names of the profile. The four role attributes describe the one role profile
+// chosen for the session and have one value each.
 inline constexpr const char* kAttributeUid = "uid";
 inline constexpr const char* kAttributeCommonName = "cn";
 inline constexpr const char* kAttributeMail = "mail";
@@ -24,9 +24,10 @@ inline constexpr const char* kSmartcardPkiClass =
     "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI";
 
 // Builds the Subject for `person`: persistent `name_id`, SmartcardPKI authentication
-// context, `uid` and `cn` always, `mail` when the person has one, and the role attributes
-// when the person has at least one role profile.
+// context, `uid` and `cn` always, `mail` when the person has one, and the four role
+// attributes of `role` when it is not null. `role` must be one of person.roles.
 saml::Subject build_subject(const Person& person, std::string name_id,
-                            std::chrono::system_clock::time_point authn_instant);
+                            std::chrono::system_clock::time_point authn_instant,
+                            const RoleProfile* role);
 
 }  // namespace careid::federation::sso

@@ -259,6 +259,16 @@ def test_wrong_password_invalid_credentials(context):
     expect_error(code, output, 49, "bind with a wrong password")
 
 
+def test_password_file_binds_as_admin(context):
+    # README's write example passes the admin password file with -y, which sends the file's
+    # bytes unchanged, so the file must hold the password alone.
+    password_file = os.path.join(context.careid.data_dir, "admin-password")
+    code, output = ldap_tool(context.careid, "ldapsearch",
+                             ["-D", "cn=admin,o=nhs", "-y", password_file,
+                              "-b", kBaseDn, "-s", "base", "(objectClass=*)"])
+    check_equal(code, 0, f"ldapsearch -y {password_file} exit code (output: {output.strip()})")
+
+
 def test_delete_person_not_leaf(context):
     person_dn, _ = demo_person(context)
     code, output = ldap_tool(context.careid, "ldapdelete", [person_dn], bind_admin=True)

@@ -1,9 +1,11 @@
 """SAML single sign-on from Apache 2.4 with mod_auth_mellon (a real SP) to careidd.
 
 curl plays the browser. It requests the SP's protected page and follows mellon's redirect
-to careidd's /saml/sso with the demo smartcard as TLS client certificate. It then posts the
-returned SAMLResponse form to mellon's assertion consumer service and reads the protected
-page, a shell CGI that prints the MELLON_* variables. Requests without a card or with a card
+to careidd's /saml/sso with the demo smartcard as TLS client certificate. When careidd
+shows its role page (a person with several role profiles), curl posts a role choice. It then
+posts the returned SAMLResponse form to mellon's assertion consumer service and reads the
+protected page, a shell CGI that prints the MELLON_* variables. A second login in the same
+careidd session needs no role choice, and /logout ends the session. Requests without a card or with a card
 from a foreign CA must get HTTP 403 from careidd.
 
 The first case needs no careidd: it runs the same Apache set-up against an IdP metadata
@@ -554,25 +556,94 @@ def test_idp_metadata(context):
     check_in("X509Certificate", metadata, "IdP metadata signing key")
 
 
-def test_sso_with_demo_card(context):
-    sp = started_sp(context)
+def card_curl(context, url, idp_jar, *options):
+    """curl `url` at careidd with the demo card and careidd's own cookie jar."""
     careid = context.careid
-    jar = os.path.join(context.subdir("demo-card"), "cookies")
-    location = sso_location(context, sp, jar)
-
     cert, key, _ = careid.card()
-    response = curl(context, location, "--cert", cert, "--key", key, "--cacert",
-                    careid.server_ca)
-    check_equal(response.status, 200, f"GET /saml/sso with the demo card status "
-                                      f"(body: {response.body[:300]!r})")
+    return curl(context, url, "--cert", cert, "--key", key, "--cacert", careid.server_ca,
+                "-b", idp_jar, "-c", idp_jar, *options)
+
+
+def saml_form_after_role_choice(context, response, idp_jar):
+    """Return the SAML POST form, choosing a role first if careidd shows the role page."""
     form = FormParser()
     form.feed(response.body)
+    context.role_page_shown = form.action == "/saml/role"
+    if not context.role_page_shown:
+        return form
+    check_in("csrf_token", form.fields, "role page fields")
+    check_in("role", form.fields, "role page fields")
+    check_in("form-action 'self'", response.header("content-security-policy") or "",
+             "role page Content-Security-Policy")
+    body = urllib.parse.urlencode({"csrf_token": form.fields["csrf_token"],
+                                   "role": form.fields["role"]})
+    chosen = card_curl(context, f"{context.careid.https_url}/saml/role", idp_jar,
+                       "--data", body)
+    check_equal(chosen.status, 200, f"POST /saml/role status (body: {chosen.body[:300]!r})")
+    cookie = chosen.header("set-cookie") or ""
+    check(cookie.startswith("__Host-careid_session="), f"session cookie {cookie!r}")
+    for attribute in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        check_in(attribute, cookie, "session cookie attributes")
+    form = FormParser()
+    form.feed(chosen.body)
+    return form
+
+
+def sign_on(context, sp, folder, idp_jar):
+    """Run one login from the SP's protected page to the SP's page; return that page."""
+    jar = os.path.join(folder, "cookies")
+    location = sso_location(context, sp, jar)
+    response = card_curl(context, location, idp_jar)
+    check_equal(response.status, 200, f"GET /saml/sso with the demo card status "
+                                      f"(body: {response.body[:300]!r})")
+    form = saml_form_after_role_choice(context, response, idp_jar)
     check_equal(form.action, f"{sp.base_url}/mellon/postResponse", "form action")
     check_in("SAMLResponse", form.fields, "form fields")
     check_assertion(base64.b64decode(form.fields["SAMLResponse"]).decode())
+    return post_to_acs(context, sp, jar, form.fields)
 
-    page = post_to_acs(context, sp, jar, form.fields)
+
+def test_sso_with_demo_card(context):
+    sp = started_sp(context)
+    folder = context.subdir("demo-card")
+    page = sign_on(context, sp, folder, os.path.join(folder, "idp-cookies"))
     check_mellon_variables(page)
+
+
+def test_session_reuses_role_then_logout(context):
+    """A second login in the careid session needs no role choice; logout ends it."""
+    sp = started_sp(context)
+    folder = context.subdir("session")
+    idp_jar = os.path.join(folder, "idp-cookies")
+    first = sign_on(context, sp, context.subdir("session-first"), idp_jar)
+    check_mellon_variables(first)
+
+    jar = os.path.join(context.subdir("session-second"), "cookies")
+    location = sso_location(context, sp, jar)
+    response = card_curl(context, location, idp_jar)
+    check_equal(response.status, 200, "second GET /saml/sso status")
+    form = FormParser()
+    form.feed(response.body)
+    check_equal(form.action, f"{sp.base_url}/mellon/postResponse",
+                "second login goes straight to the SP (no role page)")
+    second = post_to_acs(context, sp, jar, form.fields)
+    role = [line for line in second.splitlines() if line.startswith("MELLON_nhsRoleProfileId=")]
+    check_equal(role, [line for line in first.splitlines()
+                       if line.startswith("MELLON_nhsRoleProfileId=")], "role kept in session")
+
+    logout = card_curl(context, f"{context.careid.https_url}/logout", idp_jar)
+    check_equal(logout.status, 200, "GET /logout status")
+    check_in("Max-Age=0", logout.header("set-cookie") or "", "logout clears the cookie")
+    jar = os.path.join(context.subdir("session-third"), "cookies")
+    role_page_in_first_login = context.role_page_shown
+    response = card_curl(context, sso_location(context, sp, jar), idp_jar)
+    check_equal(response.status, 200, "GET /saml/sso after logout status")
+    form = FormParser()
+    form.feed(response.body)
+    # With several role profiles the ended session means a new role choice; with one role
+    # there is never a role page.
+    expected_action = "/saml/role" if role_page_in_first_login else f"{sp.base_url}/mellon/postResponse"
+    check_equal(form.action, expected_action, "form after logout")
 
 
 def check_assertion(xml):
@@ -631,6 +702,7 @@ kStandaloneCases = [
 kCases = [
     test_idp_metadata,
     test_sso_with_demo_card,
+    test_session_reuses_role_then_logout,
     test_sso_without_card_forbidden,
     test_sso_with_foreign_card_forbidden,
 ]

@@ -12,6 +12,7 @@
 #include "provisioning/demo_setup.h"
 #include "provisioning/directory_loading.h"
 #include "provisioning/workforce.h"
+#include "sus/cli/commands.h"
 
 namespace {
 
@@ -57,6 +58,9 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
   set_up->add_option("--sp-metadata", setup.sp_metadata_files, "SAML SP metadata files to trust")->check(CLI::ExistingFile);
   set_up->add_option("--reference-dir", setup.reference_dir, "Folder of the NHS reference files")->capture_default_str();
   set_up->add_option("--key-type", setup.card_key_type, "Card CA and card key: ecdsa (P-256) or rsa (RSA-2048)")
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
+  set_up->add_option("--oidc-key-type", setup.oidc_key_type,
+                     "OpenID token signing key: ecdsa (P-256, ES256) or rsa (RSA-2048, RS256)")
       ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
   set_up->callback([&] {
     auto result = provisioning::set_up_demo(setup);
@@ -157,6 +161,7 @@ int main(int argc, char** argv) {
   add_load_command(app, exit_code);
   add_pki_commands(app, exit_code);
   add_hash_command(app, exit_code);
+  careid::sus::cli::add_sus_commands(app, exit_code);
 
   careid::log::set_level("warn");
   CLI11_PARSE(app, argc, argv);

@@ -19,6 +19,7 @@
 #include "directory/server/ldap_server.h"
 #include "federation/http/https_server.h"
 #include "federation/identity/directory_identity_source.h"
+#include "federation/oidc/setup.h"
 #include "federation/saml/identity_provider.h"
 
 namespace {
@@ -39,6 +40,7 @@ federation::saml::IdpSettings idp_settings(const Config& config) {
   settings.signing_certificate = config.saml.signing_certificate;
   settings.sp_metadata_dir = config.saml.sp_metadata_dir;
   settings.assertion_lifetime = std::chrono::seconds(config.saml.assertion_lifetime_seconds);
+  settings.require_signed_requests = config.saml.require_signed_requests;
   return settings;
 }
 
@@ -55,7 +57,13 @@ int serve(const Config& config) {
     return fail(idp.status().with_context("starting the SAML identity provider"));
   }
   federation::DirectoryIdentitySource people(**directory, config.ldap.suffix);
-  auto https = federation::http::HttpsServer::create(config, people, **idp);
+  auto openid = federation::oidc::create_provider(config, people);
+  if (!openid.ok()) {
+    return fail(openid.status().with_context("starting the OpenID provider"));
+  }
+  federation::http::ServerOptions https_options;
+  https_options.oidc = openid->get();
+  auto https = federation::http::HttpsServer::create(config, people, **idp, https_options);
   if (!https.ok()) {
     return fail(https.status().with_context("starting HTTPS"));
   }
@@ -71,15 +79,10 @@ int serve(const Config& config) {
     return fail(https_port.status());
   }
 
-  std::cout << "ldap listening on ldap://" << config.ldap.listen_address << ":" << *ldap_port << "\n"
-            << "https listening on https://" << config.https.listen_address << ":" << *https_port << "\n"
-            << "saml metadata at " << config.public_url() << "/saml/metadata\n"
-            << "sso at " << config.public_url() << "/saml/sso (client certificate from the card CA required)\n"
-            << (*idp)->service_provider_count() << " service providers from " << config.saml.sp_metadata_dir.string()
-            << std::endl;
-
   // On a signal, stop accepting and close connections, then stop the io_context once the
-  // LDAP sessions have ended, or after a grace period when one does not.
+  // LDAP sessions have ended, or after a grace period when one does not. The handlers are
+  // installed before the "listening" lines, which supervisors and tests wait for, so a
+  // signal sent after them never meets the default action.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer poll(io);
   const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -105,6 +108,41 @@ int serve(const Config& config) {
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     stop_when_idle();
   });
+
+  // By convention, SIGHUP requests that a daemon reload its configuration. Without a handler it
+  // would end the process, so careidd catches it and keeps running unchanged.
+  // TODO: reload the SP metadata folder and log_level on SIGHUP; until then an operator
+  // restarts careidd to apply any configuration change.
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) {
+        return;
+      }
+      log::get("careidd")->warn("SIGHUP received: reload not supported yet; restart careidd to apply configuration changes");
+      await_hangup();
+    });
+  };
+  await_hangup();
+
+  std::cout << "ldap listening on ldap://" << config.ldap.listen_address << ":" << *ldap_port << "\n";
+  if (ldap.ldaps_port() != 0) {
+    std::cout << "ldaps listening on ldaps://" << config.ldap.listen_address << ":" << ldap.ldaps_port() << "\n";
+  }
+  std::cout
+            << "https listening on https://" << config.https.listen_address << ":" << *https_port << "\n"
+            << "saml metadata at " << config.public_url() << "/saml/metadata\n"
+            << "sso at " << config.public_url() << "/saml/sso (client certificate from the card CA required)\n"
+            << (*idp)->service_provider_count() << " service providers from " << config.saml.sp_metadata_dir.string()
+            << std::endl;
+  if (*openid) {
+    std::cout << "openid configuration at " << (*openid)->endpoint("/.well-known/openid-configuration")
+              << " (" << (*openid)->clients().size() << " clients from " << config.oidc.clients_dir.string()
+              << ")" << std::endl;
+  } else {
+    std::cout << "openid provider off: no signing key at " << config.oidc.signing_keys.front().string()
+              << std::endl;
+  }
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.ldap.threads; ++i) {

@@ -153,6 +153,8 @@ TEST_CASE("https sso with server-only card is 403", "[federation][http][net]") {
 
 TEST_CASE("https sso with valid card posts form", "[federation][http][net]") {
   RunningServer running(make_config(shared_pki()));
+  // One role profile, so no role page comes first.
+  running.source.people.at(testing::kTestUid).roles.resize(1);
 
   CurlResult result = run_curl(running.port, kSsoTarget, "card");
 
@@ -165,6 +167,47 @@ TEST_CASE("https sso with valid card posts form", "[federation][http][net]") {
   CHECK_THAT(result.headers, Catch::Contains("script-src 'sha256-"));
   CHECK_THAT(result.headers, Catch::Contains("form-action https://sp.example.test:8444;"));
   CHECK(running.source.calls == 1);
+}
+
+TEST_CASE("https role page session logout", "[federation][http][net]") {
+  RunningServer running(make_config(shared_pki()));
+
+  CurlResult page = run_curl(running.port, kSsoTarget, "card");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("action=\"/saml/role\""));
+  CHECK_THAT(page.headers, Catch::Contains("form-action 'self'"));
+  const std::string token_field = "name=\"csrf_token\" value=\"";
+  std::size_t at = page.body.find(token_field);
+  REQUIRE(at != std::string::npos);
+  at += token_field.size();
+  std::string token = page.body.substr(at, page.body.find('"', at) - at);
+
+  CurlResult chosen = run_curl(running.port, "/saml/role", "card",
+                               "--data 'csrf_token=" + token + "&role=100000000002'");
+  REQUIRE(chosen.status == 200);
+  CHECK_THAT(chosen.body, Catch::Contains("roles=100000000002,;"));
+  CHECK_THAT(chosen.headers, Catch::Contains("Set-Cookie: __Host-careid_session="));
+  at = chosen.headers.find("__Host-careid_session=");
+  REQUIRE(at != std::string::npos);
+  std::string cookie = chosen.headers.substr(at, chosen.headers.find(';', at) - at);
+
+  CurlResult reused = run_curl(running.port, kSsoTarget, "card", "-H '" + std::string("Cookie: ") + cookie + "'");
+  REQUIRE(reused.status == 200);
+  CHECK_THAT(reused.body, Catch::Contains("roles=100000000002,;"));
+  CHECK_THAT(reused.headers, !Catch::Contains("Set-Cookie"));
+
+  CurlResult no_card = run_curl(running.port, kSsoTarget, "", "-H '" + std::string("Cookie: ") + cookie + "'");
+  CHECK(no_card.status == 403);
+
+  CurlResult logout = run_curl(running.port, "/logout", "", "-H '" + std::string("Cookie: ") + cookie + "'");
+  CHECK(logout.status == 200);
+  CHECK_THAT(logout.headers, Catch::Contains("Max-Age=0"));
+  CurlResult after = run_curl(running.port, kSsoTarget, "card", "-H '" + std::string("Cookie: ") + cookie + "'");
+  CHECK_THAT(after.body, Catch::Contains("action=\"/saml/role\""));
+
+  CurlResult get_role = run_curl(running.port, "/saml/role", "card");
+  CHECK(get_role.status == 405);
+  CHECK_THAT(get_role.headers, Catch::Contains("Allow: POST"));
 }
 
 TEST_CASE("https sso card with bad subject", "[federation][http][net]") {

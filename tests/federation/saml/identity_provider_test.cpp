@@ -24,8 +24,14 @@ saml::Subject test_subject() {
   return subject;
 }
 
-saml::AuthnRequest decoded_request(const IdpFixture& fixture, const std::string& relay = "") {
-  auto request = fixture.idp->decode_redirect_request(redirect_query(authn_request_xml(), relay));
+// Decodes a valid request. A test that decodes twice with one fixture passes a new `id`,
+// because the IdP accepts each AuthnRequest ID once.
+saml::AuthnRequest decoded_request(const IdpFixture& fixture, const std::string& relay = "",
+                                   const std::string& id = "_a1b2c3d4e5f6") {
+  AuthnRequestOptions options;
+  options.id = id;
+  auto request =
+      fixture.idp->decode_redirect_request(redirect_query(authn_request_xml(options), relay));
   REQUIRE(request.ok());
   return *request;
 }
@@ -82,6 +88,8 @@ TEST_CASE("request without ACS uses default", "[federation][saml]") {
   CHECK(request->acs_url == kSpAcsUrl);
   CHECK(request->name_id_format.empty());
 
+  // A new ID, because each AuthnRequest ID is accepted once.
+  options.id = "_second";
   options.acs_attributes = " AssertionConsumerServiceIndex=\"2\"";
   request = fixture.idp->decode_redirect_request(redirect_query(authn_request_xml(options)));
   REQUIRE(request.ok());
@@ -155,7 +163,7 @@ TEST_CASE("request field errors go to SP", "[federation][saml]") {
   stale.issue_instant = "2026-03-01T11:40:00Z";
   future.issue_instant = "2026-03-01T12:10:00Z";
   destination.destination = "https://127.0.0.1:8443/other";
-  format.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+  format.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName";
 
   const std::tuple<const char*, AuthnRequestOptions, std::string_view> cases[] = {
       {"version", version, saml::kStatusVersionMismatch},
@@ -295,7 +303,7 @@ TEST_CASE("response rejects unregistered destination", "[federation][saml]") {
   request.acs_url = "https://127.0.0.1:7777/steal";
   CHECK(fixture.idp->build_response_xml(request, test_subject()).status().code() ==
         StatusCode::kInvalidArgument);
-  request = decoded_request(fixture);
+  request = decoded_request(fixture, "", "_second");
   request.issuer = "https://127.0.0.1:9999/unknown";
   CHECK(!fixture.idp->build_post_response_page(request, test_subject()).ok());
 }
@@ -308,7 +316,7 @@ TEST_CASE("response rejects invalid subject text", "[federation][saml]") {
         StatusCode::kInvalidArgument);
   subject = test_subject();
   subject.name_id.clear();
-  CHECK(!fixture.idp->build_response_xml(decoded_request(fixture), subject).ok());
+  CHECK(!fixture.idp->build_response_xml(decoded_request(fixture, "", "_second"), subject).ok());
 }
 
 TEST_CASE("post page escapes and submits", "[federation][saml]") {
@@ -330,7 +338,7 @@ TEST_CASE("post page escapes and submits", "[federation][saml]") {
 TEST_CASE("error response goes to SP", "[federation][saml]") {
   IdpFixture fixture;
   AuthnRequestOptions format;
-  format.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+  format.name_id_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName";
   auto error = decode_error(fixture, redirect_query(authn_request_xml(format), "relay"));
 
   auto response = fixture.idp->build_error_response_xml(error);
@@ -373,12 +381,33 @@ TEST_CASE("IdP metadata parses", "[federation][saml]") {
                                 .text();
   CHECK(certificate == certificate_body(test_keys().rsa.certificate));
   auto formats = idp.children(md, "NameIDFormat");
-  REQUIRE(formats.size() == 2);
+  REQUIRE(formats.size() == 3);
   CHECK(formats[0].text() == saml::kNameIdPersistent);
   CHECK(formats[1].text() == saml::kNameIdTransient);
+  CHECK(formats[2].text() == saml::kNameIdEmail);
   xml::Element sso = idp.first_child(md, "SingleSignOnService");
   CHECK(sso.attribute("Binding") == saml::kHttpRedirectBinding);
   CHECK(sso.attribute("Location") == kIdpSsoUrl);
+}
+
+TEST_CASE("IdP metadata is signed", "[federation][saml]") {
+  IdpFixture fixture;
+  std::string metadata = fixture.idp->metadata_xml();
+  auto doc = xml::Document::parse(metadata);
+  REQUIRE(doc.ok());
+  xml::Element root = doc->root();
+  REQUIRE(!root.children().empty());
+  CHECK(root.children().front().is(xml::kXmlDsigNs, "Signature"));
+  auto certificate = xml::VerificationKey::load_certificate_file(test_keys().rsa.certificate);
+  REQUIRE(certificate.ok());
+  CHECK(xml::verify_enveloped(*doc, root, *certificate).ok());
+
+  auto file = fixture.dir / "idp-metadata.xml";
+  write_text(file, metadata);
+  std::string command = "xmlsec1 --verify --id-attr:ID urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor "
+                        "--pubkey-cert-pem '" + test_keys().rsa.certificate.string() + "' '" +
+                        file.string() + "' >/dev/null 2>&1";
+  CHECK(run_command(command) == 0);
 }
 
 TEST_CASE("create rejects readable key", "[federation][saml]") {

@@ -26,8 +26,9 @@ inline Person make_test_person() {
   person.cn = "Ada Lovelace";
   person.mail = "ada.lovelace@nhs.example";
   person.roles = {
-      {"100000000001", "RVL", "S8000:G8000:R8000", "Clinical Practitioner Access Role"},
-      {"100000000002", "Y12345", "S0080:G0450:R5080", "Admin Access Role"},
+      {"100000000001", "RVL", "S8000:G8000:R8000", "Clinical Practitioner Access Role",
+       "Royal Victoria Infirmary"},
+      {"100000000002", "Y12345", "S0080:G0450:R5080", "Admin Access Role", ""},
   };
   return person;
 }
@@ -75,9 +76,17 @@ class FakeIdentityProvider : public saml::IdentityProvider {
   Result<std::string> build_post_response_page(const saml::AuthnRequest& request,
                                                const saml::Subject& subject) const override {
     std::string uid = subject.attributes.at("uid").front();
+    auto roles = subject.attributes.find("nhsRoleProfileId");
+    std::string role_ids;
+    if (roles != subject.attributes.end()) {
+      for (const std::string& id : roles->second) {
+        role_ids += id + ",";
+      }
+    }
     return "<html><body><form method=\"post\" action=\"" + request.acs_url +
            "\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"nameid=" + subject.name_id +
-           ";uid=" + uid + "\"/></form><script>document.forms[0].submit();</script></body></html>";
+           ";uid=" + uid + ";roles=" + role_ids + ";session=" + subject.session_index +
+           "\"/></form><script>document.forms[0].submit();</script></body></html>";
   }
 
   Result<std::string> build_response_xml(const saml::AuthnRequest&,

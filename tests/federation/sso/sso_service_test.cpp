@@ -34,7 +34,7 @@ struct Fixture {
 TEST_CASE("subject carries the attribute profile", "[federation][sso]") {
   Person person = testing::make_test_person();
 
-  saml::Subject subject = build_subject(person, "pseudonym", kNow);
+  saml::Subject subject = build_subject(person, "pseudonym", kNow, &person.roles[1]);
 
   CHECK(subject.name_id == "pseudonym");
   CHECK(subject.name_id_format == "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent");
@@ -43,13 +43,13 @@ TEST_CASE("subject carries the attribute profile", "[federation][sso]") {
   CHECK(subject.attributes.at("uid") == std::vector<std::string>{kTestUid});
   CHECK(subject.attributes.at("cn") == std::vector<std::string>{"Ada Lovelace"});
   CHECK(subject.attributes.at("mail") == std::vector<std::string>{"ada.lovelace@nhs.example"});
-  CHECK(subject.attributes.at("nhsRoleProfileId") ==
-        std::vector<std::string>{"100000000001", "100000000002"});
-  CHECK(subject.attributes.at("nhsOrgCode") == std::vector<std::string>{"RVL", "Y12345"});
+  // Only the chosen role, single-valued.
+  CHECK(subject.attributes.at("nhsRoleProfileId") == std::vector<std::string>{"100000000002"});
+  CHECK(subject.attributes.at("nhsOrgCode") == std::vector<std::string>{"Y12345"});
   CHECK(subject.attributes.at("nhsJobRoleCode") ==
-        std::vector<std::string>{"S8000:G8000:R8000", "S0080:G0450:R5080"});
+        std::vector<std::string>{"S0080:G0450:R5080"});
   CHECK(subject.attributes.at("nhsJobRoleName") ==
-        std::vector<std::string>{"Clinical Practitioner Access Role", "Admin Access Role"});
+        std::vector<std::string>{"Admin Access Role"});
 }
 
 TEST_CASE("subject omits empty mail and roles", "[federation][sso]") {
@@ -57,7 +57,7 @@ TEST_CASE("subject omits empty mail and roles", "[federation][sso]") {
   person.mail.clear();
   person.roles.clear();
 
-  saml::Subject subject = build_subject(person, "pseudonym", kNow);
+  saml::Subject subject = build_subject(person, "pseudonym", kNow, nullptr);
 
   CHECK(subject.attributes.size() == 2);
   CHECK(subject.attributes.count("uid") == 1);
@@ -66,6 +66,8 @@ TEST_CASE("subject omits empty mail and roles", "[federation][sso]") {
 
 TEST_CASE("sso service returns post form", "[federation][sso]") {
   Fixture fixture;
+  // One role profile: chosen automatically, no role page.
+  fixture.source.people.at(kTestUid).roles.resize(1);
 
   SsoReply reply = fixture.service.handle_redirect(valid_card(), kGoodQuery, "test");
 
@@ -76,6 +78,8 @@ TEST_CASE("sso service returns post form", "[federation][sso]") {
       PersistentIdGenerator(std::string(32, 'k')).name_id(testing::kTestSp, kTestUid);
   REQUIRE(expected_id.ok());
   CHECK_THAT(reply.body, Catch::Contains("nameid=" + *expected_id));
+  CHECK_THAT(reply.body, Catch::Contains("roles=100000000001,;"));
+  CHECK_THAT(reply.set_cookie, Catch::StartsWith("__Host-careid_session="));
 }
 
 TEST_CASE("sso service denies missing card", "[federation][sso]") {

@@ -1,0 +1,182 @@
+// The authorization endpoint (OIDC Core 3.1.2, RFC 6749 4.1.1, RFC 7636 4.3).
+#include "base/log.h"
+#include "federation/oidc/provider.h"
+
+namespace careid::federation::oidc {
+namespace {
+
+// Bounds on values the client echoes or we store per code.
+constexpr std::size_t kMaxStateBytes = 1024;
+constexpr std::size_t kMaxNonceBytes = 512;
+// RFC 7636 4.2: an S256 challenge is BASE64URL(SHA-256(verifier)), 43 characters.
+constexpr std::size_t kS256ChallengeBytes = 32;
+
+struct AuthorizationError {
+  std::string error;
+  std::string description;
+};
+
+OidcReply bad_request_page(std::string_view reason) {
+  OidcReply reply;
+  reply.status = 400;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = "The authorization request was rejected.\n\n" + std::string(reason) + "\n";
+  return reply;
+}
+
+OidcReply redirect(std::string location) {
+  OidcReply reply;
+  reply.status = 302;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.location = std::move(location);
+  return reply;
+}
+
+// RFC 7636 4.3: without a method the challenge is "plain", which careid rejects because it
+// gives no protection once the request is observed.
+std::optional<AuthorizationError> check_pkce(const Client& client, const Parameters& parameters) {
+  std::string_view challenge = parameter(parameters, "code_challenge");
+  std::string_view method = parameter(parameters, "code_challenge_method");
+  if (challenge.empty()) {
+    if (client.is_public()) {
+      return AuthorizationError{"invalid_request", "public clients must send a PKCE code_challenge"};
+    }
+    if (!method.empty()) {
+      return AuthorizationError{"invalid_request", "code_challenge_method without code_challenge"};
+    }
+    return std::nullopt;
+  }
+  if (method != "S256") {
+    return AuthorizationError{"invalid_request", "code_challenge_method must be S256"};
+  }
+  Result<std::string> decoded = base64url_decode(challenge);
+  if (!decoded.ok() || decoded->size() != kS256ChallengeBytes) {
+    return AuthorizationError{"invalid_request", "code_challenge is not a base64url SHA-256 value"};
+  }
+  return std::nullopt;
+}
+
+std::optional<AuthorizationError> check_scopes(const Client& client,
+                                               const std::vector<std::string>& scopes) {
+  if (!has_scope(scopes, kScopeOpenId)) {
+    return AuthorizationError{"invalid_scope", "scope must include openid"};
+  }
+  for (const std::string& scope : scopes) {
+    bool known = scope == kScopeOpenId || scope == kScopeProfile || scope == kScopeNationalRbac;
+    if (!known || !client.allows_scope(scope)) {
+      return AuthorizationError{"invalid_scope", "scope " + scope.substr(0, 64) +
+                                                     " is not available to this client"};
+    }
+  }
+  return std::nullopt;
+}
+
+// Checks everything but the card, in the order of OIDC Core 3.1.2.2.
+std::optional<AuthorizationError> check_request(const Client& client,
+                                                const Parameters& parameters) {
+  if (parameters.contains("request")) {
+    return AuthorizationError{"request_not_supported", "request objects are not supported"};
+  }
+  if (parameters.contains("request_uri")) {
+    return AuthorizationError{"request_uri_not_supported", "request_uri is not supported"};
+  }
+  std::string_view response_type = parameter(parameters, "response_type");
+  if (response_type.empty()) {
+    return AuthorizationError{"invalid_request", "response_type is missing"};
+  }
+  if (response_type != "code") {
+    return AuthorizationError{"unsupported_response_type", "only response_type=code is served"};
+  }
+  std::string_view mode = parameter(parameters, "response_mode");
+  if (!mode.empty() && mode != "query") {
+    return AuthorizationError{"invalid_request", "only response_mode=query is served"};
+  }
+  if (parameter(parameters, "nonce").size() > kMaxNonceBytes) {
+    return AuthorizationError{"invalid_request", "nonce is longer than 512 bytes"};
+  }
+  if (auto error = check_scopes(client, split_scopes(parameter(parameters, "scope")))) {
+    return error;
+  }
+  return check_pkce(client, parameters);
+}
+
+}  // namespace
+
+OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view query,
+                              std::string_view peer) const {
+  auto log = log::get("federation");
+
+  // RFC 6749 4.1.2.1: without a registered client and redirect_uri the error must not be
+  // redirected, because the redirect could lead anywhere.
+  Result<Parameters> parameters = parse_form(query);
+  if (!parameters.ok()) {
+    log->warn("oidc endpoint=authorize outcome=bad_request {}", peer);
+    return bad_request_page(parameters.status().message());
+  }
+  std::string_view client_id = parameter(*parameters, "client_id");
+  const Client* client = clients_.find(client_id);
+  if (client == nullptr) {
+    log->warn("oidc endpoint=authorize outcome=unknown_client {}", peer);
+    return bad_request_page("client_id is missing or not registered.");
+  }
+  std::string_view redirect_uri = parameter(*parameters, "redirect_uri");
+  if (!client->allows_redirect_uri(redirect_uri)) {
+    log->warn("oidc endpoint=authorize outcome=bad_redirect_uri client_id={} {}", client_id, peer);
+    return bad_request_page("redirect_uri is missing or not registered for this client.");
+  }
+
+  std::string state(parameter(*parameters, "state"));
+  auto redirect_error = [&](std::string_view error, std::string_view description) {
+    log->warn("oidc endpoint=authorize outcome={} client_id={} {}", error, client_id, peer);
+    Parameters response{{"error", std::string(error)},
+                        {"error_description", std::string(description)},
+                        {"iss", settings_.issuer}};
+    if (!state.empty()) {
+      response.emplace("state", state);
+    }
+    return redirect(append_query(std::string(redirect_uri), response));
+  };
+  if (state.size() > kMaxStateBytes) {
+    state.clear();
+    return redirect_error("invalid_request", "state is longer than 1024 bytes");
+  }
+  if (auto error = check_request(*client, *parameters)) {
+    return redirect_error(error->error, error->description);
+  }
+
+  Result<Person, sso::LoginFailure> person = sso::identify_card_holder(card, source_);
+  if (!person.ok()) {
+    const sso::LoginFailure& failure = person.error();
+    if (failure.outcome == sso::LoginOutcome::kStoreError) {
+      log->error("oidc directory read failed: {}", failure.log_detail);
+      return redirect_error("temporarily_unavailable", "the directory cannot be read");
+    }
+    return redirect_error("access_denied", "no valid NHS smartcard: " +
+                                               std::string(sso::login_outcome_name(failure.outcome)));
+  }
+
+  const auto now = clock_();
+  AuthorizationGrant grant{std::string(client_id),
+                           std::string(redirect_uri),
+                           person->uid,
+                           split_scopes(parameter(*parameters, "scope")),
+                           std::string(parameter(*parameters, "nonce")),
+                           std::string(parameter(*parameters, "code_challenge")),
+                           now,
+                           now + settings_.code_lifetime};
+  Result<std::string> code = codes_.issue(std::move(grant), now);
+  if (!code.ok()) {
+    log->warn("oidc authorization code not issued: {}", code.status().message());
+    return redirect_error("temporarily_unavailable", "try again in a minute");
+  }
+
+  log->info("oidc endpoint=authorize outcome=code_issued client_id={} uid={} {}", client_id,
+            person->uid, peer);
+  Parameters response{{"code", *code}, {"iss", settings_.issuer}};
+  if (!state.empty()) {
+    response.emplace("state", state);
+  }
+  return redirect(append_query(std::string(redirect_uri), response));
+}
+
+}  // namespace careid::federation::oidc

@@ -1,0 +1,42 @@
+#include "federation/oidc/claims.h"
+
+#include "federation/oidc/provider.h"
+
+namespace careid::federation::oidc {
+namespace {
+
+void add_if_present(Json& claims, const char* name, const std::string& value) {
+  if (!value.empty()) {
+    claims[name] = value;
+  }
+}
+
+}  // namespace
+
+bool scopes_release_uid(const std::vector<std::string>& scopes) {
+  return has_scope(scopes, kScopeProfile) || has_scope(scopes, kScopeNationalRbac);
+}
+
+void add_person_claims(const Person& person, const std::vector<std::string>& scopes, Json& claims) {
+  if (scopes_release_uid(scopes)) {
+    claims["uid"] = person.uid;
+  }
+  if (has_scope(scopes, kScopeProfile)) {
+    claims["name"] = person.cn;
+    add_if_present(claims, "given_name", person.given_name);
+    add_if_present(claims, "family_name", person.surname);
+    add_if_present(claims, "email", person.mail);
+  }
+  if (has_scope(scopes, kScopeNationalRbac)) {
+    Json roles = Json::array();
+    for (const RoleProfile& role : person.roles) {
+      roles.push_back({{"person_roleid", role.id},
+                       {"org_code", role.org_code},
+                       {"role_name", role.job_role_name},
+                       {"role_code", role.job_role_code}});
+    }
+    claims["nhsid_nrbac_roles"] = std::move(roles);
+  }
+}
+
+}  // namespace careid::federation::oidc

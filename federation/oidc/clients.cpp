@@ -1,0 +1,268 @@
+#include "federation/oidc/clients.h"
+
+#include <algorithm>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <toml.hpp>
+
+#include "pki/digest.h"
+#include "pki/encoding.h"
+
+namespace careid::federation::oidc {
+namespace {
+
+using Json = nlohmann::json;
+
+Status invalid(std::string_view source, const std::string& message) {
+  return Status::invalid_argument(std::string(source) + ": " + message);
+}
+
+// RFC 8252 7.3: native apps may use http on the loopback interface; everything else is https.
+bool is_acceptable_redirect_uri(std::string_view uri) {
+  if (uri.find('#') != std::string_view::npos) {
+    return false;
+  }
+  if (uri.starts_with("https://") && uri.size() > 8) {
+    return true;
+  }
+  return uri.starts_with("http://127.0.0.1:") || uri.starts_with("http://127.0.0.1/") ||
+         uri.starts_with("http://localhost:") || uri.starts_with("http://localhost/");
+}
+
+Result<std::vector<std::string>> string_list(const Json& object, const char* name,
+                                             std::string_view source) {
+  auto found = object.find(name);
+  if (found == object.end() || !found->is_array() || found->empty()) {
+    return invalid(source, std::string(name) + ": expected a non-empty array of strings");
+  }
+  std::vector<std::string> values;
+  for (const Json& item : *found) {
+    if (!item.is_string()) {
+      return invalid(source, std::string(name) + ": expected a non-empty array of strings");
+    }
+    values.push_back(item.get<std::string>());
+  }
+  return values;
+}
+
+Result<ClientAuthMethod> parse_auth_method(const Json& object, std::string_view source) {
+  auto found = object.find("token_endpoint_auth_method");
+  if (found == object.end()) {
+    return ClientAuthMethod::kClientSecretBasic;
+  }
+  std::string name = found->is_string() ? found->get<std::string>() : "";
+  for (ClientAuthMethod method : {ClientAuthMethod::kClientSecretBasic,
+                                  ClientAuthMethod::kClientSecretPost, ClientAuthMethod::kNone}) {
+    if (name == client_auth_method_name(method)) {
+      return method;
+    }
+  }
+  return invalid(source, "token_endpoint_auth_method: expected client_secret_basic, "
+                         "client_secret_post or none");
+}
+
+Status read_secret(const Json& object, std::string_view source, Client& client) {
+  auto found = object.find("client_secret_sha256");
+  if (client.is_public()) {
+    return found == object.end()
+               ? Status::ok_status()
+               : invalid(source, "client_secret_sha256: a client with method none has no secret");
+  }
+  if (found == object.end() || !found->is_string()) {
+    return invalid(source, "client_secret_sha256: missing; give the hex SHA-256 of the secret");
+  }
+  Result<pki::Bytes> hash = pki::hex_decode(found->get<std::string>());
+  if (!hash.ok() || hash->size() != pki::kSha256Bytes) {
+    return invalid(source, "client_secret_sha256: expected 64 hexadecimal digits");
+  }
+  client.secret_sha256 = pki::to_string(*hash);
+  return Status::ok_status();
+}
+
+Result<Client> client_from_json(const Json& object, std::string_view source) {
+  static const char* const kKnown[] = {"client_id", "token_endpoint_auth_method",
+                                       "client_secret_sha256", "redirect_uris", "scopes",
+                                       "client_name"};
+  if (!object.is_object()) {
+    return invalid(source, "expected a JSON object or TOML table");
+  }
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+      return invalid(source, key + ": unknown member; check the spelling");
+    }
+  }
+
+  Client client;
+  auto id = object.find("client_id");
+  if (id == object.end() || !id->is_string() || id->get<std::string>().empty()) {
+    return invalid(source, "client_id: missing or not a string");
+  }
+  client.client_id = id->get<std::string>();
+
+  Result<ClientAuthMethod> method = parse_auth_method(object, source);
+  if (!method.ok()) {
+    return method.status();
+  }
+  client.auth_method = *method;
+  CAREID_RETURN_IF_ERROR(read_secret(object, source, client));
+
+  Result<std::vector<std::string>> uris = string_list(object, "redirect_uris", source);
+  Result<std::vector<std::string>> scopes = string_list(object, "scopes", source);
+  if (!uris.ok() || !scopes.ok()) {
+    return uris.ok() ? scopes.status() : uris.status();
+  }
+  for (const std::string& uri : *uris) {
+    if (!is_acceptable_redirect_uri(uri)) {
+      return invalid(source, "redirect_uris: '" + uri +
+                                 "' must be an https URL (http only on loopback) without '#'");
+    }
+  }
+  client.redirect_uris = std::move(*uris);
+  client.scopes = std::move(*scopes);
+  if (!client.allows_scope("openid")) {
+    return invalid(source, "scopes: must include openid");
+  }
+  return client;
+}
+
+// Converts a TOML table of strings and string arrays to JSON for client_from_json.
+Json toml_to_json(const toml::value& value) {
+  if (value.is_table()) {
+    Json object = Json::object();
+    for (const auto& [key, item] : value.as_table()) {
+      object[key] = toml_to_json(item);
+    }
+    return object;
+  }
+  if (value.is_array()) {
+    Json array = Json::array();
+    for (const auto& item : value.as_array()) {
+      array.push_back(toml_to_json(item));
+    }
+    return array;
+  }
+  if (value.is_string()) {
+    return value.as_string().str;
+  }
+  return nullptr;
+}
+
+Result<std::string> read_small_file(const std::filesystem::path& path) {
+  std::error_code error;
+  std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error || size > kMaxClientFileBytes) {
+    return Status::invalid_argument(path.string() + ": unreadable or larger than " +
+                                    std::to_string(kMaxClientFileBytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    return Status::io_error(path.string() + ": cannot read the file");
+  }
+  return text.str();
+}
+
+}  // namespace
+
+std::string_view client_auth_method_name(ClientAuthMethod method) {
+  switch (method) {
+    case ClientAuthMethod::kClientSecretBasic:
+      return "client_secret_basic";
+    case ClientAuthMethod::kClientSecretPost:
+      return "client_secret_post";
+    case ClientAuthMethod::kNone:
+      return "none";
+  }
+  return "none";
+}
+
+bool Client::allows_redirect_uri(std::string_view uri) const {
+  return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
+}
+
+bool Client::allows_scope(std::string_view scope) const {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+bool Client::secret_matches(std::string_view secret) const {
+  if (is_public() || secret.empty()) {
+    return false;
+  }
+  Result<pki::Bytes> hash = pki::sha256(pki::as_bytes(secret));
+  return hash.ok() && pki::constant_time_equal(*hash, pki::as_bytes(secret_sha256));
+}
+
+Result<Client> parse_client_json(std::string_view text, std::string_view source) {
+  Json object = Json::parse(text, nullptr, false);
+  if (object.is_discarded()) {
+    return invalid(source, "not valid JSON");
+  }
+  return client_from_json(object, source);
+}
+
+Result<Client> parse_client_toml(std::string_view text, std::string_view source) {
+  toml::value table;
+  try {
+    std::istringstream stream{std::string(text)};
+    table = toml::parse(stream, std::string(source));
+  } catch (const std::exception&) {
+    return invalid(source, "not valid TOML");
+  }
+  return client_from_json(toml_to_json(table), source);
+}
+
+Result<ClientRegistry> ClientRegistry::load(const std::filesystem::path& folder) {
+  ClientRegistry registry;
+  std::error_code error;
+  if (!std::filesystem::exists(folder, error)) {
+    return registry;
+  }
+
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    std::string extension = entry.path().extension().string();
+    if (entry.is_regular_file() && (extension == ".json" || extension == ".toml")) {
+      files.push_back(entry.path());
+    }
+  }
+  if (error) {
+    return Status::io_error(folder.string() + ": cannot list the folder: " + error.message());
+  }
+  std::sort(files.begin(), files.end());
+
+  for (const std::filesystem::path& file : files) {
+    Result<std::string> text = read_small_file(file);
+    if (!text.ok()) {
+      return text.status();
+    }
+    Result<Client> client = file.extension() == ".json" ? parse_client_json(*text, file.string())
+                                                        : parse_client_toml(*text, file.string());
+    if (!client.ok()) {
+      return client.status();
+    }
+    Status added = registry.add(std::move(*client));
+    if (!added.ok()) {
+      return added.with_context(file.string());
+    }
+  }
+  return registry;
+}
+
+Status ClientRegistry::add(Client client) {
+  std::string id = client.client_id;
+  if (!clients_.emplace(id, std::move(client)).second) {
+    return Status::already_exists("client_id " + id + " is registered twice");
+  }
+  return Status::ok_status();
+}
+
+const Client* ClientRegistry::find(std::string_view client_id) const {
+  auto found = clients_.find(client_id);
+  return found == clients_.end() ? nullptr : &found->second;
+}
+
+}  // namespace careid::federation::oidc

@@ -1,0 +1,143 @@
+#include "federation/oidc/provider.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace careid::federation::oidc {
+namespace {
+
+constexpr std::string_view kDiscoveryPath = "/.well-known/openid-configuration";
+constexpr std::string_view kJwksPath = "/oidc/jwks";
+constexpr std::string_view kAuthorizePath = "/oidc/authorize";
+constexpr std::string_view kTokenPath = "/oidc/token";
+constexpr std::string_view kUserinfoPath = "/oidc/userinfo";
+constexpr std::string_view kIntrospectPath = "/oidc/introspect";
+
+OidcReply json_reply(const Json& body) {
+  OidcReply reply;
+  reply.body = body.dump();
+  return reply;
+}
+
+OidcReply method_not_allowed(std::string_view allow) {
+  OidcReply reply = oauth_error(405, "invalid_request", "method not allowed here");
+  reply.allow = std::string(allow);
+  return reply;
+}
+
+Json algorithm_names(const KeySet& keys) {
+  Json names = Json::array();
+  for (pki::JwsAlgorithm algorithm : keys.algorithms()) {
+    names.push_back(std::string(pki::jws_algorithm_name(algorithm)));
+  }
+  return names;
+}
+
+}  // namespace
+
+OidcReply oauth_error(int status, std::string_view error, std::string_view description) {
+  OidcReply reply;
+  reply.status = status;
+  reply.body = Json{{"error", std::string(error)}, {"error_description", std::string(description)}}
+                   .dump();
+  return reply;
+}
+
+std::vector<std::string> split_scopes(std::string_view scope) {
+  std::vector<std::string> scopes;
+  while (!scope.empty()) {
+    std::size_t end = scope.find(' ');
+    std::string item(scope.substr(0, end));
+    scope = end == std::string_view::npos ? std::string_view() : scope.substr(end + 1);
+    if (!item.empty() && !has_scope(scopes, item)) {
+      scopes.push_back(std::move(item));
+    }
+  }
+  return scopes;
+}
+
+bool has_scope(const std::vector<std::string>& scopes, std::string_view scope) {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+Provider::Provider(ProviderSettings settings, KeySet keys, ClientRegistry clients,
+                   IdentitySource& source, sso::PersistentIdGenerator ids, Clock clock)
+    : settings_(std::move(settings)),
+      keys_(std::move(keys)),
+      clients_(std::move(clients)),
+      source_(source),
+      ids_(std::move(ids)),
+      clock_(std::move(clock)) {}
+
+bool Provider::handles(std::string_view path) {
+  return path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath ||
+         path == kTokenPath || path == kUserinfoPath || path == kIntrospectPath;
+}
+
+OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificate& card,
+                           std::string_view peer) const {
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  const std::string_view path = request.path;
+
+  if (path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath) {
+    if (!get) {
+      return method_not_allowed("GET");
+    }
+    return path == kDiscoveryPath ? discovery()
+           : path == kJwksPath    ? jwks()
+                                  : authorize(card, request.query, peer);
+  }
+  if (path == kUserinfoPath) {
+    return get || post ? userinfo(request) : method_not_allowed("GET, POST");
+  }
+  if (!post) {
+    return method_not_allowed("POST");
+  }
+  return path == kTokenPath ? token(request, peer) : introspect(request);
+}
+
+OidcReply Provider::discovery() const {
+  Json document = {
+      {"issuer", settings_.issuer},
+      {"authorization_endpoint", endpoint(kAuthorizePath)},
+      {"token_endpoint", endpoint(kTokenPath)},
+      {"userinfo_endpoint", endpoint(kUserinfoPath)},
+      {"jwks_uri", endpoint(kJwksPath)},
+      {"introspection_endpoint", endpoint(kIntrospectPath)},
+      {"scopes_supported", {kScopeOpenId, kScopeProfile, kScopeNationalRbac}},
+      {"response_types_supported", {"code"}},
+      {"response_modes_supported", {"query"}},
+      {"grant_types_supported", {"authorization_code"}},
+      {"subject_types_supported", {"pairwise"}},
+      {"id_token_signing_alg_values_supported", algorithm_names(keys_)},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "none"}},
+      {"introspection_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post"}},
+      {"code_challenge_methods_supported", {"S256"}},
+      {"acr_values_supported", {kAcrSmartcard}},
+      {"claims_supported",
+       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "uid",
+        "name", "given_name", "family_name", "email", "nhsid_nrbac_roles"}},
+      {"request_parameter_supported", false},
+      {"request_uri_parameter_supported", false},
+      {"authorization_response_iss_parameter_supported", true},
+      {"claims_parameter_supported", false},
+  };
+  return json_reply(document);
+}
+
+OidcReply Provider::jwks() const {
+  OidcReply reply = json_reply(keys_.jwks());
+  reply.content_type = "application/jwk-set+json";
+  return reply;
+}
+
+Result<std::string> Provider::pairwise_subject(std::string_view client_id,
+                                               std::string_view uid) const {
+  return ids_.name_id(client_id, uid);
+}
+
+}  // namespace careid::federation::oidc

@@ -1,0 +1,135 @@
+// Provider: the OpenID Connect provider's endpoint logic, without HTTP. The HTTPS router
+// turns a request into an OidcRequest and the OidcReply into a response.
+//
+//   GET  /.well-known/openid-configuration  discovery document (OIDC Discovery 3, RFC 8414)
+//   GET  /oidc/jwks                         public signing keys (RFC 7517)
+//   GET  /oidc/authorize                    authorization code flow (OIDC Core 3.1.2); the
+//                                           user signs in with the card's TLS certificate
+//   POST /oidc/token                        code redemption (RFC 6749 4.1.3, RFC 7636 4.6)
+//   GET or POST /oidc/userinfo              claims for a bearer access token (OIDC Core 5.3)
+//   POST /oidc/introspect                   access token state (RFC 7662)
+//
+// Only response_type=code and grant_type=authorization_code are served. Public clients must
+// use PKCE with S256; "plain" is refused for every client. Codes live code_lifetime and are
+// used once. ID tokens (typ JWT) and access tokens (typ at+jwt, RFC 9068) are signed JWTs;
+// their `sub` is pairwise, derived like the SAML persistent NameID with the client_id in
+// place of the SP entity ID. The claim profile is in federation/README.md.
+//
+// Each request is logged once on the "federation" logger as `oidc endpoint=... outcome=...
+// client_id=...`; codes, tokens, secrets and verifiers are never logged.
+//
+// Thread safety: every method is const and may run on several threads at once. authorize,
+// token and userinfo read the directory and sign, so call handle() off the I/O threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "federation/oidc/clients.h"
+#include "federation/oidc/code_store.h"
+#include "federation/oidc/form.h"
+#include "federation/oidc/jose.h"
+#include "federation/sso/card_login.h"
+#include "federation/sso/identity_source.h"
+#include "federation/sso/persistent_id.h"
+
+namespace careid::federation::oidc {
+
+// acr and amr of every token: a smartcard with its PIN is NIST SP 800-63B AAL3, and "sc" is
+// the RFC 8176 2 method value for a smart card.
+inline constexpr const char* kAcrSmartcard = "AAL3";
+inline constexpr const char* kAmrSmartcard = "sc";
+
+// Scopes the provider serves; a client's registration may allow a subset.
+inline constexpr const char* kScopeOpenId = "openid";
+inline constexpr const char* kScopeProfile = "profile";
+inline constexpr const char* kScopeNationalRbac = "nationalrbacaccess";
+
+struct ProviderSettings {
+  // `iss` of every token and the base of every endpoint URL, without a trailing slash.
+  std::string issuer;
+  std::chrono::seconds code_lifetime{60};
+  std::chrono::seconds access_token_lifetime{600};
+  std::chrono::seconds id_token_lifetime{600};
+};
+
+struct OidcRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query
+  std::string query;   // after '?', raw
+  std::string authorization;  // the Authorization header, raw
+  std::string content_type;
+  std::string body;
+};
+
+struct OidcReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::string location;          // for 302: the redirect to the client
+  std::string www_authenticate;  // for 401
+  std::string allow;             // for 405
+};
+
+class Provider {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  // `source` must outlive the provider.
+  Provider(ProviderSettings settings, KeySet keys, ClientRegistry clients, IdentitySource& source,
+           sso::PersistentIdGenerator ids, Clock clock = std::chrono::system_clock::now);
+
+  // True for the paths listed above, which handle() serves.
+  static bool handles(std::string_view path);
+
+  // Serves one request on a connection whose TLS client certificate is `card`; `peer`
+  // names the peer in logs. A known path with another method is 405.
+  OidcReply handle(const OidcRequest& request, const sso::PeerCertificate& card,
+                   std::string_view peer) const;
+
+  OidcReply discovery() const;
+  OidcReply jwks() const;
+  OidcReply authorize(const sso::PeerCertificate& card, std::string_view query,
+                      std::string_view peer) const;
+  OidcReply token(const OidcRequest& request, std::string_view peer) const;
+  OidcReply userinfo(const OidcRequest& request) const;
+  OidcReply introspect(const OidcRequest& request) const;
+
+  const ClientRegistry& clients() const { return clients_; }
+  const KeySet& keys() const { return keys_; }
+  std::string endpoint(std::string_view path) const { return settings_.issuer + std::string(path); }
+
+ private:
+  struct AuthenticatedClient {
+    const Client* client = nullptr;
+    Parameters parameters;
+  };
+
+  Result<AuthenticatedClient, OidcReply> authenticate_client(const OidcRequest& request) const;
+  OidcReply issue_tokens(const AuthorizationGrant& grant, const Client& client) const;
+  Result<Json, OidcReply> verify_access_token(std::string_view token) const;
+  Result<std::string> pairwise_subject(std::string_view client_id, std::string_view uid) const;
+
+  ProviderSettings settings_;
+  KeySet keys_;
+  ClientRegistry clients_;
+  IdentitySource& source_;
+  sso::PersistentIdGenerator ids_;
+  Clock clock_;
+  // Thread-safe on its own; mutable because redeeming a code is not a change of the
+  // provider's configuration.
+  mutable CodeStore codes_;
+};
+
+// Builds an OAuth error body {"error": ..., "error_description": ...} (RFC 6749 5.2).
+OidcReply oauth_error(int status, std::string_view error, std::string_view description);
+
+// Splits a space-delimited scope parameter (RFC 6749 3.3), dropping repeats.
+std::vector<std::string> split_scopes(std::string_view scope);
+
+bool has_scope(const std::vector<std::string>& scopes, std::string_view scope);
+
+}  // namespace careid::federation::oidc

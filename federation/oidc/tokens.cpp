@@ -1,0 +1,192 @@
+// Token issuance (OIDC Core 2 and 3.1.3.3, RFC 9068) and the endpoints that take a bearer
+// access token: userinfo (OIDC Core 5.3, RFC 6750) and introspection (RFC 7662).
+#include <chrono>
+
+#include "base/log.h"
+#include "federation/oidc/claims.h"
+#include "federation/oidc/provider.h"
+#include "pki/digest.h"
+
+namespace careid::federation::oidc {
+namespace {
+
+constexpr std::string_view kAccessTokenType = "at+jwt";  // RFC 9068 2.1
+constexpr std::string_view kIdTokenType = "JWT";
+constexpr std::size_t kTokenIdBytes = 16;
+
+std::int64_t seconds_since_epoch(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
+std::string join_scopes(const std::vector<std::string>& scopes) {
+  std::string joined;
+  for (const std::string& scope : scopes) {
+    joined += (joined.empty() ? "" : " ") + scope;
+  }
+  return joined;
+}
+
+// RFC 6750 3: a missing token gets a bare challenge, a rejected one an error code.
+OidcReply bearer_challenge(std::string_view error, std::string_view description) {
+  OidcReply reply;
+  reply.status = 401;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = "A bearer access token is required.\n";
+  reply.www_authenticate = "Bearer realm=\"careid\"";
+  if (!error.empty()) {
+    reply = oauth_error(401, error, description);
+    reply.www_authenticate = "Bearer realm=\"careid\", error=\"" + std::string(error) + "\"";
+  }
+  return reply;
+}
+
+std::string_view bearer_token(std::string_view authorization) {
+  if (authorization.size() < 7) {
+    return {};
+  }
+  std::string scheme(authorization.substr(0, 7));
+  for (char& c : scheme) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return scheme == "bearer " ? authorization.substr(7) : std::string_view();
+}
+
+}  // namespace
+
+OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& client) const {
+  Result<std::string> subject = pairwise_subject(client.client_id, grant.uid);
+  Result<pki::Bytes> token_id = pki::random_bytes(kTokenIdBytes);
+  if (!subject.ok() || !token_id.ok()) {
+    log::get("federation")->error("oidc token claims failed: {}",
+                                  subject.ok() ? token_id.status().message()
+                                               : subject.status().message());
+    return oauth_error(500, "server_error", "tokens could not be issued");
+  }
+  const auto now = clock_();
+  const std::int64_t issued = seconds_since_epoch(now);
+
+  Json common = {{"iss", settings_.issuer},
+                 {"sub", *subject},
+                 {"iat", issued},
+                 {"auth_time", seconds_since_epoch(grant.auth_time)},
+                 {"acr", kAcrSmartcard},
+                 {"amr", {kAmrSmartcard}}};
+  Json id_claims = common;
+  id_claims["aud"] = client.client_id;
+  id_claims["azp"] = client.client_id;
+  id_claims["exp"] = issued + settings_.id_token_lifetime.count();
+  if (!grant.nonce.empty()) {
+    id_claims["nonce"] = grant.nonce;
+  }
+
+  Json access_claims = common;
+  access_claims["aud"] = endpoint("/oidc/userinfo");
+  access_claims["client_id"] = client.client_id;
+  access_claims["scope"] = join_scopes(grant.scopes);
+  access_claims["jti"] = base64url_encode(*token_id);
+  access_claims["exp"] = issued + settings_.access_token_lifetime.count();
+  if (scopes_release_uid(grant.scopes)) {
+    access_claims["uid"] = grant.uid;
+  }
+
+  Result<std::string> id_token = sign_jwt(keys_.signing_key(), kIdTokenType, id_claims);
+  Result<std::string> access_token = sign_jwt(keys_.signing_key(), kAccessTokenType, access_claims);
+  if (!id_token.ok() || !access_token.ok()) {
+    log::get("federation")->error("oidc token signing failed: {}",
+                                  id_token.ok() ? access_token.status().message()
+                                                : id_token.status().message());
+    return oauth_error(500, "server_error", "tokens could not be signed");
+  }
+
+  OidcReply reply;
+  reply.body = Json{{"access_token", *access_token},
+                    {"token_type", "Bearer"},
+                    {"expires_in", settings_.access_token_lifetime.count()},
+                    {"id_token", *id_token},
+                    {"scope", access_claims["scope"]}}
+                   .dump();
+  return reply;
+}
+
+Result<Json, OidcReply> Provider::verify_access_token(std::string_view token) const {
+  std::vector<pki::JwsAlgorithm> allowed = keys_.algorithms();
+  Result<VerifiedJwt> verified = verify_jwt(keys_, token, kAccessTokenType, allowed);
+  if (!verified.ok()) {
+    return bearer_challenge("invalid_token", "the access token is not valid");
+  }
+  const Json& claims = verified->claims;
+  auto exp = claims.find("exp");
+  bool current = exp != claims.end() && exp->is_number_integer() &&
+                 exp->get<std::int64_t>() > seconds_since_epoch(clock_());
+  bool ours = claims.value("iss", "") == settings_.issuer &&
+              claims.value("aud", "") == endpoint("/oidc/userinfo");
+  if (!current || !ours) {
+    return bearer_challenge("invalid_token", "the access token is expired or not for careid");
+  }
+  return claims;
+}
+
+OidcReply Provider::userinfo(const OidcRequest& request) const {
+  std::string_view token = bearer_token(request.authorization);
+  if (token.empty()) {
+    return bearer_challenge("", "");
+  }
+  Result<Json, OidcReply> claims = verify_access_token(token);
+  if (!claims.ok()) {
+    return claims.error();
+  }
+
+  std::vector<std::string> scopes = split_scopes(claims->value("scope", ""));
+  Json info = {{"sub", claims->value("sub", "")}};
+  if (scopes_release_uid(scopes)) {
+    Result<std::optional<Person>> person = source_.find_person(claims->value("uid", ""));
+    if (!person.ok()) {
+      log::get("federation")->error("oidc userinfo directory read failed: {}",
+                                    person.status().message());
+      return oauth_error(503, "temporarily_unavailable", "the directory cannot be read");
+    }
+    if (!person->has_value()) {
+      return bearer_challenge("invalid_token", "the person is no longer in the directory");
+    }
+    add_person_claims(**person, scopes, info);
+  }
+
+  OidcReply reply;
+  reply.body = info.dump();
+  return reply;
+}
+
+OidcReply Provider::introspect(const OidcRequest& request) const {
+  Result<AuthenticatedClient, OidcReply> authenticated = authenticate_client(request);
+  if (!authenticated.ok()) {
+    return authenticated.error();
+  }
+  // RFC 7662 2.1: the protected resource must authenticate; public clients cannot.
+  const Client& client = *authenticated->client;
+  if (client.is_public()) {
+    return oauth_error(401, "invalid_client", "public clients cannot introspect");
+  }
+  std::string_view token = parameter(authenticated->parameters, "token");
+  if (token.empty()) {
+    return oauth_error(400, "invalid_request", "token is missing");
+  }
+
+  // RFC 7662 2.2: every token that is not valid for this caller is just inactive. A client
+  // sees only its own tokens, so that no client can probe another's.
+  OidcReply reply;
+  reply.body = Json{{"active", false}}.dump();
+  Result<Json, OidcReply> claims = verify_access_token(token);
+  if (!claims.ok() || claims->value("client_id", "") != client.client_id) {
+    return reply;
+  }
+  Json answer = {{"active", true}, {"token_type", "Bearer"}};
+  for (const char* name : {"scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"}) {
+    if (claims->contains(name)) {
+      answer[name] = claims->at(name);
+    }
+  }
+  reply.body = answer.dump();
+  return reply;
+}
+
+}  // namespace careid::federation::oidc

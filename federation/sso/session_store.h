@@ -1,0 +1,113 @@
+// SessionStore: careid's server-side SSO sessions and the logins waiting for a role choice.
+//
+// A session starts when a card holder completes a login (after the role choice, if any).
+// Later AuthnRequests on any TLS connection that presents the same card certificate reuse
+// its role without a new choice. The browser holds only a random 256-bit session ID in a
+// cookie. A session is bound to the SHA-256 fingerprint of the card certificate, so a
+// stolen cookie is useless without the card: the card is still required on every TLS
+// connection, and a session is found only when the fingerprints match.
+//
+// Timeouts: a session ends `idle_timeout` after its last use or `absolute_timeout` after
+// it started, whichever comes first. A pending role choice ends after `choice_timeout`.
+// Both maps are bounded; when full, the entry closest to its end is dropped.
+//
+// Thread-safe: every method takes an internal mutex. Entries are returned by value.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "federation/saml/identity_provider.h"
+
+namespace careid::federation::sso {
+
+struct SessionSettings {
+  std::chrono::seconds idle_timeout{15 * 60};
+  std::chrono::seconds absolute_timeout{8 * 60 * 60};
+  std::chrono::seconds choice_timeout{5 * 60};
+  std::size_t max_sessions = 100'000;
+  std::size_t max_pending_choices = 10'000;
+};
+
+struct SsoSession {
+  std::string id;             // the cookie value; a secret, never logged
+  std::string session_index;  // SessionIndex in assertions and LogoutRequests; not secret
+  std::string card_fingerprint;
+  std::string uid;
+  std::string role_profile_id;  // the chosen role; empty for a person without roles
+  std::chrono::system_clock::time_point created;
+  std::chrono::system_clock::time_point last_used;
+  // Entity IDs of the SPs that received an assertion in this session, in first-use order,
+  // for Single Logout.
+  std::vector<std::string> service_providers;
+};
+
+// A decoded AuthnRequest waiting for the card holder to choose a role.
+struct PendingChoice {
+  std::string csrf_token;  // the form's synchronizer token; also the key of this entry
+  std::string card_fingerprint;
+  std::string uid;
+  saml::AuthnRequest request;
+  std::chrono::system_clock::time_point expires;
+};
+
+class SessionStore {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  explicit SessionStore(SessionSettings settings = {},
+                        Clock clock = std::chrono::system_clock::now);
+
+  // Starts a session and returns it with fresh random `id` and `session_index`.
+  // kInternal when the random generator fails.
+  Result<SsoSession> start(std::string card_fingerprint, std::string uid,
+                           std::string role_profile_id);
+
+  // Returns the live session `id` whose card fingerprint equals `card_fingerprint`, and
+  // marks it used now. nullopt when there is none, it has timed out (it is then removed),
+  // or it belongs to another card.
+  std::optional<SsoSession> use(std::string_view id, std::string_view card_fingerprint);
+
+  // Adds `sp_entity_id` to the session's list unless it is there already. No-op for an
+  // unknown session.
+  void record_service_provider(std::string_view id, std::string_view sp_entity_id);
+
+  // Ends the session `id` and returns it, or nullopt when there is none.
+  std::optional<SsoSession> end(std::string_view id);
+
+  // Stores `request` for a role choice and returns the new CSRF token. kInternal when the
+  // random generator fails.
+  Result<std::string> add_pending(std::string card_fingerprint, std::string uid,
+                                  saml::AuthnRequest request);
+
+  // Removes and returns the pending choice `csrf_token` if it has not expired and was made
+  // with the same card. A token is usable once.
+  std::optional<PendingChoice> take_pending(std::string_view csrf_token,
+                                            std::string_view card_fingerprint);
+
+  std::size_t session_count() const;
+
+ private:
+  void drop_expired(std::chrono::system_clock::time_point now);
+  std::chrono::system_clock::time_point session_end(const SsoSession& session) const;
+
+  const SessionSettings settings_;
+  Clock clock_;
+  mutable std::mutex mutex_;
+  std::map<std::string, SsoSession, std::less<>> sessions_;
+  std::map<std::string, PendingChoice, std::less<>> pending_;
+};
+
+// Returns a random 256-bit value as unpadded base64url (43 characters), the form of
+// session IDs and CSRF tokens. kInternal when the random generator fails.
+Result<std::string> random_token();
+
+}  // namespace careid::federation::sso

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds careid with AddressSanitizer and UndefinedBehaviorSanitizer (Debug, in build-asan
+# or $CAREID_ASAN_BUILD_DIR) and runs every unit and end-to-end test under them. The first
+# report stops the process that made it, so the test that ran it fails and ctest shows the
+# report (e2e tests show the tail of careidd's log). Leak suppressions, each with its
+# reason, are in scripts/sanitizers/lsan.supp.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${CAREID_ASAN_BUILD_DIR:-build-asan}
+sanitizers_dir="$PWD/scripts/sanitizers"
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAREID_SANITIZE=address,undefined
+cmake --build "$build_dir" --parallel "$(nproc)"
+
+# halt_on_error makes UBSan reports fatal too, so none is lost in a passing test's output.
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_init_order=1:check_initialization_order=1
+export LSAN_OPTIONS="suppressions=$sanitizers_dir/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900

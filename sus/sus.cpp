@@ -1,2 +1,0 @@
-// Placeholder: SUS is built in a later step.
-namespace careid::sus {}

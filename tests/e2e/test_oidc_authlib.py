@@ -1,0 +1,242 @@
+"""careid's OpenID Connect provider driven by Debian's python3-authlib as the relying party.
+
+The browser is python3-requests carrying the demo card as its TLS client certificate: it
+follows the authorization URL that authlib builds and stops at careid's redirect, whose
+Location goes back to authlib. The redirect URIs point at a loopback port where nothing
+listens, because the script reads the code from the Location header.
+"""
+
+import hashlib
+import json
+import os
+import time
+import urllib.parse
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.jose import JsonWebKey, jwt
+
+from harness import check, check_equal, check_in, free_port, kDemoUid, main
+
+kPublicClient = "rp-public"
+kConfidentialClient = "rp-confidential"
+kSecret = "confidential-secret-for-the-e2e-test-0123456789"
+kRedirectUri = f"http://127.0.0.1:{free_port()}/callback"
+kVerifier = "e2e-verifier-" + "v" * 50
+
+
+def prepare(context):
+    """Register two clients in the data folder before `demo setup` writes the rest of it."""
+    clients = os.path.join(context.work_dir, "careid", "oidc-clients")
+    os.makedirs(clients)
+    with open(os.path.join(clients, "public.json"), "w") as handle:
+        json.dump({"client_id": kPublicClient, "token_endpoint_auth_method": "none",
+                   "redirect_uris": [kRedirectUri], "scopes": ["openid", "profile"]}, handle)
+    with open(os.path.join(clients, "confidential.toml"), "w") as handle:
+        handle.write(f'client_id = "{kConfidentialClient}"\n'
+                     f'client_secret_sha256 = "{hashlib.sha256(kSecret.encode()).hexdigest()}"\n'
+                     f'redirect_uris = ["{kRedirectUri}"]\n'
+                     'scopes = ["openid", "profile", "nationalrbacaccess"]\n')
+    return None
+
+
+def discovery(context):
+    response = requests.get(context.careid.https_url + "/.well-known/openid-configuration",
+                            verify=context.careid.server_ca, timeout=10)
+    check_equal(response.status_code, 200, "discovery status")
+    return response.json()
+
+
+def public_session(context, document):
+    return OAuth2Session(kPublicClient, redirect_uri=kRedirectUri, scope="openid profile",
+                         code_challenge_method="S256", token_endpoint_auth_method="none")
+
+
+def authorize(context, url):
+    """Request `url` with the demo card and return careid's response without following it.
+
+    verify and cert go on each request, here and below, because requests lets
+    REQUESTS_CA_BUNDLE from the environment override a Session's verify.
+    """
+    certificate, key, _ = context.careid.card()
+    return requests.get(url, cert=(certificate, key), verify=context.careid.server_ca,
+                        allow_redirects=False, timeout=10)
+
+
+def code_from(response):
+    check_equal(response.status_code, 302, "authorization status")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(response.headers["Location"]).query)
+    return query
+
+
+def start_public_flow(context, document, nonce="n-0S6"):
+    session = public_session(context, document)
+    url, state = session.create_authorization_url(document["authorization_endpoint"],
+                                                  code_verifier=kVerifier, nonce=nonce)
+    response = authorize(context, url)
+    return session, state, response
+
+
+def decode_id_token(context, document, id_token, client_id, nonce):
+    jwks = requests.get(document["jwks_uri"], verify=context.careid.server_ca, timeout=10).json()
+    claims = jwt.decode(id_token, JsonWebKey.import_key_set(jwks), claims_options={
+        "iss": {"essential": True, "value": document["issuer"]},
+        "aud": {"essential": True, "value": client_id},
+        "nonce": {"essential": True, "value": nonce},
+        "sub": {"essential": True},
+    })
+    claims.validate()
+    return claims
+
+
+def test_discovery_and_jwks(context):
+    document = discovery(context)
+    check_equal(document["issuer"], context.careid.https_url, "issuer")
+    check_equal(document["code_challenge_methods_supported"], ["S256"], "PKCE methods")
+    check_in("ES256", document["id_token_signing_alg_values_supported"], "signing algorithms")
+    jwks = requests.get(document["jwks_uri"], verify=context.careid.server_ca, timeout=10)
+    check_equal(jwks.status_code, 200, "JWKS status")
+    keys = jwks.json()["keys"]
+    check_equal(len(keys), 1, "JWKS key count")
+    check_equal(keys[0]["kty"], "EC", "JWK kty")
+    check("d" not in keys[0], "the JWKS must not publish the private key")
+
+
+def test_code_flow_with_pkce(context):
+    document = discovery(context)
+    session, state, response = start_public_flow(context, document)
+    query = code_from(response)
+    check_equal(query.get("state"), [state], "echoed state")
+    check_equal(query.get("iss"), [document["issuer"]], "iss response parameter")
+
+    token = session.fetch_token(document["token_endpoint"],
+                                authorization_response=response.headers["Location"],
+                                code_verifier=kVerifier, verify=context.careid.server_ca)
+    check_equal(token["token_type"], "Bearer", "token_type")
+    claims = decode_id_token(context, document, token["id_token"], kPublicClient, "n-0S6")
+    check_equal(claims["acr"], "AAL3", "acr")
+    check_equal(claims["amr"], ["sc"], "amr")
+    check(claims["sub"] != kDemoUid, "sub must be pairwise, not the uid")
+
+    userinfo = session.get(document["userinfo_endpoint"], verify=context.careid.server_ca,
+                           timeout=10)
+    check_equal(userinfo.status_code, 200, "userinfo status")
+    info = userinfo.json()
+    check_equal(info["sub"], claims["sub"], "userinfo sub")
+    check_equal(info["uid"], kDemoUid, "userinfo uid")
+    check(info.get("name"), f"userinfo name missing: {info}")
+    check("nhsid_nrbac_roles" not in info, "roles need the nationalrbacaccess scope")
+
+
+def test_confidential_client_roles_and_introspection(context):
+    document = discovery(context)
+    session = OAuth2Session(kConfidentialClient, kSecret, redirect_uri=kRedirectUri,
+                            scope="openid profile nationalrbacaccess",
+                            token_endpoint_auth_method="client_secret_basic")
+    url, _ = session.create_authorization_url(document["authorization_endpoint"], nonce="n-2")
+    response = authorize(context, url)
+    code_from(response)
+    token = session.fetch_token(document["token_endpoint"],
+                                authorization_response=response.headers["Location"],
+                                verify=context.careid.server_ca)
+    decode_id_token(context, document, token["id_token"], kConfidentialClient, "n-2")
+
+    info = session.get(document["userinfo_endpoint"], verify=context.careid.server_ca,
+                       timeout=10).json()
+    roles = info.get("nhsid_nrbac_roles")
+    check(isinstance(roles, list) and roles, f"nhsid_nrbac_roles missing: {info}")
+    for role in roles:
+        for name in ("person_roleid", "org_code", "role_name", "role_code"):
+            check(role.get(name), f"role member {name} missing: {role}")
+
+    introspection = requests.post(document["introspection_endpoint"],
+                                  data={"token": token["access_token"]},
+                                  auth=(kConfidentialClient, kSecret),
+                                  verify=context.careid.server_ca, timeout=10)
+    check_equal(introspection.status_code, 200, "introspection status")
+    check_equal(introspection.json().get("active"), True, "introspection active")
+    inactive = requests.post(document["introspection_endpoint"], data={"token": "x.y.z"},
+                             auth=(kConfidentialClient, kSecret),
+                             verify=context.careid.server_ca, timeout=10)
+    check_equal(inactive.json(), {"active": False}, "introspection of garbage")
+
+
+def test_bad_redirect_uri_is_not_followed(context):
+    document = discovery(context)
+    session = OAuth2Session(kPublicClient, redirect_uri="http://127.0.0.1:1/elsewhere",
+                            scope="openid", code_challenge_method="S256")
+    url, _ = session.create_authorization_url(document["authorization_endpoint"],
+                                              code_verifier=kVerifier)
+    response = authorize(context, url)
+    check_equal(response.status_code, 400, "status for an unregistered redirect_uri")
+    check("Location" not in response.headers, "an unregistered redirect_uri must not be used")
+
+
+def test_missing_card_is_access_denied(context):
+    document = discovery(context)
+    session = public_session(context, document)
+    url, _ = session.create_authorization_url(document["authorization_endpoint"],
+                                              code_verifier=kVerifier)
+    response = requests.get(url, verify=context.careid.server_ca, allow_redirects=False,
+                            timeout=10)
+    check_equal(code_from(response).get("error"), ["access_denied"], "error without a card")
+
+
+def test_reused_code_is_rejected(context):
+    document = discovery(context)
+    _, _, response = start_public_flow(context, document)
+    code = code_from(response)["code"][0]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": kRedirectUri,
+            "client_id": kPublicClient, "code_verifier": kVerifier}
+    first = requests.post(document["token_endpoint"], data=form,
+                          verify=context.careid.server_ca, timeout=10)
+    check_equal(first.status_code, 200, "first redemption")
+    second = requests.post(document["token_endpoint"], data=form,
+                           verify=context.careid.server_ca, timeout=10)
+    check_equal(second.status_code, 400, "second redemption status")
+    check_equal(second.json()["error"], "invalid_grant", "second redemption error")
+
+
+def test_wrong_verifier_is_rejected(context):
+    document = discovery(context)
+    _, _, response = start_public_flow(context, document)
+    code = code_from(response)["code"][0]
+    reply = requests.post(document["token_endpoint"], data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": kRedirectUri,
+        "client_id": kPublicClient, "code_verifier": "w" * 60},
+        verify=context.careid.server_ca, timeout=10)
+    check_equal(reply.status_code, 400, "wrong verifier status")
+    check_equal(reply.json()["error"], "invalid_grant", "wrong verifier error")
+
+
+def test_expired_code_is_rejected(context):
+    """Restarts careidd with a one-second code lifetime; keep this case last."""
+    careid = context.careid
+    careid.stop()
+    with open(os.path.join(careid.data_dir, "careid.toml"), "a") as handle:
+        handle.write("\n[oidc]\ncode_lifetime_seconds = 1\n")
+    careid.start()
+
+    document = discovery(context)
+    _, _, response = start_public_flow(context, document)
+    code = code_from(response)["code"][0]
+    time.sleep(2.2)
+    reply = requests.post(document["token_endpoint"], data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": kRedirectUri,
+        "client_id": kPublicClient, "code_verifier": kVerifier},
+        verify=context.careid.server_ca, timeout=10)
+    check_equal(reply.status_code, 400, "expired code status")
+    check_equal(reply.json()["error"], "invalid_grant", "expired code error")
+
+
+if __name__ == "__main__":
+    main("oidc_authlib", [
+        test_discovery_and_jwks,
+        test_code_flow_with_pkce,
+        test_confidential_client_roles_and_introspection,
+        test_bad_redirect_uri_is_not_followed,
+        test_missing_card_is_access_denied,
+        test_reused_code_is_rejected,
+        test_wrong_verifier_is_rejected,
+        test_expired_code_is_rejected,
+    ], prepare=prepare)
