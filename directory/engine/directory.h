@@ -50,6 +50,8 @@ struct DirectoryOptions {
   std::vector<std::string> indexed_attributes = {"objectClass", "uid", "cn"};
   std::uint64_t map_size_bytes = std::uint64_t{16} << 30;
   bool sync = true;
+  // The LDAP listener offers TLS, so the root DSE lists StartTLS and SASL EXTERNAL.
+  bool tls_enabled = false;
 };
 
 // The authorization identity of a connection, set by a successful bind.

@@ -28,6 +28,7 @@ Result<std::unique_ptr<Directory>> open_directory(const Config& config,
   options.argon2.iterations = config.ldap.password_argon2_iterations;
   CAREID_RETURN_IF_ERROR(auth::validate_argon2_params(options.argon2));
   options.indexed_attributes = config.ldap.indexed_attributes;
+  options.tls_enabled = !config.ldap.tls_certificate.empty();
   options.map_size_bytes = static_cast<std::uint64_t>(config.map_size_mib) << 20;
   return Directory::open(std::move(*schema), std::move(options));
 }

@@ -41,6 +41,11 @@ Entry root_dse(const DirectoryOptions& options) {
   }
   entry.add_value("supportedExtension", std::string(kWhoAmIOid));
   entry.add_value("supportedExtension", std::string(protocol::kPasswordModifyOid));
+  entry.add_value("supportedExtension", "1.3.6.1.1.8");  // Cancel (RFC 3909)
+  if (options.tls_enabled) {
+    entry.add_value("supportedExtension", "1.3.6.1.4.1.1466.20037");  // StartTLS (RFC 4511 4.14)
+    entry.add_value("supportedSASLMechanisms", "EXTERNAL");          // RFC 4422 Appendix A
+  }
   entry.add_value("supportedFeatures", "1.3.6.1.4.1.4203.1.5.1");  // "+" selects all operational (RFC 3673)
   entry.add_value("supportedFeatures", "1.3.6.1.4.1.4203.1.5.3");  // "(&)" and "(|)" (RFC 4526)
   entry.add_value("subschemaSubentry", std::string(kSubschemaDn));

@@ -266,8 +266,6 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
 
 // StartTLS (RFC 4511 4.14, RFC 4513 3): the success response goes out in the clear, then
 // the handshake starts on the same connection.
-// TODO: the root DSE lists neither StartTLS and Cancel in supportedExtension nor EXTERNAL
-// in supportedSASLMechanisms, so clients that check it first do not try them.
 asio::awaitable<void> Session::start_tls(protocol::Request request) {
   protocol::ExtendedResponse response;
   response.response_name = std::string(kStartTlsOid);
