@@ -51,16 +51,22 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
     // RFC 4513 5.1.2: an unauthenticated bind would look like success to a careless client.
     return ldap_result(ResultCode::kUnwillingToPerform, "unauthenticated bind (DN with no password) is not allowed");
   }
-  const LdapResult invalid = ldap_result(ResultCode::kInvalidCredentials, "invalid DN or password");
+  // Every failure gets the same answer, so a client cannot tell a wrong DN from a wrong
+  // password; the log says which.
+  // TODO: rate-limit these lines; a client can trigger one per bind.
+  auto reject = [&](std::string_view reason) {
+    log::get("directory")->info("bind failed dn=\"{}\" reason={}", dn, reason);
+    return ldap_result(ResultCode::kInvalidCredentials, "invalid DN or password");
+  };
   auto name = name_dn(*schema_, dn);
   if (!name.ok()) {
-    return invalid;
+    return reject("invalid_dn");
   }
 
   auto root = name_dn(*schema_, options_.root_dn);
   if (root.ok() && root->normalised == name->normalised) {
     if (options_.root_password_hash.empty() || !auth::verify_password(options_.root_password_hash, password)) {
-      return invalid;
+      return reject("wrong_root_password");
     }
     identity = Identity{std::string(dn), name->normalised, true};
     return ldap_result(ResultCode::kSuccess);
@@ -68,11 +74,11 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
 
   auto entry = read_entry(dn);
   if (!entry.ok() || !entry->has_value()) {
-    return invalid;
+    return reject("no_such_entry");
   }
   const Attribute* stored = (*entry)->find("userPassword");
   if (stored == nullptr) {
-    return invalid;
+    return reject("no_password");
   }
   for (const std::string& value : stored->values) {
     Status problem;
@@ -84,7 +90,7 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
       log::get("directory")->warn("bind dn={} stored password not checkable: {}", dn, problem.to_string());
     }
   }
-  return invalid;
+  return reject("wrong_password");
 }
 
 }  // namespace careid::directory::engine

@@ -28,6 +28,7 @@ class SizeLimit {
     }
   }
   bool reached() const { return limit_ != 0 && returned_ >= limit_; }
+  std::uint64_t limit() const { return limit_; }
   void count() { ++returned_; }
 
  private:
@@ -135,7 +136,9 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
       return true;
     }
     if (size_limit.reached()) {
-      result = ldap_result(ResultCode::kSizeLimitExceeded);
+      result = ldap_result(ResultCode::kSizeLimitExceeded,
+                           "size limit of " + std::to_string(size_limit.limit()) +
+                               " entries reached; narrow the filter or use the paged results control");
       return false;
     }
     std::vector<Attribute> operational = computed_operational_attributes(*schema_, *entry, *txn, id, selection);

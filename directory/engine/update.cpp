@@ -51,6 +51,24 @@ Result<WriteTarget, LdapResult> open_target(const schema::Schema& schema, storag
   return WriteTarget{std::move(*name), std::move(*txn), *id};
 }
 
+bool is_within_suffix(const schema::Schema& schema, const DirectoryOptions& options, const NamedDn& name) {
+  for (const std::string& suffix : options.suffixes) {
+    auto named = name_dn(schema, suffix);
+    if (named.ok() && name.dn.is_within(named->dn, schema.dn_normaliser())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string join_suffixes(const DirectoryOptions& options) {
+  std::string text;
+  for (const std::string& suffix : options.suffixes) {
+    text += text.empty() ? suffix : ", " + suffix;
+  }
+  return text;
+}
+
 }  // namespace
 
 bool is_suffix(const schema::Schema& schema, const DirectoryOptions& options, const NamedDn& name) {
@@ -88,6 +106,10 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
   if (!is_suffix(*schema_, options_, *name)) {
     auto parent_name = name_dn(*schema_, name->dn.parent().to_string());
     auto parent_id = parent_name.ok() ? txn->find_id(parent_name->normalised) : Result<storage::EntryId>(Status::not_found(""));
+    if (!parent_id.ok() && !is_within_suffix(*schema_, options_, *name)) {
+      return ldap_result(ResultCode::kNoSuchObject, "'" + request.entry + "' is outside the naming contexts (" +
+                                                        join_suffixes(options_) + ") this server holds");
+    }
     if (!parent_id.ok()) {
       return ldap_result(ResultCode::kNoSuchObject,
                          "the parent of '" + request.entry + "' does not exist; add it first",
