@@ -10,8 +10,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Reads one TOML table and remembers every key it looked at, so that a key nobody
-// reads (a typo such as "prot") is reported instead of being silently ignored.
+// Reads one TOML table and remembers every key it looked at, so that a key no read() asks
+// for (a typo such as "prot") is reported instead of being silently ignored.
 class TableReader {
  public:
   TableReader(const toml::value& table, std::string prefix) : table_(table), prefix_(std::move(prefix)) {}

@@ -51,7 +51,7 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
     // RFC 4513 5.1.2: an unauthenticated bind would look like success to a careless client.
     return ldap_result(ResultCode::kUnwillingToPerform, "unauthenticated bind (DN with no password) is not allowed");
   }
-  // Every failure gets the same answer, so a client cannot tell a wrong DN from a wrong
+  // Every failure gets the same result, so a client cannot tell a wrong DN from a wrong
   // password; the log says which.
   // TODO: rate-limit these lines; a client can trigger one per bind.
   auto reject = [&](std::string_view reason) {

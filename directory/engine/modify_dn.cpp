@@ -184,7 +184,7 @@ LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const 
   }
 
   // RFC 4511 4.9: a move that would take the entry out of the naming contexts this server
-  // holds needs another server's help, which careid does not give.
+  // contains needs another server's help, which careid does not give.
   const bool new_is_suffix = is_suffix(*schema_, options_, *new_name);
   if (!held_here(*schema_, options_, new_name->dn) ||
       (is_suffix(*schema_, options_, *name) && !new_is_suffix)) {

@@ -2,7 +2,7 @@
 // controlValue fields, plus the Password Modify extended operation values (RFC 3062).
 //
 // Decoders treat every value as untrusted client input. A malformed or truncated value
-// returns InvalidArgument naming the control, and the caller sends protocolError. Limits: a sort key list or attribute selection holds at most
+// returns InvalidArgument naming the control, and the caller sends protocolError. Limits: a sort key list or attribute selection contains at most
 // kMaxControlListElements entries (InvalidArgument beyond that).
 #pragma once
 

@@ -25,7 +25,7 @@
 // response type, or a disconnect when the operation has no response type.
 //
 // Ownership: the session owns its transport, buffers, bound identity and the table of
-// outstanding operations. Every coroutine of the session holds a shared_ptr to it, and
+// outstanding operations. Every coroutine of the session keeps a shared_ptr to it, and
 // the reader unregisters the session only after the last operation has finished.
 #pragma once
 

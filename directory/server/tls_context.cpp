@@ -9,17 +9,12 @@
 #include <openssl/x509.h>
 
 #include "pki/files.h"
+#include "pki/tls_server.h"
 
 namespace careid::directory::server {
 namespace {
 
 namespace ssl = boost::asio::ssl;
-
-// Maximum length of the subject text kept for the log, in characters.
-constexpr std::size_t kMaxSubjectChars = 256;
-
-// TLS 1.2 suites with forward secrecy and AEAD only. All TLS 1.3 suites are acceptable.
-constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
 
 // Drains the OpenSSL error queue into one message, so that no stale error is left for the
 // next call on this thread.
@@ -88,53 +83,6 @@ Status load_client_ca(SSL_CTX* native, const LdapConfig& config) {
   return Status::ok_status();
 }
 
-void set_protocol_options(SSL_CTX* native) {
-  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                  SSL_OP_NO_TICKET);
-  SSL_CTX_set_cipher_list(native, kTls12Ciphers);
-
-  // No resumption: the verification result of a client certificate never comes from a
-  // cached session.
-  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(native, 0);
-  static const unsigned char kSessionContext[] = "careid-ldap";
-  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
-}
-
-std::string subject_text(X509* cert) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr) {
-    return "(subject unavailable)";
-  }
-  X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);
-  std::string text(data, static_cast<std::size_t>(std::max(size, 0L)));
-  BIO_free(bio);
-  if (text.size() > kMaxSubjectChars) {
-    text.resize(kMaxSubjectChars);
-    text += "...";
-  }
-  return text;
-}
-
-std::vector<std::string> common_names(X509* cert) {
-  std::vector<std::string> names;
-  X509_NAME* subject = X509_get_subject_name(cert);
-  int index = -1;
-  while ((index = X509_NAME_get_index_by_NID(subject, NID_commonName, index)) >= 0) {
-    ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-    unsigned char* utf8 = nullptr;
-    int length = ASN1_STRING_to_UTF8(&utf8, value);
-    // An undecodable CN still counts, as an empty name, so that a subject with one good
-    // and one bad CN is not taken for a single-CN subject.
-    names.emplace_back(length >= 0 ? std::string(reinterpret_cast<char*>(utf8), length) : "");
-    OPENSSL_free(utf8);
-  }
-  return names;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<ssl::context>> make_ldap_tls_context(const LdapConfig& config) {
@@ -142,7 +90,7 @@ Result<std::unique_ptr<ssl::context>> make_ldap_tls_context(const LdapConfig& co
   auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = context->native_handle();
 
-  set_protocol_options(native);
+  pki::apply_tls_server_policy(native, "careid-ldap");
   CAREID_RETURN_IF_ERROR(load_identity(*context, config));
   CAREID_RETURN_IF_ERROR(load_client_ca(native, config));
   return context;
@@ -161,8 +109,8 @@ ClientCertificate read_client_certificate(SSL* ssl) {
   if (!client.verified) {
     client.verify_error = X509_verify_cert_error_string(result);
   }
-  client.subject = subject_text(cert);
-  client.common_names = common_names(cert);
+  client.subject = pki::certificate_subject_text(cert);
+  client.common_names = pki::certificate_common_names(cert);
   return client;
 }
 

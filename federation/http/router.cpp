@@ -222,7 +222,12 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
   bool is_post = request.method() == bhttp::verb::post;
   bool allowed = path == "/saml/role" ? is_post : (is_get || (path == "/logout" && is_post));
   if (!allowed) {
-    std::string_view allow = path == "/saml/role" ? "POST" : path == "/logout" ? "GET, POST" : "GET";
+    std::string_view allow = "GET";
+  if (path == "/saml/role") {
+    allow = "POST";
+  } else if (path == "/logout") {
+    allow = "GET, POST";
+  }
     Response response = make_text_response(bhttp::status::method_not_allowed,
                                            "Method not allowed. This page takes " +
                                                std::string(allow) + ".",

@@ -6,7 +6,7 @@
 // kMaxTokenBytes and exactly three base64url parts without padding or whitespace. Its header
 // is a JSON object without "crit", whose "alg" is in the caller's allow-list and matches the
 // key named by "kid". "none" and HMAC algorithms are never accepted, because
-// parse_jws_algorithm knows only ES256 and RS256.
+// parse_jws_algorithm accepts only ES256 and RS256.
 //
 // Thread safety: a KeySet is immutable after construction and may be shared between threads.
 #pragma once

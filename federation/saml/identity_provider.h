@@ -48,12 +48,12 @@ struct AuthnRequest {
   // ForceAuthn="true" (SAML Core 3.4.1): the IdP must authenticate afresh, not reuse a session.
   bool force_authn = false;
   // IsPassive="true" (SAML Core 3.4.1): the IdP must not interact with the user; when it
-  // would have to, it answers with status NoPassive.
+  // would have to, it returns status NoPassive.
   bool is_passive = false;
   bool signed_request = false;  // the request carried a signature that verified
 };
 
-// What the IdP asserts about the authenticated user.
+// The statements the IdP makes about the authenticated user.
 struct Subject {
   std::string name_id;  // persistent pseudonym for this SP, computed by the caller
   std::string name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";

@@ -38,7 +38,7 @@ class SusStore {
  public:
   // Opens the store in `folder`, creating the folder and the databases when missing.
   // Returns kIoError when the folder cannot be created or opened, kCorruption when it
-  // holds a store of another format.
+  // contains a store of another format.
   static Result<std::unique_ptr<SusStore>> open(const std::filesystem::path& folder, const StoreOptions& options = {});
 
   ~SusStore();
