@@ -37,6 +37,20 @@ class TableReader {
     });
   }
 
+  // Reads a table whose values are lists of strings.
+  Status read(const char* key, std::vector<std::pair<std::string, std::vector<std::string>>>& out) {
+    return read_with(key, [&](const toml::value& v) {
+      out.clear();
+      for (const auto& [name, list] : v.as_table()) {
+        std::vector<std::string> items;
+        for (const auto& item : list.as_array()) {
+          items.push_back(item.as_string().str);
+        }
+        out.emplace_back(name, std::move(items));
+      }
+    });
+  }
+
   template <class Int>
   Status read_integer(const char* key, Int& out, int64_t min, int64_t max) {
     int64_t value = static_cast<int64_t>(out);
@@ -103,6 +117,10 @@ Status read_ldap(const toml::value& root, LdapConfig& ldap) {
   CAREID_RETURN_IF_ERROR(r.read_integer("max_connections", ldap.max_connections, 1, 1000000));
   CAREID_RETURN_IF_ERROR(r.read_integer("idle_timeout_seconds", ldap.idle_timeout_seconds, 0, 86400 * 7));
   CAREID_RETURN_IF_ERROR(r.read_integer("size_limit", ldap.size_limit, 0, int64_t{1} << 31));
+  CAREID_RETURN_IF_ERROR(r.read("indexes", ldap.indexes));
+  if (!ldap.indexes.empty() && !section(root, "ldap").contains("indexed_attributes")) {
+    ldap.indexed_attributes.clear();
+  }
   CAREID_RETURN_IF_ERROR(r.read("indexed_attributes", ldap.indexed_attributes));
   CAREID_RETURN_IF_ERROR(r.read_integer("threads", ldap.threads, 1, 256));
   CAREID_RETURN_IF_ERROR(r.read_integer("ldaps_port", ldap.ldaps_port, 0, 65535));
@@ -115,6 +133,9 @@ Status read_ldap(const toml::value& root, LdapConfig& ldap) {
   CAREID_RETURN_IF_ERROR(r.read_integer("password_argon2_memory_kib", ldap.password_argon2_memory_kib, 8, 1024 * 1024));
   CAREID_RETURN_IF_ERROR(r.read_integer("password_argon2_iterations", ldap.password_argon2_iterations, 1, 64));
   CAREID_RETURN_IF_ERROR(r.read_integer("time_limit_seconds", ldap.time_limit_seconds, 0, 86400));
+  CAREID_RETURN_IF_ERROR(r.read("access_policy", ldap.access_policy));
+  CAREID_RETURN_IF_ERROR(r.read_integer("lockout_failures", ldap.lockout_failures, 0, 1000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("lockout_seconds", ldap.lockout_seconds, 1, 86400 * 365));
   if (ldap.password_hash != "ARGON2" && ldap.password_hash != "SSHA256" && ldap.password_hash != "SSHA") {
     return Status::invalid_argument("ldap.password_hash: unknown scheme '" + ldap.password_hash +
                                     "'; use \"ARGON2\", \"SSHA256\" or \"SSHA\"");
@@ -176,6 +197,29 @@ Status read_oidc(const toml::value& root, OidcConfig& oidc) {
   return r.check_unknown_keys();
 }
 
+Status read_audit(const toml::value& root, AuditConfig& audit) {
+  TableReader r(section(root, "audit"), "audit");
+  CAREID_RETURN_IF_ERROR(r.read("file", audit.file));
+  CAREID_RETURN_IF_ERROR(r.read("fsync", audit.fsync));
+  CAREID_RETURN_IF_ERROR(r.read_integer("group_commit_ms", audit.group_commit_ms, 1, 10000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("queue_records", audit.queue_records, 1, 1000000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_file_mib", audit.max_file_mib, 0, 1024 * 1024));
+  CAREID_RETURN_IF_ERROR(r.read("hmac_key_file", audit.hmac_key_file));
+  if (audit.fsync != "record" && audit.fsync != "group") {
+    return Status::invalid_argument("audit.fsync: unknown policy '" + audit.fsync + "'; use \"record\" or \"group\"");
+  }
+  return r.check_unknown_keys();
+}
+
+Status read_pki(const toml::value& root, PkiConfig& pki) {
+  TableReader r(section(root, "pki"), "pki");
+  CAREID_RETURN_IF_ERROR(r.read("public_url", pki.public_url));
+  CAREID_RETURN_IF_ERROR(r.read_integer("revocation_refresh_seconds", pki.revocation_refresh_seconds, 1, 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("crl_validity_seconds", pki.crl_validity_seconds, 60, 86400 * 366));
+  CAREID_RETURN_IF_ERROR(r.read_integer("ocsp_cache_seconds", pki.ocsp_cache_seconds, 0, 86400));
+  return r.check_unknown_keys();
+}
+
 Status read_top_level(const toml::value& root, Config& config) {
   TableReader r(root, "");
   CAREID_RETURN_IF_ERROR(r.read("data_dir", config.data_dir));
@@ -186,10 +230,10 @@ Status read_top_level(const toml::value& root, Config& config) {
 }
 
 Status check_sections(const toml::value& root) {
-  static const std::set<std::string> known = {"ldap", "https", "saml", "session", "oidc"};
+  static const std::set<std::string> known = {"ldap", "https", "saml", "session", "oidc", "audit", "pki"};
   for (const auto& [key, value] : root.as_table()) {
     if (value.is_table() && !known.contains(key)) {
-      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, session or oidc");
+      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, session, oidc, audit or pki");
     }
   }
   return Status::ok_status();
@@ -203,6 +247,9 @@ void resolve_paths(Config& config, const fs::path& config_dir) {
   config.data_dir = resolve(config_dir, config.data_dir);
   if (!config.schema_dir.empty()) {
     config.schema_dir = resolve(config_dir, config.schema_dir);
+  }
+  if (!config.ldap.access_policy.empty()) {
+    config.ldap.access_policy = resolve(config_dir, config.ldap.access_policy);
   }
   const fs::path& data = config.data_dir;
   if (!config.ldap.tls_certificate.empty()) {
@@ -221,6 +268,12 @@ void resolve_paths(Config& config, const fs::path& config_dir) {
     key = resolve(data, key);
   }
   config.oidc.clients_dir = resolve(data, config.oidc.clients_dir);
+  if (!config.audit.file.empty()) {
+    config.audit.file = resolve(data, config.audit.file);
+  }
+  if (!config.audit.hmac_key_file.empty()) {
+    config.audit.hmac_key_file = resolve(data, config.audit.hmac_key_file);
+  }
 }
 
 }  // namespace
@@ -230,6 +283,10 @@ std::string Config::public_url() const {
     return https.public_url;
   }
   return "https://" + https.listen_address + ":" + std::to_string(https.port);
+}
+
+std::string Config::pki_public_url() const {
+  return pki.public_url.empty() ? public_url() : pki.public_url;
 }
 
 Config default_config(const fs::path& base_dir) {
@@ -254,6 +311,8 @@ Result<Config> load_config(const fs::path& path) {
   if (status.ok()) status = read_saml(root, config.saml);
   if (status.ok()) status = read_session(root, config.session);
   if (status.ok()) status = read_oidc(root, config.oidc);
+  if (status.ok()) status = read_audit(root, config.audit);
+  if (status.ok()) status = read_pki(root, config.pki);
   if (!status.ok()) {
     return status.with_context(path.string());
   }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -36,6 +37,10 @@ struct LdapConfig {
   uint32_t idle_timeout_seconds = 900;
   // Server-side cap on entries returned by one search; 0 means no cap.
   uint32_t size_limit = 500;
+  // Attributes with the index kinds listed for each: "eq" (equality), "pres" (presence),
+  // "sub" (substrings) and "ord" (ordering), e.g. indexes = { cn = ["eq", "sub"] }.
+  // When set without indexed_attributes, it replaces the default list below.
+  std::vector<std::pair<std::string, std::vector<std::string>>> indexes;
   // Attributes with an equality and presence index.
   std::vector<std::string> indexed_attributes = {
       "objectClass", "uid", "cn", "sn", "uniqueIdentifier", "nhsIDCode", "nhsJobRoleCode", "mail"};
@@ -67,6 +72,13 @@ struct LdapConfig {
   // Server-side cap, in seconds, on how long one search by a non-root client may run;
   // 0 means no cap. A client's smaller timeLimit still applies.
   uint32_t time_limit_seconds = 0;
+  // Access control policy file (TOML, directory/README.md describes it), relative to the
+  // folder of this configuration file; empty uses the built-in default policy.
+  std::filesystem::path access_policy;
+  // Password lockout: this many failed simple binds within lockout_seconds lock the entry
+  // for lockout_seconds; 0 failures disables lockout.
+  uint32_t lockout_failures = 5;
+  uint32_t lockout_seconds = 900;
 };
 
 struct HttpsConfig {
@@ -128,6 +140,38 @@ struct OidcConfig {
   uint32_t id_token_lifetime_seconds = 600;
 };
 
+// The audit trail (audit/audit_log.h): hash-chained JSON lines, apart from the diagnostic log.
+struct AuditConfig {
+  // The current file, relative to data_dir. Rotated files sit beside it as <file>.000001,
+  // <file>.000002 and so on. An empty path turns the audit trail off.
+  std::filesystem::path file = "audit/audit.log";
+  // "record": fdatasync after every record; "group": at most every group_commit_ms.
+  std::string fsync = "group";
+  uint32_t group_commit_ms = 10;
+  // Maximum events queued for the writer thread. When the queue is full, the caller blocks.
+  uint32_t queue_records = 4096;
+  // Rotate the file at this size, in MiB; 0 never rotates.
+  uint32_t max_file_mib = 64;
+  // HMAC-SHA256 key file of the chain, relative to data_dir, created with mode 0600 when
+  // missing. An empty path chains with plain SHA-256.
+  std::filesystem::path hmac_key_file;
+};
+
+// Card revocation: the CRL, the OCSP responder and the revocation check of card logins.
+struct PkiConfig {
+  // Base URL written into new card certificates (CRL distribution point <url>/pki/crl and
+  // OCSP responder <url>/pki/ocsp); empty means Config::public_url().
+  std::string public_url;
+  // Seconds between reloads of the revoked-card list that card logins (HTTPS and LDAP SASL
+  // EXTERNAL) check, so a revocation by careidctl takes effect within this delay.
+  uint32_t revocation_refresh_seconds = 30;
+  // Seconds from a CRL's thisUpdate to its nextUpdate (RFC 5280 5.1.2.5). careidd issues a
+  // new CRL when the registry changes and when half of this has passed.
+  uint32_t crl_validity_seconds = 7 * 24 * 3600;
+  // Seconds an OCSP response stays cached and valid (its nextUpdate).
+  uint32_t ocsp_cache_seconds = 5;
+};
+
 struct Config {
   // Folder that contains the store and, by default, the PKI files and SP metadata.
   std::filesystem::path data_dir = "data";
@@ -141,9 +185,13 @@ struct Config {
   SamlConfig saml;
   SessionConfig session;
   OidcConfig oidc;
+  PkiConfig pki;
+  AuditConfig audit;
 
   // Returns https.public_url, or the URL built from the listen address and port.
   std::string public_url() const;
+  // Returns pki.public_url, or public_url().
+  std::string pki_public_url() const;
 };
 
 // Returns the defaults with relative paths resolved against `base_dir`.

@@ -1,5 +1,7 @@
 #include "pki/ca.h"
 
+#include <algorithm>
+
 #include "pki/openssl_error.h"
 #include "pki/openssl_handles.h"
 #include "pki/x509_builder.h"
@@ -29,6 +31,93 @@ Status check_is_ca(const CertifiedKey& ca) {
   return Status::ok_status();
 }
 
+bool is_http_url(std::string_view url) {
+  bool has_scheme = url.starts_with("http://") || url.starts_with("https://");
+  // RFC 3986 URLs contain no spaces or control characters.
+  bool plain = std::none_of(url.begin(), url.end(),
+                            [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
+  return has_scheme && plain;
+}
+
+// Returns a GENERAL_NAME of type uniformResourceIdentifier, or null when OpenSSL fails.
+GENERAL_NAME* make_uri_name(std::string_view url) {
+  GeneralNamePtr name(GENERAL_NAME_new());
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  if (!name || text == nullptr || ASN1_STRING_set(text, url.data(), static_cast<int>(url.size())) != 1) {
+    ASN1_IA5STRING_free(text);
+    return nullptr;
+  }
+  GENERAL_NAME_set0_value(name.get(), GEN_URI, text);
+  return name.release();
+}
+
+// RFC 5280 4.2.1.13: one distribution point whose fullName is the URL.
+Status add_crl_distribution_point(X509* certificate, std::string_view url) {
+  std::unique_ptr<CRL_DIST_POINTS, OpensslDeleter<CRL_DIST_POINTS_free>> points(sk_DIST_POINT_new_null());
+  DIST_POINT* point = DIST_POINT_new();
+  if (!points || point == nullptr || sk_DIST_POINT_push(points.get(), point) == 0) {
+    DIST_POINT_free(point);
+    return openssl_status(StatusCode::kInternal, "cannot build the CRL distribution point");
+  }
+  point->distpoint = DIST_POINT_NAME_new();
+  GENERAL_NAME* name = make_uri_name(url);
+  if (point->distpoint == nullptr || name == nullptr) {
+    GENERAL_NAME_free(name);
+    return openssl_status(StatusCode::kInternal, "cannot build the CRL distribution point");
+  }
+  point->distpoint->type = 0;  // fullName
+  point->distpoint->name.fullname = GENERAL_NAMES_new();
+  if (point->distpoint->name.fullname == nullptr ||
+      sk_GENERAL_NAME_push(point->distpoint->name.fullname, name) == 0) {
+    GENERAL_NAME_free(name);
+    return openssl_status(StatusCode::kInternal, "cannot build the CRL distribution point");
+  }
+  if (X509_add1_ext_i2d(certificate, NID_crl_distribution_points, points.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return openssl_status(StatusCode::kInternal, "cannot add the CRL distribution point");
+  }
+  return Status::ok_status();
+}
+
+// RFC 5280 4.2.2.1: authorityInfoAccess with one id-ad-ocsp access description.
+Status add_ocsp_access(X509* certificate, std::string_view url) {
+  std::unique_ptr<AUTHORITY_INFO_ACCESS, OpensslDeleter<AUTHORITY_INFO_ACCESS_free>> access(
+      sk_ACCESS_DESCRIPTION_new_null());
+  ACCESS_DESCRIPTION* description = ACCESS_DESCRIPTION_new();
+  if (!access || description == nullptr || sk_ACCESS_DESCRIPTION_push(access.get(), description) == 0) {
+    ACCESS_DESCRIPTION_free(description);
+    return openssl_status(StatusCode::kInternal, "cannot build authorityInfoAccess");
+  }
+  GENERAL_NAME* name = make_uri_name(url);
+  if (name == nullptr) {
+    return openssl_status(StatusCode::kInternal, "cannot build authorityInfoAccess");
+  }
+  ASN1_OBJECT_free(description->method);
+  description->method = OBJ_nid2obj(NID_ad_OCSP);
+  GENERAL_NAME_free(description->location);
+  description->location = name;
+  if (X509_add1_ext_i2d(certificate, NID_info_access, access.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return openssl_status(StatusCode::kInternal, "cannot add authorityInfoAccess");
+  }
+  return Status::ok_status();
+}
+
+// Adds the CRL distribution point and the OCSP responder URL of a card, when set.
+Status add_revocation_urls(X509* certificate, const CardCertificateOptions& options) {
+  for (const std::string* url : {&options.crl_url, &options.ocsp_url}) {
+    if (!url->empty() && !is_http_url(*url)) {
+      return Status::invalid_argument("invalid revocation URL '" + *url +
+                                      "': expected an http:// or https:// URL without spaces");
+    }
+  }
+  if (!options.crl_url.empty()) {
+    CAREID_RETURN_IF_ERROR(add_crl_distribution_point(certificate, options.crl_url));
+  }
+  if (!options.ocsp_url.empty()) {
+    CAREID_RETURN_IF_ERROR(add_ocsp_access(certificate, options.ocsp_url));
+  }
+  return Status::ok_status();
+}
+
 Status add_card_extensions(X509* certificate, X509* issuer) {
   CAREID_RETURN_IF_ERROR(
       detail::add_extension(certificate, issuer, NID_basic_constraints, "critical,CA:FALSE"));
@@ -39,6 +128,11 @@ Status add_card_extensions(X509* certificate, X509* issuer) {
   CAREID_RETURN_IF_ERROR(
       detail::add_extension(certificate, issuer, NID_subject_key_identifier, "hash"));
   return detail::add_extension(certificate, issuer, NID_authority_key_identifier, "keyid:always");
+}
+
+Status invalid_uid(std::string_view uid) {
+  return Status::invalid_argument("invalid card uid '" + std::string(uid) +
+                                  "': expected exactly 12 digits");
 }
 
 }  // namespace
@@ -107,16 +201,31 @@ Result<CertificateAuthority> CertificateAuthority::load(
 Result<CertifiedKey> CertificateAuthority::issue_card_certificate(
     std::string_view uid, const CardCertificateOptions& options) const {
   if (!is_valid_card_uid(uid)) {
-    return Status::invalid_argument("invalid card uid '" + std::string(uid) +
-                                    "': expected exactly 12 digits");
+    return invalid_uid(uid);
   }
   auto key = PrivateKey::generate(options.key_type);
   if (!key.ok()) {
     return key.status();
   }
+  auto certificate = sign_card_certificate(uid, key->native(), options);
+  if (!certificate.ok()) {
+    return certificate.status();
+  }
+  return CertifiedKey{std::move(*certificate), std::move(*key)};
+}
 
+Result<Certificate> CertificateAuthority::issue_card_certificate(
+    std::string_view uid, const PublicKey& public_key, const CardCertificateOptions& options) const {
+  if (!is_valid_card_uid(uid)) {
+    return invalid_uid(uid);
+  }
+  return sign_card_certificate(uid, public_key.native(), options);
+}
+
+Result<Certificate> CertificateAuthority::sign_card_certificate(
+    std::string_view uid, evp_pkey_st* public_key, const CardCertificateOptions& options) const {
   detail::CertificateFields fields{{{"O", "nhs"}, {"OU", "people"}, {"CN", std::string(uid)}},
-                                   key->native(),
+                                   public_key,
                                    start_time(options.not_before),
                                    options.validity_days};
   auto certificate = detail::start_certificate(fields);
@@ -127,8 +236,9 @@ Result<CertifiedKey> CertificateAuthority::issue_card_certificate(
   X509* issuer = ca_.certificate.native();
   CAREID_RETURN_IF_ERROR(detail::set_issuer(certificate->get(), issuer));
   CAREID_RETURN_IF_ERROR(add_card_extensions(certificate->get(), issuer));
+  CAREID_RETURN_IF_ERROR(add_revocation_urls(certificate->get(), options));
   CAREID_RETURN_IF_ERROR(detail::sign_certificate(certificate->get(), ca_.key.native()));
-  return CertifiedKey{Certificate(certificate->release()), std::move(*key)};
+  return Certificate(certificate->release());
 }
 
 }  // namespace careid::pki

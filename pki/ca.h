@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "pki/certificate.h"
 #include "pki/key.h"
+#include "pki/public_key.h"
 
 namespace careid::pki {
 
@@ -51,6 +52,11 @@ bool is_valid_card_uid(std::string_view uid);
 struct CardCertificateOptions {
   uint32_t validity_days = 1095;  // 1 to 36500
   KeyType key_type = KeyType::kEcdsaP256;
+  // When set, the certificate carries this URL as its CRL distribution point (RFC 5280
+  // 4.2.1.13) and as its OCSP responder in authorityInfoAccess (RFC 5280 4.2.2.1). See
+  // card_revocation_urls in pki/crl.h. Each must be an http or https URL.
+  std::string crl_url;
+  std::string ocsp_url;
   std::optional<std::chrono::system_clock::time_point> not_before;
 };
 
@@ -80,10 +86,16 @@ class CertificateAuthority {
   // CA:FALSE; subject and authority key identifiers; 128-bit random serial. InvalidArgument
   // when `uid` is not 12 digits or the validity is out of range.
   //
-  // TODO: cards that generate their key on the chip need issuance from a CSR or public key;
-  // only server-side key generation exists.
+  // TODO: issuance from a PKCS#10 CSR (proof of possession) is missing. A card whose key
+  // was generated elsewhere is certified from its bare public key (overload below).
   Result<CertifiedKey> issue_card_certificate(std::string_view uid,
                                               const CardCertificateOptions& options = {}) const;
+
+  // Issues a smartcard user certificate in the same profile for a key generated elsewhere,
+  // for example on a PKCS#11 token, so that the private key never leaves it.
+  // `options.key_type` is ignored: the certificate carries `public_key` as it is.
+  Result<Certificate> issue_card_certificate(std::string_view uid, const PublicKey& public_key,
+                                             const CardCertificateOptions& options = {}) const;
 
   // Issues careidd's HTTPS certificate with a newly generated key: subject CN=<common_name>,
   // O=nhs; subjectAltName IP:127.0.0.1, DNS:localhost and the extra names; keyUsage critical
@@ -93,9 +105,15 @@ class CertificateAuthority {
   Result<CertifiedKey> issue_server_certificate(const ServerCertificateOptions& options = {}) const;
 
   const Certificate& certificate() const { return ca_.certificate; }
+  // The CA's signing key, for the CRL and OCSP code of pki. Do not log or export it.
+  const PrivateKey& private_key() const { return ca_.key; }
 
  private:
   explicit CertificateAuthority(CertifiedKey ca) : ca_(std::move(ca)) {}
+
+  // Builds and signs the card certificate for `public_key` (borrowed); callers check `uid`.
+  Result<Certificate> sign_card_certificate(std::string_view uid, evp_pkey_st* public_key,
+                                            const CardCertificateOptions& options) const;
 
   CertifiedKey ca_;
 };

@@ -59,7 +59,10 @@ Result<std::string> serial_to_hex(const ASN1_INTEGER* serial) {
     return openssl_status(StatusCode::kInternal, "cannot print serial number");
   }
 
+  // BN_bn2hex prints whole octets ("0A1B"); the documented form has no leading zeros.
   std::string text(hex.get());
+  std::size_t first = text.find_first_not_of('0');
+  text.erase(0, first == std::string::npos ? text.size() - 1 : first);
   for (char& c : text) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }

@@ -90,7 +90,8 @@ struct VerifyOptions {
 // Returns OK only when every check passed. Any failure, including an OpenSSL internal error,
 // is PermissionDenied with OpenSSL's reason, for example "certificate has expired".
 //
-// TODO: no revocation check (CRL or OCSP); a revoked card still verifies until it expires.
+// Checks no revocation: a revoked card still verifies here until it expires, so card logins
+// also consult pki::RevocationCache.
 Status verify_certificate(const Certificate& certificate, const Certificate& ca,
                           const VerifyOptions& options = {});
 

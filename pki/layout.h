@@ -6,6 +6,9 @@
 //   <data_dir>/pki/persistent-id.secret              key for persistent SAML NameIDs
 //   <data_dir>/pki/oidc-signing.key                  signs OpenID Connect tokens (JWS)
 //   <data_dir>/pki/cards/<uid>.pem, <uid>.key, <uid>.p12
+//   <data_dir>/pki/registry/                         issued cards and revocations (LMDB)
+//   <data_dir>/pki/crl.der, crl.pem                  CRL signed by the card CA
+//   <data_dir>/pki/ocsp-signing.pem, .key            delegated OCSP responder certificate
 //
 // These match the defaults of careid::Config. Key and secret files are written with mode 0600
 // and the folders are created with mode 0700.
@@ -32,6 +35,11 @@ class PkiLayout {
   std::filesystem::path persistent_id_secret() const { return dir_ / "persistent-id.secret"; }
   std::filesystem::path oidc_signing_key() const { return dir_ / "oidc-signing.key"; }
   std::filesystem::path cards_dir() const { return dir_ / "cards"; }
+  std::filesystem::path card_registry_dir() const { return dir_ / "registry"; }
+  std::filesystem::path crl_der() const { return dir_ / "crl.der"; }
+  std::filesystem::path crl_pem() const { return dir_ / "crl.pem"; }
+  std::filesystem::path ocsp_signing_certificate() const { return dir_ / "ocsp-signing.pem"; }
+  std::filesystem::path ocsp_signing_key() const { return dir_ / "ocsp-signing.key"; }
 
   // Paths of one card's files. InvalidArgument unless `uid` is 12 digits, which also keeps a
   // uid from naming a path outside cards/.

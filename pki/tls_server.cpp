@@ -1,5 +1,9 @@
 #include "pki/tls_server.h"
 
+#include <openssl/err.h>
+
+#include "pki/card_registry.h"
+
 #include <algorithm>
 
 #include <openssl/crypto.h>
@@ -59,6 +63,19 @@ std::vector<std::string> certificate_common_names(X509* cert) {
     OPENSSL_free(utf8);
   }
   return names;
+}
+
+std::string certificate_serial_hex(X509* cert) {
+  BIGNUM* number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  char* hex = number == nullptr ? nullptr : BN_bn2hex(number);
+  BN_free(number);
+  if (hex == nullptr) {
+    ERR_clear_error();
+    return {};
+  }
+  auto normalised = normalize_serial_hex(hex);
+  OPENSSL_free(hex);
+  return normalised.ok() ? *normalised : std::string();
 }
 
 }  // namespace careid::pki

@@ -25,4 +25,8 @@ std::string certificate_subject_text(x509_st* certificate);
 // returned as an empty string, so one good and one bad CN never look like a single CN.
 std::vector<std::string> certificate_common_names(x509_st* certificate);
 
+// Returns the serial number in lower-case hex without leading zeros, the form the card
+// registry uses; empty when OpenSSL cannot decode it.
+std::string certificate_serial_hex(x509_st* certificate);
+
 }  // namespace careid::pki

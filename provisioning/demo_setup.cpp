@@ -4,6 +4,9 @@
 #include <fstream>
 
 #include "base/config.h"
+#include "pki/card_registry.h"
+#include "pki/crl.h"
+#include "directory/access/policy.h"
 #include "directory/auth/password.h"
 #include "directory/engine/directory.h"
 #include "directory/schema/schema_file.h"
@@ -72,6 +75,17 @@ Status copy_sp_metadata(const fs::path& data_dir, const std::vector<fs::path>& f
   return Status::ok_status();
 }
 
+// The default policy, for the operator to adapt; careidd reads it at start-up.
+Status write_access_policy(const fs::path& path) {
+  std::ofstream out(path);
+  out << directory::access::default_policy_text();
+  out.close();
+  if (!out) {
+    return Status::io_error("cannot write the access policy " + path.string());
+  }
+  return Status::ok_status();
+}
+
 }  // namespace
 
 Status write_config_file(const fs::path& path, const fs::path& schema_dir, std::uint16_t ldap_port,
@@ -96,10 +110,21 @@ Status write_config_file(const fs::path& path, const fs::path& schema_dir, std::
       << "ldaps_port = 0\n"
       << "tls_certificate = \"pki/server.pem\"\n"
       << "tls_private_key = \"pki/server.key\"\n"
-      << "tls_ca = \"pki/card-ca.pem\"\n\n"
+      << "tls_ca = \"pki/card-ca.pem\"\n"
+      << "# Who may read and write what (directory/README.md), and the password lockout.\n"
+      << "access_policy = \"access.toml\"\n"
+      << "lockout_failures = 5\n"
+      << "lockout_seconds = 900\n\n"
       << "[https]\n"
       << "listen_address = \"127.0.0.1\"\n"
-      << "port = " << https_port << "\n";
+      << "port = " << https_port << "\n\n"
+      << "# The tamper-evident audit trail; careidd creates the HMAC key on first start.\n"
+      << "[audit]\n"
+      << "file = \"audit/audit.log\"\n"
+      << "fsync = \"group\"\n"
+      << "group_commit_ms = 10\n"
+      << "max_file_mib = 64\n"
+      << "hmac_key_file = \"pki/audit-hmac.key\"\n";
   out.close();
   if (!out) {
     return Status::io_error("cannot write " + path.string());
@@ -144,8 +169,27 @@ Status create_oidc_signing_key(const fs::path& data_dir, pki::KeyType key_type) 
   return key->write_pem_file(pki::PkiLayout(data_dir).oidc_signing_key());
 }
 
+namespace {
+
+Result<pki::RevocationUrls> revocation_urls(const fs::path& data_dir, std::string_view public_url) {
+  if (!public_url.empty()) {
+    return pki::card_revocation_urls(public_url);
+  }
+  fs::path config_file = data_dir / "careid.toml";
+  if (!fs::exists(config_file)) {
+    return pki::RevocationUrls{};
+  }
+  auto config = load_config(config_file);
+  if (!config.ok()) {
+    return config.status();
+  }
+  return pki::card_revocation_urls(config->pki_public_url());
+}
+
+}  // namespace
+
 Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
-                  pki::KeyType key_type) {
+                  pki::KeyType key_type, std::string_view public_url) {
   pki::PkiLayout layout(data_dir);
   auto ca = pki::CertificateAuthority::load(layout.card_ca_certificate(), layout.card_ca_key());
   if (!ca.ok()) {
@@ -153,6 +197,16 @@ Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_vi
   }
   pki::CardCertificateOptions card_options;
   card_options.key_type = key_type;
+  auto urls = revocation_urls(data_dir, public_url);
+  if (!urls.ok()) {
+    return urls.status();
+  }
+  card_options.crl_url = urls->crl_url;
+  card_options.ocsp_url = urls->ocsp_url;
+  auto registry = pki::CardRegistry::open(layout.card_registry_dir());
+  if (!registry.ok()) {
+    return registry.status();
+  }
   auto card = ca->issue_card_certificate(uid, card_options);
   if (!card.ok()) {
     return card.status();
@@ -164,6 +218,8 @@ Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_vi
     return Status::invalid_argument("invalid uid '" + std::string(uid) + "': expected 12 digits");
   }
   CAREID_RETURN_IF_ERROR(write_certified_key(*card, *certificate, *key));
+  CAREID_RETURN_IF_ERROR((*registry)->record_issued(card->certificate, uid, "").with_context("card registry"));
+  // TODO: record a card.issue audit event here; careidctl pki issue-card opens no audit trail yet.
 
   auto bundle = pki::export_pkcs12(*card, pkcs12_password, std::string(uid), &ca->certificate());
   if (!bundle.ok()) {
@@ -187,7 +243,10 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
 
   CAREID_RETURN_IF_ERROR(create_pki(data, options.card_key_type));
   CAREID_RETURN_IF_ERROR(create_oidc_signing_key(data, options.oidc_key_type));
-  CAREID_RETURN_IF_ERROR(issue_card(data, kDemoPersonUid, options.card_pkcs12_password, options.card_key_type));
+  // The demo config (written below) serves HTTPS on 127.0.0.1 at https_port.
+  const std::string public_url = "https://127.0.0.1:" + std::to_string(options.https_port);
+  CAREID_RETURN_IF_ERROR(
+      issue_card(data, kDemoPersonUid, options.card_pkcs12_password, options.card_key_type, public_url));
   CAREID_RETURN_IF_ERROR(copy_sp_metadata(data, options.sp_metadata_files));
 
   auto password = new_admin_password();
@@ -200,6 +259,7 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
   CAREID_RETURN_IF_ERROR(pki::write_private_file(result.admin_password_file, *password));
   CAREID_RETURN_IF_ERROR(write_config_file(result.config_file, options.schema_dir, options.ldap_port,
                                            options.https_port, *hash));
+  CAREID_RETURN_IF_ERROR(write_access_policy(data / "access.toml"));
 
   auto started = std::chrono::steady_clock::now();
   auto loaded = load_demo_directory(result.config_file, options.reference_dir, options.people);

@@ -64,9 +64,11 @@ Status create_pki(const std::filesystem::path& data_dir, pki::KeyType ca_key_typ
 Status create_oidc_signing_key(const std::filesystem::path& data_dir,
                                pki::KeyType key_type = pki::KeyType::kEcdsaP256);
 
-// Issues a card for `uid` with a `key_type` key from the data folder's card CA and writes
-// <uid>.pem, .key and .p12.
+// Issues a card for `uid` with a `key_type` key from the data folder's card CA, writes
+// <uid>.pem, .key and .p12 and records the card in the card registry (pki/registry/). The
+// certificate names careidd's CRL and OCSP URLs under `public_url`; when that is empty, under
+// the [pki] public_url of <data_dir>/careid.toml, and none when that file is missing too.
 Status issue_card(const std::filesystem::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
-                  pki::KeyType key_type = pki::KeyType::kEcdsaP256);
+                  pki::KeyType key_type = pki::KeyType::kEcdsaP256, std::string_view public_url = {});
 
 }  // namespace careid::provisioning

@@ -2,7 +2,10 @@
 
 #include "base/log.h"
 #include "directory/auth/password.h"
+#include "directory/engine/access_checks.h"
 #include "directory/engine/entry_validation.h"
+#include "directory/engine/index_keys.h"
+#include "directory/engine/lockout.h"
 #include "directory/engine/naming.h"
 
 namespace careid::directory::engine {
@@ -21,19 +24,8 @@ Result<std::unique_ptr<Directory>> Directory::open(std::shared_ptr<const schema:
   store_options.map_size_bytes = options.map_size_bytes;
   store_options.sync = options.sync;
   store_options.create_folder = true;
-  for (const std::string& name : options.indexed_attributes) {
-    const schema::AttributeType* type = schema->find_attribute_type(name);
-    if (type == nullptr) {
-      return Status::invalid_argument("indexed attribute '" + name + "' is not defined in the schema; "
-                                      "remove it from ldap.indexed_attributes or add it to the schema");
-    }
-    store_options.indexed_attributes.push_back(type->name());
-  }
-  const schema::Schema* raw_schema = schema.get();
-  const std::vector<std::string> indexed = store_options.indexed_attributes;
-  store_options.rebuild_index_keys = [raw_schema, indexed](const Entry& entry) {
-    return index_keys_for(*raw_schema, indexed, entry);
-  };
+  CAREID_RETURN_IF_ERROR(
+      configure_store_indexes(*schema, options.indexed_attributes, options.indexes, store_options));
 
   auto store = storage::EntryStore::open(options.store_folder, std::move(store_options));
   if (!store.ok()) {
@@ -76,6 +68,16 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
   if (!entry.ok() || !entry->has_value()) {
     return reject("no_such_entry");
   }
+  const auto now = std::chrono::system_clock::now();
+  if (auto until = locked_until(**entry, options_, now)) {
+    log::get("directory")->info("bind failed dn=\"{}\" reason=locked", dn);
+    return ldap_result(ResultCode::kInvalidCredentials, "the account is locked after repeated failed binds until " +
+                                                            generalized_time_utc(*until) +
+                                                            "; ask the directory administrator to unlock it");
+  }
+  if (!may_authenticate(**entry, name->normalised)) {
+    return reject("no_auth_access");
+  }
   const Attribute* stored = (*entry)->find("userPassword");
   if (stored == nullptr) {
     return reject("no_password");
@@ -83,14 +85,50 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
   for (const std::string& value : stored->values) {
     Status problem;
     if (auth::verify_password(value, password, &problem)) {
+      clear_bind_failures(*schema_, *store_, **entry, name->normalised);
       identity = Identity{std::string(dn), name->normalised, false};
+      identity.subject = gather_subject(identity);
       return ldap_result(ResultCode::kSuccess);
     }
     if (!problem.ok()) {
       log::get("directory")->warn("bind dn={} stored password not checkable: {}", dn, problem.to_string());
     }
   }
+  if (auto until = record_bind_failure(*schema_, *store_, options_, name->normalised, now)) {
+    log::get("directory")->warn("bind dn=\"{}\" locked until {} after {} failed binds", dn,
+                                generalized_time_utc(*until), options_.lockout_failures);
+    if (options_.on_lockout) {
+      options_.on_lockout(dn, *until);
+    }
+  }
   return reject("wrong_password");
+}
+
+// Bind needs auth on userPassword, checked for the anonymous subject that is binding.
+bool Directory::may_authenticate(const Entry& entry, const std::string& normalised_dn) const {
+  if (options_.access_policy == nullptr) {
+    return true;
+  }
+  auto txn = store_->begin_read();
+  if (!txn.ok()) {
+    return false;
+  }
+  auto id = txn->find_id(normalised_dn);
+  const AccessGuard guard(*schema_, options_.access_policy.get(), Identity{}, *txn);
+  const access::Target target =
+      guard.target(*txn, id.ok() ? std::optional<storage::EntryId>(*id) : std::nullopt, entry, normalised_dn);
+  return guard.allows(target, "userPassword", access::kAuth);
+}
+
+std::shared_ptr<const access::Subject> Directory::gather_subject(const Identity& identity) const {
+  if (options_.access_policy == nullptr) {
+    return nullptr;
+  }
+  auto txn = store_->begin_read();
+  if (!txn.ok()) {
+    return nullptr;  // each operation then gathers the facts itself
+  }
+  return describe_subject(*schema_, *txn, identity);
 }
 
 }  // namespace careid::directory::engine

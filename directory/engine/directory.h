@@ -7,9 +7,11 @@
 // disk, so callers run them off I/O threads. Argon2 password checks in bind are CPU-heavy
 // (tens of milliseconds) and belong off I/O threads too.
 //
-// Access control (first version): anyone, anonymous included, may read every entry except
-// userPassword values, which only the root DN can read. Only the root DN may write.
-// TODO: per-organisation ACLs; every non-root write is rejected with insufficientAccessRights.
+// Access control. With DirectoryOptions::access_policy set, every operation is checked
+// against it (access/policy.h, engine/access_checks.h): bind, search (entries, attributes
+// and the filter), compare, add, modify per attribute, delete, modify DN and Password
+// Modify. Without one, anyone may read every entry except userPassword values and only the
+// root DN may write. The root DN bypasses the policy, but no one reads userPassword.
 #pragma once
 
 #include <chrono>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "directory/access/policy.h"
 #include "directory/auth/password.h"
 #include "directory/entry.h"
 #include "directory/protocol/controls.h"
@@ -47,11 +50,23 @@ struct DirectoryOptions {
   // How Password Modify (RFC 3062) hashes the userPassword values it writes.
   auth::PasswordScheme password_scheme = auth::PasswordScheme::kArgon2;
   auth::Argon2Params argon2 = {.memory_kib = 19456, .iterations = 2};
+  // Attributes with an equality and presence index, and attributes with the index kinds
+  // listed (index_keys.h describes what each kind stores).
   std::vector<std::string> indexed_attributes = {"objectClass", "uid", "cn"};
+  std::vector<storage::AttributeIndex> indexes;
   std::uint64_t map_size_bytes = std::uint64_t{16} << 30;
   bool sync = true;
   // The LDAP listener offers TLS, so the root DSE lists StartTLS and SASL EXTERNAL.
   bool tls_enabled = false;
+  // The access policy; null keeps the rule described at the top of this file.
+  std::shared_ptr<const access::Policy> access_policy;
+  // Password policy for simple binds (lockout.h): this many failed binds within
+  // lockout_seconds lock the entry for lockout_seconds. 0 failures disables lockout.
+  std::uint32_t lockout_failures = 5;
+  std::uint32_t lockout_seconds = 900;
+  // Called after a failed simple bind locks an entry; for the audit trail. Runs on the
+  // bind's worker thread and must not call back into the Directory.
+  std::function<void(std::string_view dn, std::chrono::system_clock::time_point locked_until)> on_lockout;
 };
 
 // The authorization identity of a connection, set by a successful bind.
@@ -59,6 +74,9 @@ struct Identity {
   std::string dn;             // empty for anonymous
   std::string normalised_dn;
   bool is_root = false;
+  // Facts for access checks (groups, role profiles), gathered by bind_simple; null means
+  // each operation gathers them itself.
+  std::shared_ptr<const access::Subject> subject = nullptr;
 };
 
 // Receives search results in order. Returning false stops the search (the client went
@@ -69,6 +87,18 @@ struct ImportSummary {
   std::uint64_t added = 0;
   std::uint64_t skipped_existing = 0;
   std::uint64_t rejected = 0;
+};
+
+// The outcome of Directory::rebuild_indexes: entries read, and (key, id) records per attribute
+// with its index kinds as index_kinds_text writes them.
+struct ReindexSummary {
+  std::uint64_t entries = 0;
+  struct AttributeCount {
+    std::string attribute;
+    std::string kinds;
+    std::uint64_t records = 0;
+  };
+  std::vector<AttributeCount> attributes;
 };
 
 // The results of a search held in memory, for sorting (RFC 2891) and paging (RFC 2696).
@@ -100,17 +130,23 @@ class Importer {
   // DN and the reason, and the import can go on with the next entry.
   Status add(Entry entry);
 
-  // Commits what is left and syncs the store.
+  // Commits what is left and syncs the store, then sets memberOf on the members of every
+  // group this import added, as an LDAP add would (groups.h), in write transactions of
+  // at most kMemberOfGroupsPerCommit groups.
   Result<ImportSummary> finish();
+
+  static constexpr std::size_t kMemberOfGroupsPerCommit = 1000;
 
  private:
   friend class Directory;
   Importer(Directory& directory, storage::BulkLoader loader);
+  Status set_member_of();
 
   Directory& directory_;
   storage::BulkLoader loader_;
   ImportSummary summary_;
   std::chrono::system_clock::time_point started_;
+  std::vector<std::string> added_groups_;  // DNs of the groups added, for finish()
 };
 
 class Directory {
@@ -190,6 +226,9 @@ class Directory {
   // Starts a bulk load (see Importer). Other writers wait until it finishes.
   Result<std::unique_ptr<Importer>> begin_import();
 
+  // Rebuilds every index from the stored entries in one write transaction (reindex.cpp).
+  Result<ReindexSummary> rebuild_indexes();
+
   // Returns the entry named `dn` or std::nullopt; for careid's own components.
   Result<std::optional<Entry>> read_entry(std::string_view dn) const;
 
@@ -202,6 +241,10 @@ class Directory {
  private:
   Directory(std::shared_ptr<const schema::Schema> schema, DirectoryOptions options,
             std::unique_ptr<storage::EntryStore> store);
+
+  // Access checks of bind_simple (directory.cpp).
+  bool may_authenticate(const Entry& entry, const std::string& normalised_dn) const;
+  std::shared_ptr<const access::Subject> gather_subject(const Identity& identity) const;
 
   // Hashes and stores the new (or a generated) password of `target` for modify_password.
   PasswordChange store_password(const std::string& target, const std::optional<std::string>& new_password,

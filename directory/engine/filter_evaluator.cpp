@@ -44,7 +44,31 @@ Truth from_result(const Result<bool>& matched) {
 
 }  // namespace
 
+bool FilterEvaluator::is_searchable(const Filter& filter) const {
+  std::string_view description;
+  switch (filter.type) {
+    case FilterType::kAnd:
+    case FilterType::kOr:
+    case FilterType::kNot:
+      return true;
+    case FilterType::kSubstrings:
+      description = filter.substrings.type;
+      break;
+    case FilterType::kExtensibleMatch:
+      description = filter.extensible.type.has_value() ? std::string_view(*filter.extensible.type) : std::string_view();
+      break;
+    default:
+      description = filter.assertion.attribute_desc;
+      break;
+  }
+  auto wanted = parse_description(schema_, description);
+  return !wanted.ok() || searchable_(*wanted->type);
+}
+
 Truth FilterEvaluator::evaluate(const Filter& filter, const Entry& entry) const {
+  if (searchable_ && !is_searchable(filter)) {
+    return Truth::kUndefined;
+  }
   switch (filter.type) {
     case FilterType::kAnd:
     case FilterType::kOr:

@@ -7,6 +7,8 @@
 // only entries for which the whole filter is TRUE.
 #pragma once
 
+#include <functional>
+
 #include "directory/entry.h"
 #include "directory/protocol/filter.h"
 #include "directory/schema/schema.h"
@@ -24,6 +26,13 @@ class FilterEvaluator {
   // description must all appear on the attribute (RFC 4512 2.5).
   Truth evaluate(const protocol::Filter& filter, const Entry& entry) const;
 
+  // Makes every item on an attribute type for which `searchable` returns false evaluate to
+  // Undefined, so that a filter cannot reveal what access control hides (OpenLDAP does
+  // the same). Types the schema does not define keep their usual results.
+  void set_searchable(std::function<bool(const schema::AttributeType&)> searchable) {
+    searchable_ = std::move(searchable);
+  }
+
  private:
   Truth evaluate_set(const protocol::Filter& filter, const Entry& entry) const;
   Truth evaluate_present(const protocol::Filter& filter, const Entry& entry) const;
@@ -31,7 +40,10 @@ class FilterEvaluator {
   Truth evaluate_substrings(const protocol::Filter& filter, const Entry& entry) const;
   Truth evaluate_extensible(const protocol::Filter& filter, const Entry& entry) const;
 
+  bool is_searchable(const protocol::Filter& filter) const;
+
   const schema::Schema& schema_;
+  std::function<bool(const schema::AttributeType&)> searchable_;
 };
 
 }  // namespace careid::directory::engine

@@ -104,12 +104,13 @@ Status edit_member_of(const schema::Schema& schema, const storage::EntryStore& s
   return txn.replace(*id, *entry, index_keys(schema, store, *entry));
 }
 
-// Ids of the entries of class `kind.object_class`: from the objectClass index when there
-// is one, otherwise by walking the whole store.
+// Ids of the entries of class `kind.object_class`: from the objectClass equality index when
+// there is one, otherwise by walking the whole store.
 Result<std::vector<storage::EntryId>> group_ids(const schema::Schema& schema, const storage::EntryStore& store,
                                                 const storage::Transaction& txn, const GroupKind& kind) {
   const schema::AttributeType* object_class = schema.find_attribute_type("objectClass");
-  if (object_class != nullptr && store.is_indexed(object_class->name())) {
+  const unsigned equality_kinds = storage::kIndexEquality | storage::kIndexOrdering;
+  if (object_class != nullptr && (store.index_kinds(object_class->name()) & equality_kinds) != 0) {
     auto key = schema::equality_key(schema, *object_class, kind.object_class);
     if (key.ok()) {
       return txn.ids_equal(object_class->name(), *key);
@@ -171,6 +172,11 @@ Status rewrite_member_values(const schema::Schema& schema, const storage::EntryS
 }
 
 }  // namespace
+
+bool is_group(const schema::Schema& schema, const Entry& entry) {
+  return std::any_of(kGroupKinds.begin(), kGroupKinds.end(),
+                     [&](const GroupKind& kind) { return has_object_class(schema, entry, kind.object_class); });
+}
 
 Status update_member_of(const schema::Schema& schema, const storage::EntryStore& store,
                         storage::WriteTransaction& txn, std::string_view group_dn,

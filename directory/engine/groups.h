@@ -7,8 +7,8 @@
 // or abort with the operation that caused them. A member DN that names no entry is left as
 // it is (slapd's default "memberof-dangling ignore"). Each call reads and rewrites one
 // entry per affected member or group; nothing is cached between calls. Finding the groups
-// that list a deleted or renamed entry uses the objectClass index, or walks the whole store
-// when objectClass is not in ldap.indexed_attributes.
+// that list a deleted or renamed entry uses the objectClass equality index, or walks the
+// whole store when objectClass has none.
 #pragma once
 
 #include <string_view>
@@ -28,6 +28,9 @@ namespace careid::directory::engine {
 Status update_member_of(const schema::Schema& schema, const storage::EntryStore& store,
                         storage::WriteTransaction& txn, std::string_view group_dn,
                         const Entry* before, const Entry* after);
+
+// True when `entry` is a groupOfNames or groupOfUniqueNames.
+bool is_group(const schema::Schema& schema, const Entry& entry);
 
 // Referential integrity after entry `deleted` is removed: takes its DN out of `member` and
 // `uniqueMember` of every group. When the DN is a group's last value, the value stays,

@@ -1,7 +1,10 @@
 // Importer: the bulk path careidctl uses to load LDIF or generated data.
+#include <algorithm>
+
 #include "base/log.h"
 #include "directory/engine/directory.h"
 #include "directory/engine/entry_validation.h"
+#include "directory/engine/groups.h"
 #include "directory/engine/naming.h"
 #include "directory/schema/entry_check.h"
 
@@ -11,6 +14,23 @@ namespace {
 Status rejected(const protocol::LdapResult& result, const std::string& dn) {
   return Status::invalid_argument("entry '" + dn + "' rejected: " + std::string(result_code_name(result.result_code)) +
                                   ": " + result.diagnostic_message);
+}
+
+Status set_member_of_group(const schema::Schema& schema, const storage::EntryStore& store,
+                           storage::WriteTransaction& txn, const std::string& group_dn) {
+  auto name = name_dn(schema, group_dn);
+  if (!name.ok()) {
+    return Status::ok_status();
+  }
+  auto id = txn.find_id(name->normalised);
+  if (!id.ok()) {
+    return id.status();
+  }
+  auto group = txn.get(*id);
+  if (!group.ok()) {
+    return group.status();
+  }
+  return update_member_of(schema, store, txn, group_dn, nullptr, &*group);
 }
 
 }  // namespace
@@ -45,8 +65,6 @@ Status Importer::add(Entry entry) {
     return rejected(*invalid, canonical->dn);
   }
   stamp_operational(schema, *canonical, directory_.options_.root_dn, true, started_);
-  // TODO: groups loaded here do not set memberOf on their members (groups.h works on a
-  // WriteTransaction, not the bulk loader); add or modify the group over LDAP instead.
 
   storage::EntryId parent = storage::kNoParent;
   if (!is_suffix(schema, directory_.options_, *name)) {
@@ -64,6 +82,9 @@ Status Importer::add(Entry entry) {
   auto added = loader_.add(name->normalised, parent, *canonical, index_keys(schema, *directory_.store_, *canonical));
   if (added.ok()) {
     ++summary_.added;
+    if (is_group(schema, *canonical)) {
+      added_groups_.push_back(canonical->dn);
+    }
     return Status::ok_status();
   }
   if (added.status().code() == StatusCode::kAlreadyExists) {
@@ -73,8 +94,31 @@ Status Importer::add(Entry entry) {
   return added.status().with_context("importing '" + canonical->dn + "'");
 }
 
+// Members may follow their group in the input, so memberOf is set once everything is
+// loaded. update_member_of skips members that already list the group.
+Status Importer::set_member_of() {
+  const schema::Schema& schema = *directory_.schema_;
+  storage::EntryStore& store = *directory_.store_;
+  for (std::size_t first = 0; first < added_groups_.size(); first += kMemberOfGroupsPerCommit) {
+    auto txn = store.begin_write();
+    if (!txn.ok()) {
+      return txn.status();
+    }
+    const std::size_t last = std::min(added_groups_.size(), first + kMemberOfGroupsPerCommit);
+    for (std::size_t i = first; i < last; ++i) {
+      CAREID_RETURN_IF_ERROR(set_member_of_group(schema, store, *txn, added_groups_[i]));
+    }
+    CAREID_RETURN_IF_ERROR(txn->commit());
+  }
+  return Status::ok_status();
+}
+
 Result<ImportSummary> Importer::finish() {
   CAREID_RETURN_IF_ERROR(loader_.finish());
+  Status member_of = set_member_of();
+  if (!member_of.ok()) {
+    return member_of.with_context("setting memberOf after the import");
+  }
   log::get("directory")->info("import finished added={} skipped_existing={} rejected={}", summary_.added,
                               summary_.skipped_existing, summary_.rejected);
   return summary_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "directory/engine/access_checks.h"
+
 #include "directory/engine/directory.h"
 #include "directory/engine/entry_validation.h"
 #include "directory/engine/groups.h"
@@ -150,10 +152,40 @@ LdapResult rename_entry(const schema::Schema& schema, storage::EntryStore& store
   return finish_rename(std::move(*txn), moved, request);
 }
 
+// A rename deletes the entry at its old name and adds it at the new one, so it needs delete
+// on the old entry and add on the entry at its new place (as OpenLDAP asks for). The new
+// place is checked with the entry's current attributes; the new RDN value is not added.
+std::optional<LdapResult> check_rename_access(const schema::Schema& schema, const storage::EntryStore& store,
+                                              const access::Policy* policy, const Identity& identity,
+                                              const NamedDn& name, const NamedDn& new_name) {
+  if (policy == nullptr) {
+    return std::nullopt;
+  }
+  auto txn = store.begin_read();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto id = txn->find_id(name.normalised);
+  auto entry = id.ok() ? txn->get(*id) : Result<Entry>(id.status());
+  if (!entry.ok()) {
+    return std::nullopt;  // rename_entry returns noSuchObject with its matchedDN
+  }
+  const AccessGuard guard(schema, policy, identity, *txn);
+  if (!guard.allows(guard.target(*txn, *id, *entry, name.normalised), access::kEntryAttribute, access::kDelete)) {
+    return guard.denied("modify DN", name.dn.to_string());
+  }
+  Entry moved = *entry;
+  moved.dn = new_name.dn.to_string();
+  if (!guard.allows(guard.target(*txn, *id, moved, new_name.normalised), access::kEntryAttribute, access::kAdd)) {
+    return guard.denied("modify DN (new name)", moved.dn);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const Identity& identity) {
-  if (!identity.is_root) {
+  if (!identity.is_root && options_.access_policy == nullptr) {
     std::string who = identity.dn.empty() ? "anonymous" : "'" + identity.dn + "'";
     return ldap_result(ResultCode::kInsufficientAccessRights,
                        "modify DN is not allowed for " + who + "; bind as the directory administrator");
@@ -190,6 +222,9 @@ LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const 
       (is_suffix(*schema_, options_, *name) && !new_is_suffix)) {
     return ldap_result(ResultCode::kAffectsMultipleDsas,
                        "'" + new_name->dn.to_string() + "' would leave the naming contexts held by this server");
+  }
+  if (auto denied = check_rename_access(*schema_, *store_, options_.access_policy.get(), identity, *name, *new_name)) {
+    return *denied;
   }
   return rename_entry(*schema_, *store_, request, identity, *name, *new_rdn, *new_name, new_is_suffix);
 }

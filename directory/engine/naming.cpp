@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "directory/engine/index_keys.h"
 #include "directory/schema/matching.h"
 
 namespace careid::directory::engine {
@@ -22,33 +23,13 @@ Result<NamedDn, protocol::LdapResult> name_dn(const schema::Schema& schema, std:
   return NamedDn{std::move(*parsed), std::move(*normalised)};
 }
 
-std::vector<storage::IndexKey> index_keys_for(const schema::Schema& schema,
-                                              const std::vector<std::string>& indexed, const Entry& entry) {
-  std::vector<storage::IndexKey> keys;
-  for (const Attribute& attribute : entry.attributes) {
-    std::string_view type_name = std::string_view(attribute.description).substr(0, attribute.description.find(';'));
-    const schema::AttributeType* type = schema.find_attribute_type(type_name);
-    if (type == nullptr) {
-      continue;
-    }
-    bool is_indexed = std::any_of(indexed.begin(), indexed.end(),
-                                  [&](const std::string& name) { return equals_ignore_case(name, type->name()); });
-    if (!is_indexed) {
-      continue;
-    }
-    for (const std::string& value : attribute.values) {
-      auto key = schema::equality_key(schema, *type, value);
-      if (key.ok()) {
-        keys.push_back(storage::IndexKey{type->name(), std::move(*key)});
-      }
-    }
-  }
-  return keys;
-}
-
 std::vector<storage::IndexKey> index_keys(const schema::Schema& schema,
                                           const storage::EntryStore& store, const Entry& entry) {
-  return index_keys_for(schema, store.indexed_attributes(), entry);
+  std::vector<storage::AttributeIndex> indexes;
+  for (const std::string& name : store.indexed_attributes()) {
+    indexes.push_back({name, store.index_kinds(name)});
+  }
+  return compute_index_keys(schema, indexes, entry);
 }
 
 std::string matched_dn(const schema::Schema& schema, const storage::Transaction& txn, const dn::Dn& name) {

@@ -25,14 +25,10 @@ struct NamedDn {
 // syntax rejects; the diagnostic quotes the DN.
 Result<NamedDn, protocol::LdapResult> name_dn(const schema::Schema& schema, std::string_view text);
 
-// Returns the equality index keys of `entry` for the store's indexed attributes.
-// Values a matching rule cannot read are left out of the index.
+// Returns the index keys of `entry` for the store's indexes (compute_index_keys in
+// index_keys.h).
 std::vector<storage::IndexKey> index_keys(const schema::Schema& schema,
                                           const storage::EntryStore& store, const Entry& entry);
-
-// Same, for an explicit list of indexed attribute names (as the schema names them).
-std::vector<storage::IndexKey> index_keys_for(const schema::Schema& schema,
-                                              const std::vector<std::string>& indexed, const Entry& entry);
 
 // Returns the deepest existing superior of `name` as the client wrote it, for the
 // matchedDN of noSuchObject (RFC 4511 4.1.9); empty when no superior exists.

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "directory/engine/access_checks.h"
 #include "directory/engine/directory.h"
 #include "directory/engine/naming.h"
 #include "pki/digest.h"
@@ -61,6 +62,27 @@ PasswordChange failure(ResultCode code, std::string diagnostic) {
   return PasswordChange{ldap_result(code, std::move(diagnostic)), std::nullopt};
 }
 
+// Setting a password needs write (add and delete) on the target's userPassword.
+std::optional<LdapResult> check_password_access(const schema::Schema& schema, const storage::EntryStore& store,
+                                                const access::Policy* policy, const Identity& identity,
+                                                const NamedDn& target, const Entry& entry) {
+  if (policy == nullptr) {
+    return std::nullopt;
+  }
+  auto txn = store.begin_read();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto id = txn->find_id(target.normalised);
+  const AccessGuard guard(schema, policy, identity, *txn);
+  const access::Target checked =
+      guard.target(*txn, id.ok() ? std::optional<storage::EntryId>(*id) : std::nullopt, entry, target.normalised);
+  if (!guard.allows(checked, "userPassword", access::kAdd | access::kDelete)) {
+    return guard.denied("password modify", entry.dn, "userPassword");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 PasswordChange Directory::modify_password(const protocol::PasswordModifyRequest& request, const Identity& identity) {
@@ -77,7 +99,8 @@ PasswordChange Directory::modify_password(const protocol::PasswordModifyRequest&
     return failure(ResultCode::kUnwillingToPerform,
                    "the root DN's password is set by ldap.root_password_hash in the configuration");
   }
-  if (!identity.is_root && target->normalised != identity.normalised_dn) {
+  const bool is_self = target->normalised == identity.normalised_dn;
+  if (!identity.is_root && !is_self && options_.access_policy == nullptr) {
     return failure(ResultCode::kInsufficientAccessRights, "only the directory administrator may change another user's password");
   }
 
@@ -88,7 +111,12 @@ PasswordChange Directory::modify_password(const protocol::PasswordModifyRequest&
   if (!entry->has_value()) {
     return failure(ResultCode::kNoSuchObject, "no entry named '" + text + "'");
   }
-  if (!identity.is_root &&
+  if (auto denied = check_password_access(*schema_, *store_, options_.access_policy.get(), identity, *target, **entry)) {
+    return PasswordChange{std::move(*denied), std::nullopt};
+  }
+  // Users changing their own password prove they know it; a registration authority that
+  // the policy lets set another user's password does not know the old one.
+  if (!identity.is_root && is_self &&
       (!request.old_password.has_value() || !old_password_matches(**entry, *request.old_password))) {
     return failure(ResultCode::kInvalidCredentials, "send your current password to change it");
   }

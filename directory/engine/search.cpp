@@ -2,6 +2,7 @@
 // the subschema subentry (RFC 4512 4.2).
 #include <chrono>
 
+#include "directory/engine/access_checks.h"
 #include "directory/engine/attribute_description.h"
 #include "directory/engine/attribute_selection.h"
 #include "directory/engine/directory.h"
@@ -119,6 +120,16 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
     return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.base_object + "'",
                        matched_dn(*schema_, *txn, base->dn));
   }
+  const AccessGuard guard(*schema_, options_.access_policy.get(), identity, *txn);
+  if (guard.active()) {
+    // A base the caller may not know of looks missing, with no matchedDN to probe with.
+    auto base_entry = txn->get(*base_id);
+    if (!base_entry.ok() ||
+        !guard.allows(guard.target(*txn, *base_id, *base_entry, base->normalised), access::kEntryAttribute,
+                      access::kDisclose)) {
+      return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.base_object + "'");
+    }
+  }
 
   auto candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
   SizeLimit size_limit(request.size_limit, identity.is_root ? 0 : options_.size_limit);
@@ -132,7 +143,19 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
       return false;
     }
     auto entry = txn->get(id);
-    if (!entry.ok() || evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
+    if (!entry.ok()) {
+      return true;
+    }
+    std::optional<access::Target> target;
+    FilterEvaluator restricted(*schema_);
+    if (guard.active()) {
+      target = guard.target(*txn, id, *entry);
+      if (!guard.allows(*target, access::kEntryAttribute, access::kSearch)) {
+        return true;
+      }
+      guard.restrict_filter(*target, restricted);
+    }
+    if ((guard.active() ? restricted : evaluator).evaluate(request.filter, *entry) != Truth::kTrue) {
       return true;
     }
     if (size_limit.reached()) {
@@ -143,8 +166,12 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
     }
     std::vector<Attribute> operational = computed_operational_attributes(*schema_, *entry, *txn, id, selection);
     size_limit.count();
-    if (!sink(select_attributes(*schema_, *entry, operational, selection, request.types_only,
-                                identity.is_root))) {
+    protocol::SearchResultEntry selected =
+        select_attributes(*schema_, *entry, operational, selection, request.types_only, identity.is_root);
+    if (target.has_value()) {
+      guard.strip_unreadable(*target, selected);
+    }
+    if (!sink(std::move(selected))) {
       stopped = true;
       return false;
     }
@@ -177,6 +204,23 @@ LdapResult Directory::compare(const protocol::CompareRequest& request, const Ide
   }
   if (!entry->has_value()) {
     return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.entry + "'");
+  }
+  if (options_.access_policy != nullptr) {
+    auto txn = store_->begin_read();
+    if (!txn.ok()) {
+      return storage_failure(txn.status());
+    }
+    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, *txn);
+    auto named = name_dn(*schema_, request.entry);
+    auto id = named.ok() ? txn->find_id(named->normalised) : Result<storage::EntryId>(Status::not_found(""));
+    const access::Target target =
+        guard.target(*txn, id.ok() ? std::optional<storage::EntryId>(*id) : std::nullopt, **entry);
+    if (!guard.allows(target, access::kEntryAttribute, access::kDisclose)) {
+      return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.entry + "'");
+    }
+    if (!guard.allows(target, request.assertion.attribute_desc, access::kCompare)) {
+      return guard.denied("compare", request.entry, request.assertion.attribute_desc);
+    }
   }
 
   protocol::Filter present = protocol::Filter::make_present(request.assertion.attribute_desc);

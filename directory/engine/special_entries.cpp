@@ -69,6 +69,7 @@ Entry subschema(const schema::Schema& schema) {
   entry.attributes.push_back(Attribute{"matchingRuleUse", std::move(values.matching_rule_uses)});
   entry.attributes.push_back(Attribute{"attributeTypes", std::move(values.attribute_types)});
   entry.attributes.push_back(Attribute{"objectClasses", std::move(values.object_classes)});
+  entry.attributes.push_back(Attribute{"dITContentRules", std::move(values.dit_content_rules)});
   std::erase_if(entry.attributes, [](const Attribute& a) { return a.values.empty(); });
 
   entry.add_value("createTimestamp", start_time());

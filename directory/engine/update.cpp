@@ -1,6 +1,7 @@
 // Directory::add, modify and remove (RFC 4511 4.6, 4.7, 4.8).
 #include <chrono>
 
+#include "directory/engine/access_checks.h"
 #include "directory/engine/attribute_description.h"
 #include "directory/engine/directory.h"
 #include "directory/engine/entry_validation.h"
@@ -69,6 +70,36 @@ std::string join_suffixes(const DirectoryOptions& options) {
   return text;
 }
 
+// The privileges one change needs (RFC 4511 4.6): add needs add, delete needs delete, and
+// replace and increment need both.
+access::Privileges needed_for(protocol::ModifyOperation operation) {
+  switch (operation) {
+    case protocol::ModifyOperation::kAdd:
+      return access::kAdd;
+    case protocol::ModifyOperation::kDelete:
+      return access::kDelete;
+    default:
+      return access::kAdd | access::kDelete;
+  }
+}
+
+// Checks each change against the policy on the entry as it was and as it would be, so that
+// a change cannot move an entry out of or into the caller's organisations unchecked.
+std::optional<LdapResult> check_modify(const AccessGuard& guard, const storage::Transaction& txn,
+                                       storage::EntryId id, const NamedDn& name, const Entry& before,
+                                       const Entry& after, const protocol::ModifyRequest& request) {
+  const access::Target old_target = guard.target(txn, id, before, name.normalised);
+  const access::Target new_target = guard.target(txn, id, after, name.normalised);
+  for (const protocol::Modification& change : request.changes) {
+    const std::string& attribute = change.modification.type;
+    const access::Privileges needed = needed_for(change.operation);
+    if (!guard.allows(old_target, attribute, needed) || !guard.allows(new_target, attribute, needed)) {
+      return guard.denied("modify", request.object, attribute);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool is_suffix(const schema::Schema& schema, const DirectoryOptions& options, const NamedDn& name) {
@@ -82,8 +113,10 @@ bool is_suffix(const schema::Schema& schema, const DirectoryOptions& options, co
 }
 
 LdapResult Directory::add(const protocol::AddRequest& request, const Identity& identity) {
-  if (auto denied = require_root(identity, "add")) {
-    return *denied;
+  if (options_.access_policy == nullptr) {
+    if (auto denied = require_root(identity, "add")) {
+      return *denied;
+    }
   }
   auto name = name_dn(*schema_, request.entry);
   if (!name.ok()) {
@@ -117,6 +150,18 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
     }
     parent = *parent_id;
   }
+  if (options_.access_policy != nullptr) {
+    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, *txn);
+    const access::Target target = guard.target(*txn, std::nullopt, *entry, name->normalised);
+    if (!guard.allows(target, access::kEntryAttribute, access::kAdd)) {
+      return guard.denied("add", request.entry);
+    }
+    for (const auto& attribute : request.attributes) {
+      if (!guard.allows(target, attribute.type, access::kAdd)) {
+        return guard.denied("add", request.entry, attribute.type);
+      }
+    }
+  }
 
   auto added = txn->add(name->normalised, parent, *entry, index_keys(*schema_, *store_, *entry));
   if (!added.ok()) {
@@ -134,8 +179,10 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
 }
 
 LdapResult Directory::modify(const protocol::ModifyRequest& request, const Identity& identity) {
-  if (auto denied = require_root(identity, "modify")) {
-    return *denied;
+  if (options_.access_policy == nullptr) {
+    if (auto denied = require_root(identity, "modify")) {
+      return *denied;
+    }
   }
   auto target = open_target(*schema_, *store_, request.object);
   if (!target.ok()) {
@@ -157,6 +204,12 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
     return ldap_result(ResultCode::kNotAllowedOnRdn,  // RFC 4511 4.6
                        "the change removes a value of the entry's RDN; rename the entry instead");
   }
+  if (options_.access_policy != nullptr) {
+    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
+    if (auto denied = check_modify(guard, txn, id, name, before, *entry, request)) {
+      return *denied;
+    }
+  }
   if (auto invalid = check_entry(*schema_, *entry, name.dn)) {
     return *invalid;
   }
@@ -173,8 +226,10 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
 }
 
 LdapResult Directory::remove(const protocol::DelRequest& request, const Identity& identity) {
-  if (auto denied = require_root(identity, "delete")) {
-    return *denied;
+  if (options_.access_policy == nullptr) {
+    if (auto denied = require_root(identity, "delete")) {
+      return *denied;
+    }
   }
   auto target = open_target(*schema_, *store_, request.entry);
   if (!target.ok()) {
@@ -190,6 +245,12 @@ LdapResult Directory::remove(const protocol::DelRequest& request, const Identity
   auto old_entry = txn.get(id);
   if (!old_entry.ok()) {
     return storage_failure(old_entry.status());
+  }
+  if (options_.access_policy != nullptr) {
+    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
+    if (!guard.allows(guard.target(txn, id, *old_entry, name.normalised), access::kEntryAttribute, access::kDelete)) {
+      return guard.denied("delete", request.entry);
+    }
   }
   Status removed = txn.remove(id);
   if (removed.ok()) {

@@ -26,7 +26,7 @@ bool contains_value(const schema::Schema& schema, const schema::AttributeType& t
 }  // namespace
 
 LdapResult Directory::remove_subtree(const protocol::DelRequest& request, const Identity& identity) {
-  if (!identity.is_root) {
+  if (!identity.is_root && options_.access_policy == nullptr) {
     return remove(request, identity);  // remove() returns the access error
   }
   auto entries = find(request.entry, false, "(objectClass=*)");

@@ -484,6 +484,30 @@ Result<MatchingRuleDefinition> parse_matching_rule(std::string_view text) {
   return d;
 }
 
+Result<DitContentRuleDefinition> parse_dit_content_rule(std::string_view text) {
+  static const KeywordTable kTable = {
+      {"NAME", ValueKind::kQdstrings}, {"DESC", ValueKind::kQdstring}, {"OBSOLETE", ValueKind::kFlag},
+      {"AUX", ValueKind::kOids},       {"MUST", ValueKind::kOids},      {"MAY", ValueKind::kOids},
+      {"NOT", ValueKind::kOids},
+  };
+  Result<ParsedFields> parsed = parse_fields(text, kTable);
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
+
+  DitContentRuleDefinition d;
+  d.oid = parsed->oid;
+  d.names = all_values(*parsed, "NAME");
+  d.description = first_value(*parsed, "DESC");
+  d.obsolete = has_flag(*parsed, "OBSOLETE");
+  d.auxiliaries = all_values(*parsed, "AUX");
+  d.must = all_values(*parsed, "MUST");
+  d.may = all_values(*parsed, "MAY");
+  d.precluded = all_values(*parsed, "NOT");
+  d.extensions = std::move(parsed->extensions);
+  return d;
+}
+
 std::string render(const AttributeTypeDefinition& d) {
   static const char* const kUsageNames[] = {"userApplications", "directoryOperation",
                                             "distributedOperation", "dSAOperation"};
@@ -553,6 +577,21 @@ std::string render(const MatchingRuleDefinition& d) {
     out += " OBSOLETE";
   }
   put_word(out, "SYNTAX", d.syntax);
+  put_extensions(out, d.extensions);
+  return out + " )";
+}
+
+std::string render(const DitContentRuleDefinition& d) {
+  std::string out = "( " + d.oid;
+  put_names(out, d.names);
+  put_string(out, "DESC", d.description);
+  if (d.obsolete) {
+    out += " OBSOLETE";
+  }
+  put_oids(out, "AUX", d.auxiliaries);
+  put_oids(out, "MUST", d.must);
+  put_oids(out, "MAY", d.may);
+  put_oids(out, "NOT", d.precluded);
   put_extensions(out, d.extensions);
   return out + " )";
 }

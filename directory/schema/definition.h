@@ -1,5 +1,6 @@
 // Schema definitions as written: the RFC 4512 4.1 description strings for attribute types,
-// object classes, LDAP syntaxes and matching rules, parsed into structs and printed back.
+// object classes, LDAP syntaxes, matching rules and DIT content rules, parsed into structs
+// and printed back.
 //
 // These structs hold only what a definition states. Inherited values (an attribute's
 // EQUALITY from its SUP, an object class's inherited MUST) are resolved by Schema
@@ -69,6 +70,20 @@ struct MatchingRuleDefinition {
   std::vector<Extension> extensions;
 };
 
+// RFC 4512 4.1.6 DITContentRuleDescription. The OID is that of the structural object
+// class the rule governs.
+struct DitContentRuleDefinition {
+  std::string oid;
+  std::vector<std::string> names;
+  std::string description;
+  bool obsolete = false;
+  std::vector<std::string> auxiliaries;  // AUX
+  std::vector<std::string> must;
+  std::vector<std::string> may;
+  std::vector<std::string> precluded;  // NOT
+  std::vector<Extension> extensions;
+};
+
 // Parse one description string such as "( 2.5.4.3 NAME ( 'cn' 'commonName' ) SUP name )".
 // Keywords are matched case-insensitively. These return InvalidArgument naming the problem:
 // a keyword given twice, an unknown keyword that does not start with "X-", a missing OID,
@@ -78,6 +93,7 @@ Result<AttributeTypeDefinition> parse_attribute_type(std::string_view text);
 Result<ObjectClassDefinition> parse_object_class(std::string_view text);
 Result<SyntaxDefinition> parse_syntax(std::string_view text);
 Result<MatchingRuleDefinition> parse_matching_rule(std::string_view text);
+Result<DitContentRuleDefinition> parse_dit_content_rule(std::string_view text);
 
 // Print a definition as an RFC 4512 4.1 value, e.g. for the attributeTypes attribute of
 // the subschema entry: fields in the RFC's order, single spaces, qdstrings escaped.
@@ -85,5 +101,6 @@ std::string render(const AttributeTypeDefinition& definition);
 std::string render(const ObjectClassDefinition& definition);
 std::string render(const SyntaxDefinition& definition);
 std::string render(const MatchingRuleDefinition& definition);
+std::string render(const DitContentRuleDefinition& definition);
 
 }  // namespace careid::directory::schema

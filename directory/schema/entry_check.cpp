@@ -172,7 +172,39 @@ bool is_listed(const std::vector<const AttributeType*>& types, const AttributeTy
                      [&](const AttributeType* allowed) { return type.is_subtype_of(*allowed); });
 }
 
+// RFC 4512 4.1.6: the rule's auxiliary classes, MUST and NOT. Its MAY is applied by
+// check_class_rules.
+std::optional<LdapError> check_content_rule(const DitContentRule& rule,
+                                            const std::vector<const ObjectClass*>& listed,
+                                            const std::vector<ResolvedAttribute>& attributes) {
+  const std::string& structural = rule.structural->name();
+  for (const ObjectClass* oc : listed) {
+    if (oc->kind() == ObjectClassKind::kAuxiliary &&
+        std::find(rule.auxiliaries.begin(), rule.auxiliaries.end(), oc) == rule.auxiliaries.end()) {
+      return fail(ResultCode::kObjectClassViolation,
+                  "auxiliary object class '" + oc->name() + "' is not allowed in '" + structural +
+                      "' entries by DIT content rule " + rule.name() + ": remove it");
+    }
+  }
+  for (const AttributeType* required : rule.must) {
+    if (!has_attribute_of(attributes, *required)) {
+      return fail(ResultCode::kObjectClassViolation,
+                  "DIT content rule " + rule.name() + " requires attribute '" + required->name() +
+                      "' in '" + structural + "' entries: add a value for it");
+    }
+  }
+  for (const ResolvedAttribute& attribute : attributes) {
+    if (is_listed(rule.precluded, *attribute.type)) {
+      return fail(ResultCode::kObjectClassViolation,
+                  "attribute '" + attribute.attribute->description + "' is not allowed in '" + structural +
+                      "' entries by DIT content rule " + rule.name() + ": remove it");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<LdapError> check_class_rules(const std::vector<const ObjectClass*>& classes,
+                                           const DitContentRule* rule,
                                            const std::vector<ResolvedAttribute>& attributes) {
   for (const ObjectClass* oc : classes) {
     for (const AttributeType* required : oc->must) {
@@ -197,7 +229,9 @@ std::optional<LdapError> check_class_rules(const std::vector<const ObjectClass*>
     const bool allowed = std::any_of(classes.begin(), classes.end(), [&](const ObjectClass* oc) {
       return is_listed(oc->must, *attribute.type) || is_listed(oc->may, *attribute.type);
     });
-    if (!allowed) {
+    const bool allowed_by_rule =
+        rule != nullptr && (is_listed(rule->must, *attribute.type) || is_listed(rule->may, *attribute.type));
+    if (!allowed && !allowed_by_rule) {
       return fail(ResultCode::kObjectClassViolation,
                   "attribute '" + attribute.attribute->description +
                       "' is not allowed by the entry's object classes: remove it or add an "
@@ -315,7 +349,13 @@ Result<const ObjectClass*, LdapError> check_entry(const Schema& schema, const En
   for (const ObjectClass* oc : *listed) {
     add_with_superclasses(oc, classes);
   }
-  if (std::optional<LdapError> error = check_class_rules(classes, *attributes)) {
+  const DitContentRule* rule = schema.find_content_rule(**structural);
+  if (rule != nullptr) {
+    if (std::optional<LdapError> error = check_content_rule(*rule, *listed, *attributes)) {
+      return *error;
+    }
+  }
+  if (std::optional<LdapError> error = check_class_rules(classes, rule, *attributes)) {
     return *error;
   }
 

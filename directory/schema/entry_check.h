@@ -40,8 +40,12 @@ Result<Entry, LdapError> canonicalise_entry(const Schema& schema, Entry entry);
 //   objectClass is present and names only known classes        objectClassViolation
 //   exactly one chain of structural classes                    objectClassViolation
 //   every MUST of every class (and superclass) is present      objectClassViolation
+//   with a DIT content rule for the structural class (RFC 4512
+//     4.1.6): every auxiliary class is in its AUX, its MUST
+//     attributes are present, no attribute is in its NOT       objectClassViolation
 //   every user attribute is allowed by some class's MUST or
-//     MAY, unless extensibleObject is present                  objectClassViolation
+//     MAY, or the content rule's MUST or MAY, unless
+//     extensibleObject is present                              objectClassViolation
 //   each AVA of the RDN is a value of the entry                namingViolation
 // A class that allows an attribute type also allows its subtypes ("name" allows "cn").
 // Operational attributes (RFC 4512 3.4) need no class. Attribute descriptions may be in

@@ -6,10 +6,10 @@
 // also what an index stores. Ordering rules compare normal forms; substring rules test
 // normalised assertion parts against the normalised value.
 //
-// String rules follow RFC 4518's insignificant space handling in simplified form: leading
-// and trailing spaces are removed and inner runs of spaces become one space. caseIgnore*
-// rules fold case in ASCII only (see the TODO in matching_rules.cpp); other bytes compare
-// as they are.
+// String rules follow RFC 4518: values are NFKC-normalised, caseIgnore* rules also fold
+// case over all of Unicode (ICU's NFKC_Casefold), and in the insignificant space handling
+// leading and trailing spaces are removed and inner runs of spaces become one space.
+// Bytes that are not valid UTF-8 compare as they are.
 //
 // Values are not checked against their syntax here (syntax.h does that), but a rule that
 // cannot read a value (the integer rule given "abc") fails with InvalidArgument. Callers

@@ -4,6 +4,7 @@
 
 #include "directory/dn/dn.h"
 #include "directory/schema/matching.h"
+#include "directory/schema/unicode_fold.h"
 #include "directory/schema/value_forms.h"
 
 namespace careid::directory::schema {
@@ -15,12 +16,16 @@ bool is_space(char c) {
 
 char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// RFC 4518 2.2 maps the ASCII control spaces to SPACE, and 2.6.1 removes leading and
-// trailing spaces and reduces inner runs to one. `trim` is false for substring assertion
-// parts, whose edge spaces mark word breaks.
-// TODO: caseIgnore rules fold ASCII only; RFC 4518 2.3 requires Unicode case folding and
-// 2.4 for NFKC, so "É" and "é" do not match yet.
-std::string prepare_string(std::string_view value, bool fold_case, bool trim) {
+// RFC 4518 2.2-2.4 map, case fold (caseIgnore rules only) and NFKC-normalise the value
+// (unicode_fold.h), so "ÉLODIE" and "élodie" match under caseIgnoreMatch. Then 2.2 maps the
+// ASCII control spaces to SPACE, and 2.6.1 removes leading and trailing spaces and reduces
+// inner runs to one. `trim` is false for substring assertion parts, whose edge spaces mark
+// word breaks.
+// NOTE: only ASCII whitespace counts as space here; RFC 4518 2.2 also maps the Unicode
+// separators that NFKC leaves (U+2028 and U+2029, for example) to SPACE.
+std::string prepare_string(std::string_view raw_value, bool fold_case, bool trim) {
+  const std::string prepared = prepare_unicode(raw_value, fold_case);
+  std::string_view value = prepared;
   std::string out;
   out.reserve(value.size());
   bool pending_space = !trim && !value.empty() && is_space(value.front());

@@ -64,6 +64,18 @@ const std::string& AttributeType::name() const {
 const std::string& ObjectClass::name() const {
   return first_name(definition.names, definition.oid);
 }
+const std::string& DitContentRule::name() const {
+  return first_name(definition.names, definition.oid);
+}
+
+const DitContentRule* Schema::find_content_rule(const ObjectClass& structural) const {
+  for (const auto& rule : content_rules_) {
+    if (rule->structural == &structural) {
+      return rule.get();
+    }
+  }
+  return nullptr;
+}
 
 bool AttributeType::is_subtype_of(const AttributeType& other) const {
   for (const AttributeType* type = this; type != nullptr; type = type->superior) {
@@ -178,6 +190,9 @@ SubschemaValues Schema::render_subschema() const {
       values.matching_rule_uses.push_back(std::move(use));
     }
   }
+  for (const auto& rule : content_rules_) {
+    values.dit_content_rules.push_back(render(rule->definition));
+  }
   return values;
 }
 
@@ -192,6 +207,9 @@ void SchemaBuilder::add(AttributeTypeDefinition definition, std::string source) 
 }
 void SchemaBuilder::add(ObjectClassDefinition definition, std::string source) {
   classes_.emplace_back(std::move(definition), std::move(source));
+}
+void SchemaBuilder::add(DitContentRuleDefinition definition, std::string source) {
+  content_rules_.emplace_back(std::move(definition), std::move(source));
 }
 
 namespace {
@@ -354,6 +372,45 @@ class Linker {
   std::vector<std::unique_ptr<ObjectClass>>& classes_;
 };
 
+Status resolve_content_attributes(const Schema& schema, const DitContentRule& rule,
+                                  const std::vector<std::string>& names, const char* keyword,
+                                  std::vector<const AttributeType*>& out) {
+  for (const std::string& name : names) {
+    const AttributeType* type = schema.find_attribute_type(name);
+    if (type == nullptr) {
+      return definition_error(rule.source, "DIT content rule " + rule.definition.oid + " has unknown " +
+                                               keyword + " attribute '" + name + "'");
+    }
+    out.push_back(type);
+  }
+  return Status::ok_status();
+}
+
+// RFC 4512 4.1.6: the OID names a structural class, AUX names auxiliary classes.
+Status link_content_rule(const Schema& schema, DitContentRule& rule) {
+  const DitContentRuleDefinition& d = rule.definition;
+  rule.structural = schema.find_object_class(d.oid);
+  if (rule.structural == nullptr || rule.structural->kind() != ObjectClassKind::kStructural) {
+    return definition_error(rule.source, "DIT content rule " + d.oid +
+                                             " must have the OID of a structural object class");
+  }
+  if (schema.find_content_rule(*rule.structural) != nullptr) {
+    return definition_error(rule.source, "object class '" + rule.structural->name() +
+                                             "' already has a DIT content rule");
+  }
+  for (const std::string& name : d.auxiliaries) {
+    const ObjectClass* aux = schema.find_object_class(name);
+    if (aux == nullptr || aux->kind() != ObjectClassKind::kAuxiliary) {
+      return definition_error(rule.source, "DIT content rule " + d.oid + " lists '" + name +
+                                               "' in AUX, which is not an auxiliary object class");
+    }
+    rule.auxiliaries.push_back(aux);
+  }
+  CAREID_RETURN_IF_ERROR(resolve_content_attributes(schema, rule, d.must, "MUST", rule.must));
+  CAREID_RETURN_IF_ERROR(resolve_content_attributes(schema, rule, d.may, "MAY", rule.may));
+  return resolve_content_attributes(schema, rule, d.precluded, "NOT", rule.precluded);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Schema>> SchemaBuilder::build() {
@@ -362,6 +419,8 @@ Result<std::shared_ptr<const Schema>> SchemaBuilder::build() {
   auto rules = std::move(rules_);
   auto attributes = std::move(attributes_);
   auto classes = std::move(classes_);
+  auto content_rules = std::move(content_rules_);
+  content_rules_.clear();
   syntaxes_.clear();
   rules_.clear();
   attributes_.clear();
@@ -409,6 +468,13 @@ Result<std::shared_ptr<const Schema>> SchemaBuilder::build() {
   CAREID_RETURN_IF_ERROR(linker.link_rules());
   CAREID_RETURN_IF_ERROR(linker.link_attribute_types());
   CAREID_RETURN_IF_ERROR(linker.link_object_classes());
+  for (auto& [definition, source] : content_rules) {
+    auto rule = std::make_unique<DitContentRule>();
+    rule->definition = std::move(definition);
+    rule->source = std::move(source);
+    CAREID_RETURN_IF_ERROR(link_content_rule(*schema, *rule));
+    schema->content_rules_.push_back(std::move(rule));
+  }
   return std::shared_ptr<const Schema>(std::move(schema));
 }
 

@@ -3,7 +3,9 @@
 //
 // Build one with SchemaBuilder (or load_schema_directory in schema_file.h). Building checks
 // that every name and OID is unique within its kind, and that every SUP, MUST, MAY,
-// EQUALITY, ORDERING, SUBSTR and SYNTAX refers to a known definition. It also resolves
+// EQUALITY, ORDERING, SUBSTR and SYNTAX refers to a known definition, and that every DIT
+// content rule names a structural class (at most one rule each), auxiliary classes in AUX
+// and known attribute types in MUST, MAY and NOT. It also resolves
 // inheritance. An attribute type without its own EQUALITY, ORDERING, SUBSTR or SYNTAX takes
 // the one of its nearest superior that has it (RFC 4512 4.1.2). An object class's required
 // and allowed attributes include those of all its superclasses (RFC 4512 4.1.1).
@@ -88,6 +90,23 @@ struct ObjectClass {
   bool is_subclass_of(const ObjectClass& other) const;
 };
 
+// RFC 4512 4.1.6: what entries of one structural class may hold beyond that class. When a
+// structural class has a rule, its entries may list only the rule's auxiliary classes,
+// must hold the rule's MUST attributes, may also hold its MAY attributes, and must not
+// hold its NOT attributes. Without a rule any auxiliary class is allowed, as in slapd.
+struct DitContentRule {
+  DitContentRuleDefinition definition;
+  std::string source;
+  const ObjectClass* structural = nullptr;  // the class named by the rule's OID
+  std::vector<const ObjectClass*> auxiliaries;
+  std::vector<const AttributeType*> must;
+  std::vector<const AttributeType*> may;
+  std::vector<const AttributeType*> precluded;
+
+  // The first NAME, or the OID when the rule has no name.
+  const std::string& name() const;
+};
+
 // The values of a subschema subentry's attributes (RFC 4512 4.2), one RFC 4512 4.1 string
 // per definition, in load order.
 struct SubschemaValues {
@@ -97,6 +116,7 @@ struct SubschemaValues {
   std::vector<std::string> object_classes;
   // RFC 4512 4.1.4, computed: one value per rule that applies to at least one type.
   std::vector<std::string> matching_rule_uses;
+  std::vector<std::string> dit_content_rules;
 };
 
 class Schema {
@@ -121,6 +141,12 @@ class Schema {
     return matching_rules_;
   }
   const std::vector<std::unique_ptr<Syntax>>& syntaxes() const { return syntaxes_; }
+  const std::vector<std::unique_ptr<DitContentRule>>& dit_content_rules() const {
+    return content_rules_;
+  }
+
+  // Returns the DIT content rule of `structural`, or null when it has none.
+  const DitContentRule* find_content_rule(const ObjectClass& structural) const;
 
   // Maps DN attribute types to their first NAME in lower case and values to the equality
   // key of that type (matching.h), for dn::Dn::normalise. Unknown types fail with NotFound,
@@ -140,6 +166,7 @@ class Schema {
   std::vector<std::unique_ptr<ObjectClass>> object_classes_;
   std::vector<std::unique_ptr<MatchingRule>> matching_rules_;
   std::vector<std::unique_ptr<Syntax>> syntaxes_;
+  std::vector<std::unique_ptr<DitContentRule>> content_rules_;
   Index attribute_index_;
   Index class_index_;
   Index rule_index_;
@@ -156,6 +183,7 @@ class SchemaBuilder {
   void add(MatchingRuleDefinition definition, std::string source);
   void add(AttributeTypeDefinition definition, std::string source);
   void add(ObjectClassDefinition definition, std::string source);
+  void add(DitContentRuleDefinition definition, std::string source);
 
   // Resolves every reference. On failure returns InvalidArgument naming the source and the
   // problem, e.g. "nhs.schema:40: attribute type 'nhsX' has unknown SUP 'nhsY'". Duplicate
@@ -168,6 +196,7 @@ class SchemaBuilder {
   std::vector<std::pair<MatchingRuleDefinition, std::string>> rules_;
   std::vector<std::pair<AttributeTypeDefinition, std::string>> attributes_;
   std::vector<std::pair<ObjectClassDefinition, std::string>> classes_;
+  std::vector<std::pair<DitContentRuleDefinition, std::string>> content_rules_;
 };
 
 }  // namespace careid::directory::schema

@@ -87,10 +87,12 @@ Status add_schema_text(std::string_view text, std::string_view file_name, Schema
       CAREID_RETURN_IF_ERROR(add_parsed(parse_syntax(statement.body), source, builder));
     } else if (statement.keyword == "matchingrule") {
       CAREID_RETURN_IF_ERROR(add_parsed(parse_matching_rule(statement.body), source, builder));
+    } else if (statement.keyword == "ditcontentrule") {
+      CAREID_RETURN_IF_ERROR(add_parsed(parse_dit_content_rule(statement.body), source, builder));
     } else {
       return Status::invalid_argument(
           source + ": unknown statement '" + statement.keyword +
-          "'; expected attributetype, objectclass, ldapsyntax or matchingrule");
+          "'; expected attributetype, objectclass, ldapsyntax, matchingrule or ditcontentrule");
     }
   }
   return Status::ok_status();

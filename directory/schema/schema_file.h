@@ -5,6 +5,7 @@
 //   objectclass ( 2.5.6.6 NAME 'person' SUP top STRUCTURAL MUST ( sn $ cn ) )
 //   ldapsyntax ( 1.3.6.1.4.1.1466.115.121.1.15 DESC 'Directory String' )
 //   matchingrule ( 2.5.13.2 NAME 'caseIgnoreMatch' SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )
+//   ditcontentrule ( 2.5.6.5 NAME 'ouRule' AUX pkiUser NOT telephoneNumber )
 // Keywords ignore case. A line starting with '#' is a comment, a line starting with a space
 // or tab continues the statement above, and blank lines are ignored. "matchingrule" is a
 // careid extension (slapd builds its rules in); OpenLDAP's "objectidentifier" macros are

@@ -20,8 +20,8 @@ namespace asio = boost::asio;
 }  // namespace
 
 LdapServer::LdapServer(asio::io_context& io, engine::Directory& directory, LdapConfig config,
-                       unsigned worker_threads)
-    : io_(io), directory_(directory), config_(std::move(config)), workers_(worker_threads), acceptor_(io),
+                       audit::Sink& audit, unsigned worker_threads)
+    : io_(io), directory_(directory), config_(std::move(config)), audit_(audit), workers_(worker_threads), acceptor_(io),
       ldaps_acceptor_(io) {}
 
 LdapServer::~LdapServer() { stop(); }

@@ -27,9 +27,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "audit/event.h"
 #include "base/config.h"
 #include "base/status.h"
 #include "directory/engine/directory.h"
+#include "pki/revocation_cache.h"
 
 namespace careid::directory::server {
 
@@ -37,9 +39,10 @@ class Session;
 
 class LdapServer {
  public:
-  // `directory` must outlive the server. `worker_threads` runs store and hashing work.
+  // `directory` and `audit` must outlive the server. `audit` receives every bind and write
+  // operation (audit_events.h). `worker_threads` runs store and hashing work.
   LdapServer(boost::asio::io_context& io, engine::Directory& directory, LdapConfig config,
-             unsigned worker_threads = 2);
+             audit::Sink& audit = audit::null_sink(), unsigned worker_threads = 2);
   ~LdapServer();
 
   // Loads the TLS files when configured, binds and listens on config.listen_address:
@@ -61,6 +64,10 @@ class LdapServer {
 
   std::size_t connection_count() const;
 
+  // Makes SASL EXTERNAL binds reject cards that `cache` lists as revoked or on hold. Call
+  // before start(); `cache` must outlive the server. Null (the default) turns the check off.
+  void set_revocation_cache(const pki::RevocationCache* cache) { revocations_ = cache; }
+
  private:
   friend class Session;
   Result<std::uint16_t> listen(boost::asio::ip::tcp::acceptor& acceptor, std::uint16_t port);
@@ -72,6 +79,8 @@ class LdapServer {
   boost::asio::io_context& io_;
   engine::Directory& directory_;
   LdapConfig config_;
+  const pki::RevocationCache* revocations_ = nullptr;
+  audit::Sink& audit_;
   boost::asio::thread_pool workers_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::ip::tcp::acceptor ldaps_acceptor_;

@@ -49,7 +49,10 @@ class OperationState {
   // Session-strand flags. `abandoned`: send nothing more for this operation.
   // `cancelled`: a Cancel request is waiting for this operation's final response.
   // `can_be_cancelled`: false for a Cancel request itself (RFC 3909 2, cannotCancel).
+  // `responding`: the final response is being written, so the client may already hold it
+  // and a Cancel that arrives now finds no outstanding operation (noSuchOperation).
   bool abandoned = false;
+  bool responding = false;
   bool cancelled = false;
   bool can_be_cancelled = true;
 

@@ -33,7 +33,8 @@ bool is_person(const Entry& entry) {
 }
 
 // Checks the certificate and maps it to a DN; the failure is the bind's result.
-Result<std::string, protocol::LdapResult> mapped_dn(const ClientCertificate* certificate, std::string_view suffix) {
+Result<std::string, protocol::LdapResult> mapped_dn(const ClientCertificate* certificate, std::string_view suffix,
+                                                    const pki::RevocationCache* revocations) {
   if (certificate == nullptr || !certificate->present) {
     return ldap_result(ResultCode::kInappropriateAuthentication,
                        "SASL EXTERNAL needs a TLS client certificate; connect with ldaps:// or StartTLS and present one");
@@ -41,6 +42,17 @@ Result<std::string, protocol::LdapResult> mapped_dn(const ClientCertificate* cer
   if (!certificate->verified) {
     return ldap_result(ResultCode::kInvalidCredentials,
                        "client certificate was not issued by the card CA or is not valid: " + certificate->verify_error);
+  }
+  if (revocations != nullptr) {
+    // The chain still verifies until the card expires, so the registry decides.
+    pki::CardStatus status = revocations->lookup(certificate->serial_hex);
+    if (status.state == pki::CardState::kRevoked || status.state == pki::CardState::kOnHold) {
+      return ldap_result(ResultCode::kInvalidCredentials,
+                         "client certificate serial " + certificate->serial_hex + " is " +
+                             std::string(pki::card_state_name(status.state)) + " (" +
+                             std::string(pki::revocation_reason_name(status.reason)) +
+                             "); ask your Registration Authority");
+    }
   }
   std::string dn = external_bind_dn(*certificate, suffix);
   if (dn.empty()) {
@@ -60,12 +72,13 @@ std::string external_bind_dn(const ClientCertificate& certificate, std::string_v
 }
 
 OperationOutcome bind_external(engine::Directory& directory, std::string_view suffix,
-                               const ClientCertificate* certificate, const protocol::SaslCredentials& credentials) {
+                               const ClientCertificate* certificate, const protocol::SaslCredentials& credentials,
+                               const pki::RevocationCache* revocations) {
   // A failed bind leaves the connection anonymous (RFC 4511 4.2.1).
   OperationOutcome outcome{protocol::BindResponse{}, engine::Identity{}, {}};
   auto& response = std::get<protocol::BindResponse>(outcome.response);
 
-  auto dn = mapped_dn(certificate, suffix);
+  auto dn = mapped_dn(certificate, suffix, revocations);
   if (!dn.ok()) {
     response.result = dn.error();
     return outcome;

@@ -13,14 +13,17 @@
 #include "directory/engine/directory.h"
 #include "directory/server/operations.h"
 #include "directory/server/tls_context.h"
+#include "pki/revocation_cache.h"
 
 namespace careid::directory::server {
 
 // Runs the bind. `certificate` is nullptr on a connection without TLS. An authzId in the
-// credentials is accepted only when it is empty or "dn:" followed by the mapped DN.
-// Blocks on the store; run on a worker thread.
+// credentials is accepted only when it is empty or "dn:" followed by the mapped DN. A card
+// that `revocations` lists as revoked or on hold fails with invalidCredentials; a null
+// `revocations` skips that check. Blocks on the store; run on a worker thread.
 OperationOutcome bind_external(engine::Directory& directory, std::string_view suffix,
-                               const ClientCertificate* certificate, const protocol::SaslCredentials& credentials);
+                               const ClientCertificate* certificate, const protocol::SaslCredentials& credentials,
+                               const pki::RevocationCache* revocations = nullptr);
 
 // Returns the DN that `certificate` maps to, or an empty string when its subject has no
 // single 12-digit commonName. Does not check verification or the store.

@@ -17,6 +17,7 @@
 #include "directory/server/operations.h"
 #include "directory/server/sasl_external.h"
 #include "directory/server/session_encoding.h"
+#include "directory/server/audit_events.h"
 #include "directory/server/worker_call.h"
 
 namespace careid::directory::server {
@@ -239,13 +240,14 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
   engine::Directory& directory = server_.directory_;
   OperationOutcome outcome;
   const auto& bind_request = std::get<protocol::BindRequest>(request.op);
+  audit::Event audit_event = describe_bind(bind_request, peer_);
   if (is_external_bind(bind_request) && !check_controls(request).has_value()) {
     std::optional<ClientCertificate> certificate = client_certificate_;
     std::string suffix = server_.config_.suffix;
     auto credentials = std::get<protocol::SaslCredentials>(bind_request.authentication);
     auto work = [&directory, certificate = std::move(certificate), suffix = std::move(suffix),
-                 credentials = std::move(credentials)] {
-      return bind_external(directory, suffix, certificate ? &*certificate : nullptr, credentials);
+                 credentials = std::move(credentials), revocations = server_.revocations_] {
+      return bind_external(directory, suffix, certificate ? &*certificate : nullptr, credentials, revocations);
     };
     outcome = co_await run_blocking(server_.workers_, std::move(work));
   } else {
@@ -256,6 +258,8 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
     outcome = co_await run_blocking(server_.workers_, std::move(work));
   }
 
+  complete_event(audit_event, outcome.response, outcome.new_identity ? &*outcome.new_identity : nullptr);
+  server_.audit_.record(std::move(audit_event));
   if (outcome.new_identity.has_value()) {
     identity_ = std::move(*outcome.new_identity);
     log::get("directory")->debug("conn={} bound as '{}'", id_, identity_.dn);

@@ -12,6 +12,7 @@
 #include "directory/server/operations.h"
 #include "directory/server/session.h"
 #include "directory/server/session_encoding.h"
+#include "directory/server/audit_events.h"
 #include "directory/server/worker_call.h"
 
 namespace careid::directory::server {
@@ -97,6 +98,7 @@ asio::awaitable<void> Session::run_on_workers(protocol::Request request, std::sh
   const std::int32_t message_id = request.message_id;
   engine::Directory& directory = server_.directory_;
   engine::Identity identity = identity_;
+  std::optional<audit::Event> audit_event = describe_update(request, identity_, peer_);
   auto work = [&directory, request = std::move(request), identity = std::move(identity), state] {
     if (!state->begin()) {
       return OperationOutcome{response_for(request.op, canceled_result()), std::nullopt, {}};
@@ -104,11 +106,16 @@ asio::awaitable<void> Session::run_on_workers(protocol::Request request, std::sh
     return execute(directory, request, identity);
   };
   OperationOutcome outcome = co_await run_blocking(server_.workers_, std::move(work));
+  if (audit_event.has_value()) {
+    complete_event(*audit_event, outcome.response);
+    server_.audit_.record(std::move(*audit_event));
+  }
 
   if (state->abandoned) {
     co_return;
   }
   std::string bytes = encode(message_id, std::move(outcome.response), std::move(outcome.controls));
+  state->responding = true;
   co_await send(std::move(bytes));
 }
 
@@ -140,6 +147,9 @@ asio::awaitable<void> Session::run_search(protocol::Request request, std::shared
     auto [error, bytes, last] = co_await channel->async_receive(token);
     if (error) {
       break;
+    }
+    if (last) {
+      state->responding = true;
     }
     if (delivering && !state->abandoned) {
       delivering = co_await send(std::move(bytes));
@@ -178,7 +188,7 @@ asio::awaitable<void> Session::run_cancel(protocol::Request request) {
 
 asio::awaitable<protocol::LdapResult> Session::cancel_operation(std::int32_t target) {
   auto found = operations_.find(target);
-  if (found == operations_.end() || found->second->abandoned) {
+  if (found == operations_.end() || found->second->abandoned || found->second->responding) {
     co_return ldap_result(ResultCode::kNoSuchOperation, "no outstanding operation has messageID " + std::to_string(target));
   }
   std::shared_ptr<OperationState> state = found->second;

@@ -111,6 +111,7 @@ ClientCertificate read_client_certificate(SSL* ssl) {
   }
   client.subject = pki::certificate_subject_text(cert);
   client.common_names = pki::certificate_common_names(cert);
+  client.serial_hex = pki::certificate_serial_hex(cert);
   return client;
 }
 

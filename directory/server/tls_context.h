@@ -32,6 +32,8 @@ struct ClientCertificate {
   std::string subject;
   // Every commonName value of the subject, in certificate order, as UTF-8.
   std::vector<std::string> common_names;
+  // Serial number in lower-case hex without leading zeros, for the revocation check.
+  std::string serial_hex;
 };
 
 // Builds the server context from ldap.tls_certificate, tls_private_key and tls_ca: TLS 1.2

@@ -1,5 +1,7 @@
 #include "directory/storage/entry_codec.h"
 
+#include <algorithm>
+
 namespace careid::directory::storage::detail {
 
 namespace {
@@ -82,9 +84,11 @@ Status corrupt(EntryId id, std::string_view what) {
                             " does not decode: " + std::string(what));
 }
 
-Status read_header(RecordReader& reader, StoredRecord& record, EntryId id) {
-  std::uint8_t version = reader.byte();
-  if (!reader.failed() && version != kRecordFormatVersion) {
+Status read_header(RecordReader& reader, StoredRecord& record, EntryId id,
+                   std::uint8_t& version) {
+  version = reader.byte();
+  if (!reader.failed() &&
+      (version < kOldestRecordFormatVersion || version > kRecordFormatVersion)) {
     return corrupt(id, "unknown record format version " + std::to_string(version));
   }
   record.parent = reader.varint();
@@ -94,6 +98,17 @@ Status read_header(RecordReader& reader, StoredRecord& record, EntryId id) {
     return corrupt(id, "truncated header");
   }
   return Status::ok_status();
+}
+
+// Version 1 records wrote a presence record for every attribute with an equality key.
+void add_presence_keys(std::vector<IndexKey>& keys) {
+  std::vector<IndexKey> presence;
+  for (const IndexKey& key : keys) {
+    presence.push_back({key.attribute, {}, IndexKeyKind::kPresence});
+  }
+  keys.insert(keys.end(), presence.begin(), presence.end());
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
 }  // namespace
@@ -116,6 +131,7 @@ std::string encode_record(const StoredRecord& record) {
 
   put_varint(out, record.index_keys.size());
   for (const IndexKey& key : record.index_keys) {
+    out.push_back(static_cast<char>(key.kind));
     put_bytes(out, key.attribute);
     put_bytes(out, key.value);
   }
@@ -125,14 +141,16 @@ std::string encode_record(const StoredRecord& record) {
 Result<StoredRecord> decode_record_header(std::string_view bytes, EntryId id) {
   RecordReader reader(bytes);
   StoredRecord record;
-  CAREID_RETURN_IF_ERROR(read_header(reader, record, id));
+  std::uint8_t version = 0;
+  CAREID_RETURN_IF_ERROR(read_header(reader, record, id, version));
   return record;
 }
 
 Result<StoredRecord> decode_record(std::string_view bytes, EntryId id) {
   RecordReader reader(bytes);
   StoredRecord record;
-  CAREID_RETURN_IF_ERROR(read_header(reader, record, id));
+  std::uint8_t version = 0;
+  CAREID_RETURN_IF_ERROR(read_header(reader, record, id, version));
 
   std::size_t attribute_count = reader.count();
   record.entry.attributes.resize(attribute_count);
@@ -147,9 +165,19 @@ Result<StoredRecord> decode_record(std::string_view bytes, EntryId id) {
   std::size_t key_count = reader.count();
   for (std::size_t i = 0; i < key_count && !reader.failed(); ++i) {
     IndexKey key;
+    if (version >= 2) {
+      std::uint8_t kind = reader.byte();
+      if (kind > static_cast<std::uint8_t>(IndexKeyKind::kSubstring)) {
+        return corrupt(id, "unknown index key kind " + std::to_string(kind));
+      }
+      key.kind = static_cast<IndexKeyKind>(kind);
+    }
     key.attribute = reader.bytes();
     key.value = reader.bytes();
     record.index_keys.push_back(std::move(key));
+  }
+  if (version == 1) {
+    add_presence_keys(record.index_keys);
   }
 
   if (reader.failed()) {

@@ -1,13 +1,17 @@
 // The binary form of one stored entry, the value of the "entries" database.
 //
-// Internal to directory/storage. Layout, version 1 (varint is unsigned LEB128, bytes is a
+// Internal to directory/storage. Layout, version 2 (varint is unsigned LEB128, bytes is a
 // varint length followed by that many bytes):
-//   u8 format version (1)
+//   u8 format version (2)
 //   varint parent id (0 for a suffix entry)
 //   bytes normalised DN, bytes DN as given
 //   varint attribute count, then per attribute: bytes description, varint value count,
 //     bytes per value
-//   varint index key count, then per key: bytes attribute (lower case), bytes value
+//   varint index key count, then per key: u8 IndexKeyKind, bytes attribute (lower case),
+//     bytes value
+// Version 1 records (written before index kinds existed) lack the kind byte: their keys
+// are equality keys, and each indexed attribute also had a presence record, so decoding
+// adds one presence key per attribute. Records are always written as version 2.
 // The index keys are kept so that replace and remove can delete exactly the index records
 // that add wrote, without knowing the matching rules that produced them.
 #pragma once
@@ -23,7 +27,8 @@
 
 namespace careid::directory::storage::detail {
 
-inline constexpr std::uint8_t kRecordFormatVersion = 1;
+inline constexpr std::uint8_t kRecordFormatVersion = 2;
+inline constexpr std::uint8_t kOldestRecordFormatVersion = 1;
 
 struct StoredRecord {
   EntryId parent = kNoParent;

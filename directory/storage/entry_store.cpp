@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <map>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -61,13 +62,46 @@ std::optional<MDB_dbi> StoreState::find_index(std::string_view attribute) const 
   return index_dbis[static_cast<std::size_t>(it - indexed_names.begin())];
 }
 
+unsigned StoreState::kinds_of(std::string_view attribute) const {
+  const std::string name = lower_ascii(attribute);
+  auto it = std::lower_bound(indexed_names.begin(), indexed_names.end(), name);
+  if (it == indexed_names.end() || *it != name) {
+    return 0;
+  }
+  return index_kinds[static_cast<std::size_t>(it - indexed_names.begin())];
+}
+
+namespace {
+
+// Whether an attribute indexed with `kinds` keeps records of `kind`.
+bool kind_wanted(unsigned kinds, IndexKeyKind kind) {
+  switch (kind) {
+    case IndexKeyKind::kPresence:
+      return (kinds & kIndexPresence) != 0;
+    case IndexKeyKind::kEquality:
+      return (kinds & (kIndexEquality | kIndexOrdering)) != 0;
+    case IndexKeyKind::kSubstring:
+      return (kinds & kIndexSubstring) != 0;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<IndexKey> StoreState::prepare_keys(std::vector<IndexKey> keys) const {
   std::vector<IndexKey> prepared;
   prepared.reserve(keys.size());
   for (IndexKey& key : keys) {
     key.attribute = lower_ascii(key.attribute);
-    if (!std::binary_search(indexed_names.begin(), indexed_names.end(), key.attribute)) {
+    const unsigned kinds = kinds_of(key.attribute);
+    if ((kinds & kIndexPresence) != 0 && key.kind != IndexKeyKind::kPresence) {
+      prepared.push_back({key.attribute, {}, IndexKeyKind::kPresence});
+    }
+    if (!kind_wanted(kinds, key.kind)) {
       continue;
+    }
+    if (key.kind == IndexKeyKind::kPresence) {
+      key.value.clear();
     }
     if (key.value.size() > kMaxIndexedValueBytes) {
       key.value.resize(kMaxIndexedValueBytes);
@@ -118,30 +152,70 @@ std::string join_names(const std::vector<std::string>& names, std::string_view s
   return joined;
 }
 
-Status validate_options(const StoreOptions& options, std::vector<std::string>& names) {
+// Merges indexed_attributes (equality and presence) and indexes into sorted lower-case
+// names with their kinds.
+Status validate_options(const StoreOptions& options, std::vector<std::string>& names,
+                        std::vector<unsigned>& kinds) {
   if (options.map_size_bytes == 0) {
     return Status::invalid_argument("map size must be greater than zero");
   }
   if (options.max_readers == 0) {
     return Status::invalid_argument("max_readers must be greater than zero");
   }
+
+  std::vector<AttributeIndex> all = options.indexes;
   for (const std::string& attribute : options.indexed_attributes) {
+    all.push_back({attribute, kIndexEquality | kIndexPresence});
+  }
+  std::map<std::string, unsigned> merged;
+  for (const AttributeIndex& index : all) {
+    const std::string& attribute = index.attribute;
     bool valid = !attribute.empty() && std::all_of(attribute.begin(), attribute.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
     });
     if (!valid) {
       return Status::invalid_argument("invalid indexed attribute name '" + attribute + "'");
     }
-    names.push_back(detail::lower_ascii(attribute));
+    if (index.kinds == 0 || index.kinds > 15) {
+      return Status::invalid_argument("indexed attribute '" + attribute +
+                                      "' needs at least one index kind (eq, pres, sub, ord)");
+    }
+    merged[detail::lower_ascii(attribute)] |= index.kinds;
   }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  if (names.size() > kMaxIndexedAttributes) {
+
+  if (merged.size() > kMaxIndexedAttributes) {
     return Status::invalid_argument("at most " + std::to_string(kMaxIndexedAttributes) +
                                     " indexed attributes are supported, got " +
-                                    std::to_string(names.size()));
+                                    std::to_string(merged.size()));
+  }
+  for (const auto& [name, kind_set] : merged) {
+    names.push_back(name);
+    kinds.push_back(kind_set);
   }
   return Status::ok_status();
+}
+
+// The meta record's lines: the bare name for equality and presence, which is also what
+// stores written before index kinds existed hold, else "name:kinds".
+std::vector<std::string> index_lines(const StoreState& state) {
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < state.indexed_names.size(); ++i) {
+    if (state.index_kinds[i] == (kIndexEquality | kIndexPresence)) {
+      lines.push_back(state.indexed_names[i]);
+    } else {
+      lines.push_back(state.indexed_names[i] + ":" + index_kinds_text(state.index_kinds[i]));
+    }
+  }
+  return lines;
+}
+
+// The attribute names of meta record lines.
+std::vector<std::string> names_of_lines(const std::vector<std::string>& lines) {
+  std::vector<std::string> names;
+  for (const std::string& line : lines) {
+    names.push_back(line.substr(0, line.find(':')));
+  }
+  return names;
 }
 
 Status prepare_folder(const std::filesystem::path& folder, bool create) {
@@ -286,7 +360,7 @@ Status initialise_meta(StoreState& state, MDB_txn* txn) {
   CAREID_RETURN_IF_ERROR(
       put_meta(state, txn, "next_id", std::string_view(next_id.data(), next_id.size())));
   CAREID_RETURN_IF_ERROR(
-      put_meta(state, txn, "indexed_attributes", join_names(state.indexed_names, "\n")));
+      put_meta(state, txn, "indexed_attributes", join_names(index_lines(state), "\n")));
   return open_indexes(state, txn);
 }
 
@@ -303,19 +377,23 @@ Status check_meta(StoreState& state, MDB_txn* txn, const std::string& stored_ver
   if (!stored_names.ok()) {
     return stored_names.status();
   }
-  std::vector<std::string> old_names = split_names(stored_names->value_or(""));
-  if (old_names == state.indexed_names) {
+  std::vector<std::string> old_lines = split_names(stored_names->value_or(""));
+  const std::vector<std::string> new_lines = index_lines(state);
+  if (old_lines == new_lines) {
     return open_indexes(state, txn);
   }
 
   if (!state.options.rebuild_index_keys) {
     return Status::failed_precondition(
-        "store in " + state.folder.string() + " is indexed on [" + join_names(old_names, ", ") +
-        "] but the configuration lists [" + join_names(state.indexed_names, ", ") +
+        "store in " + state.folder.string() + " is indexed on [" + join_names(old_lines, ", ") +
+        "] but the configuration lists [" + join_names(new_lines, ", ") +
         "]; restore the old list or open the store with index rebuilding enabled");
   }
-  CAREID_RETURN_IF_ERROR(detail::rebuild_indexes(state, txn, old_names));
-  return put_meta(state, txn, "indexed_attributes", join_names(state.indexed_names, "\n"));
+  auto rebuilt = detail::rebuild_indexes(state, txn, names_of_lines(old_lines));
+  if (!rebuilt.ok()) {
+    return rebuilt.status();
+  }
+  return put_meta(state, txn, "indexed_attributes", join_names(new_lines, "\n"));
 }
 
 Status open_databases(StoreState& state) {
@@ -353,7 +431,7 @@ Status open_databases(StoreState& state) {
 Result<std::unique_ptr<EntryStore>> EntryStore::open(const std::filesystem::path& folder,
                                                      StoreOptions options) {
   auto state = std::make_unique<StoreState>();
-  CAREID_RETURN_IF_ERROR(validate_options(options, state->indexed_names));
+  CAREID_RETURN_IF_ERROR(validate_options(options, state->indexed_names, state->index_kinds));
   CAREID_RETURN_IF_ERROR(prepare_folder(folder, options.create_folder));
   state->folder = folder;
   state->options = std::move(options);
@@ -392,6 +470,40 @@ const std::vector<std::string>& EntryStore::indexed_attributes() const {
 
 bool EntryStore::is_indexed(std::string_view attribute) const {
   return state_->find_index(attribute).has_value();
+}
+
+unsigned EntryStore::index_kinds(std::string_view attribute) const {
+  return state_->kinds_of(attribute);
+}
+
+Result<std::uint64_t> EntryStore::rebuild_indexes() {
+  if (!state_->options.rebuild_index_keys) {
+    return Status::failed_precondition("store in " + state_->folder.string() +
+                                       " was opened without an index key function");
+  }
+  auto txn = begin_write();
+  if (!txn.ok()) {
+    return txn.status();
+  }
+  auto count = detail::rebuild_indexes(*state_, txn->txn(), state_->indexed_names);
+  if (!count.ok()) {
+    return count.status();
+  }
+  CAREID_RETURN_IF_ERROR(txn->commit());
+  return count;
+}
+
+std::string index_kinds_text(unsigned kinds) {
+  static constexpr std::pair<unsigned, const char*> kNames[] = {
+      {kIndexEquality, "eq"}, {kIndexPresence, "pres"}, {kIndexSubstring, "sub"}, {kIndexOrdering, "ord"}};
+  std::string text;
+  for (const auto& [bit, name] : kNames) {
+    if ((kinds & bit) != 0) {
+      text += text.empty() ? "" : ",";
+      text += name;
+    }
+  }
+  return text;
 }
 
 const std::filesystem::path& EntryStore::folder() const { return state_->folder; }

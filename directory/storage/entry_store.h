@@ -1,18 +1,21 @@
 // EntryStore: directory entries kept in LMDB, with a DN map, a parent-to-children map and
-// equality and presence indexes.
+// presence, equality and substring indexes per attribute.
 //
 // The store is schema-agnostic. The caller (the operation engine) normalises DNs and
 // attribute values with the schema's matching rules and passes the results in. This
 // layer compares bytes only. It never parses a DN and never decides whether two values match.
 //
 // On disk (one LMDB environment in the store's folder, format version 1):
-//   meta      "format_version" -> u64, "next_id" -> u64, "indexed_attributes" -> the
-//             lower-case names joined with '\n'. Ids are never reused.
+//   meta      "format_version" -> u64, "next_id" -> u64, "indexed_attributes" -> one line
+//             per indexed attribute: the lower-case name alone for an equality and presence
+//             index (the only kind older stores have), else "name:" and the index kinds
+//             (index_kinds_text). Ids are never reused.
 //   entries   id (8 bytes big-endian) -> the record described in entry_codec.h
 //   dn2id     normalised DN -> id
 //   children  parent id -> child ids (sorted duplicates). Suffix entries sit under id 0.
-//   index/<attribute>  0x01 + normalised value -> ids, and the key 0x00 -> ids of every
-//             entry with at least one key for the attribute (presence)
+//   index/<attribute>  0x00 -> ids of entries with the attribute (presence),
+//             0x01 + normalised value -> ids (equality, also scanned in order for ordering
+//             filters), 0x02 + substring key -> ids (substring)
 //
 // Threads. The environment is opened with MDB_NOTLS, so a ReadTransaction may be created
 // on one thread and used or destroyed on another, but one transaction must never be used
@@ -53,11 +56,32 @@ using EntryId = std::uint64_t;
 // The parent of a suffix (root) entry. for_each_child(kNoParent, ...) lists the suffixes.
 inline constexpr EntryId kNoParent = 0;
 
-// One equality index key computed by the caller: the attribute name (compared ignoring
-// ASCII case) and the value normalised by the attribute's equality matching rule.
+// The kind of one index record. The numbers are the first byte of its key on disk.
+enum class IndexKeyKind : std::uint8_t { kPresence = 0, kEquality = 1, kSubstring = 2 };
+
+// The index kinds configured for one attribute, as a bit set of these values. Ordering
+// uses the equality records, so an ordering index also writes them.
+inline constexpr unsigned kIndexPresence = 1;
+inline constexpr unsigned kIndexEquality = 2;
+inline constexpr unsigned kIndexSubstring = 4;
+inline constexpr unsigned kIndexOrdering = 8;
+
+// One attribute's index configuration: its name (compared ignoring ASCII case) and kinds.
+struct AttributeIndex {
+  std::string attribute;
+  unsigned kinds = kIndexPresence | kIndexEquality;
+};
+
+// Returns the kinds as text, e.g. "eq,pres,sub,ord", in that fixed order.
+std::string index_kinds_text(unsigned kinds);
+
+// One index key computed by the caller: the attribute name (compared ignoring ASCII case),
+// the kind, and the value: empty for presence, the value normalised by the attribute's
+// equality matching rule for equality, and a caller-defined substring key for substring.
 struct IndexKey {
   std::string attribute;
   std::string value;
+  IndexKeyKind kind = IndexKeyKind::kEquality;
 
   friend auto operator<=>(const IndexKey&, const IndexKey&) = default;
 };
@@ -83,16 +107,20 @@ struct StoreOptions {
   std::uint64_t map_size_bytes = std::uint64_t{16} * 1024 * 1024 * 1024;
   // Maximum concurrent read transactions, across all processes using the folder.
   unsigned max_readers = 126;
-  // Attributes with an equality and presence index, at most kMaxIndexedAttributes.
+  // Attributes with an equality and presence index. Together with `indexes` at most
+  // kMaxIndexedAttributes names; a name in both lists gets the union of the kinds.
   std::vector<std::string> indexed_attributes;
+  // Attributes with the index kinds listed for each. A zero kind set is kInvalidArgument.
+  std::vector<AttributeIndex> indexes;
   // When false, commits do not wait for the disk (MDB_NOSYNC): a crash may lose the
   // last commits but never corrupts the store.
   bool sync = true;
   // Create the folder when it is missing. When false, a missing folder is kNotFound.
   bool create_folder = false;
   // Computes index keys for a stored entry. Open calls it only when the store was built
-  // with a different indexed_attributes list, and then rebuilds every index in one write
-  // transaction. When it is empty, such an open returns kFailedPrecondition naming both lists.
+  // with a different index configuration, and then rebuilds every index in one write
+  // transaction; rebuild_indexes calls it too. When it is empty, such an open returns
+  // kFailedPrecondition naming both configurations.
   std::function<std::vector<IndexKey>(const Entry&)> rebuild_index_keys;
 };
 
@@ -130,10 +158,27 @@ class Transaction {
   Result<std::vector<EntryId>> ids_equal(std::string_view attribute,
                                          std::string_view normalised_value) const;
 
-  // Returns the ids, sorted, of entries with at least one index key for `attribute`.
+  // Returns the ids, sorted, of entries with a presence key for `attribute`.
   Result<std::vector<EntryId>> ids_present(std::string_view attribute) const;
 
+  // Returns the ids, sorted, of entries with the substring key (attribute, key).
+  // kFailedPrecondition when the attribute is not indexed.
+  Result<std::vector<EntryId>> ids_substring(std::string_view attribute, std::string_view key) const;
+
+  // Returns the ids, sorted and without duplicates, of entries with an equality key for
+  // `attribute` from `lower` to `upper` inclusive in byte order. A missing bound is open.
+  // Bounds are cut to kMaxIndexedValueBytes like the stored keys. Cutting keeps byte
+  // order, so the result is a superset that the caller must still check. Memory and time
+  // grow with the number of keys in the range.
+  Result<std::vector<EntryId>> ids_in_range(std::string_view attribute,
+                                            std::optional<std::string_view> lower,
+                                            std::optional<std::string_view> upper) const;
+
   Result<std::uint64_t> entry_count() const;
+
+  // Returns the number of (key, id) records in the index of `attribute`.
+  // kFailedPrecondition when the attribute is not indexed.
+  Result<std::uint64_t> index_record_count(std::string_view attribute) const;
 
  protected:
   Transaction(const detail::StoreState* state, MDB_txn* txn);
@@ -164,7 +209,9 @@ class WriteTransaction : public Transaction {
  public:
   // Stores `entry` under a new id. `parent` must exist (kNotFound otherwise) or be
   // kNoParent for a suffix entry. kAlreadyExists when `normalised_dn` is taken. Index
-  // keys for attributes that are not indexed are ignored, and duplicates are stored once.
+  // keys for attributes that are not indexed, or of a kind their index lacks, are
+  // ignored, and duplicates are stored once. Any key of an attribute with a presence
+  // index also records its presence.
   Result<EntryId> add(std::string_view normalised_dn, EntryId parent, const Entry& entry,
                       std::vector<IndexKey> index_keys);
 
@@ -280,9 +327,16 @@ class EntryStore {
   // Starts a bulk load, described at BulkLoader.
   Result<BulkLoader> start_bulk_load(BulkLoadOptions options = {});
 
+  // Empties every index and refills it from StoreOptions::rebuild_index_keys for every
+  // stored entry, in one write transaction. Returns the number of entries indexed.
+  // kFailedPrecondition when the store was opened without rebuild_index_keys.
+  Result<std::uint64_t> rebuild_indexes();
+
   // Indexed attribute names, lower case and sorted.
   const std::vector<std::string>& indexed_attributes() const;
   bool is_indexed(std::string_view attribute) const;
+  // The index kinds of `attribute` (kIndexPresence and so on), 0 when it is not indexed.
+  unsigned index_kinds(std::string_view attribute) const;
   const std::filesystem::path& folder() const;
 
  private:

@@ -1,4 +1,4 @@
-// Rebuilding the indexes after the configured list of indexed attributes changed.
+// Rebuilding the indexes after the index configuration changed, or on request.
 #include <algorithm>
 
 #include "base/log.h"
@@ -70,7 +70,8 @@ Status reindex_entry(StoreState& state, MDB_txn* txn, MDB_cursor* cursor, const 
 
 }  // namespace
 
-Status rebuild_indexes(StoreState& state, MDB_txn* txn, const std::vector<std::string>& old_names) {
+Result<std::uint64_t> rebuild_indexes(StoreState& state, MDB_txn* txn,
+                                      const std::vector<std::string>& old_names) {
   auto logger = log::get("directory");
   logger->warn("rebuilding entry store indexes folder={}", state.folder.string());
   CAREID_RETURN_IF_ERROR(reset_index_databases(state, txn, old_names));
@@ -93,7 +94,7 @@ Status rebuild_indexes(StoreState& state, MDB_txn* txn, const std::vector<std::s
   }
 
   logger->info("rebuilt entry store indexes folder={} entries={}", state.folder.string(), count);
-  return Status::ok_status();
+  return count;
 }
 
 }  // namespace careid::directory::storage::detail

@@ -13,11 +13,13 @@
 
 namespace careid::directory::storage::detail {
 
-// Keys in the index databases: kIndexValuePrefix + normalised value for equality, and
-// the single byte kIndexPresenceKey for presence. The prefixes keep the two apart even
-// for an empty normalised value.
+// Keys in the index databases: the single byte kIndexPresenceKey for presence,
+// kIndexValuePrefix + normalised value for equality, and kIndexSubstringPrefix + substring
+// key for substring (the IndexKeyKind values). The prefixes keep the kinds apart even for
+// an empty value.
 inline constexpr char kIndexPresenceKey = '\x00';
 inline constexpr char kIndexValuePrefix = '\x01';
+inline constexpr char kIndexSubstringPrefix = '\x02';
 
 inline constexpr std::uint32_t kStoreFormatVersion = 1;
 
@@ -40,14 +42,18 @@ struct StoreState {
   MDB_dbi entries = 0;
   MDB_dbi dn2id = 0;
   MDB_dbi children = 0;
-  // Lower-case sorted names and, at the same position, their databases.
+  // Lower-case sorted names and, at the same position, their index kinds and databases.
   std::vector<std::string> indexed_names;
+  std::vector<unsigned> index_kinds;
   std::vector<MDB_dbi> index_dbis;
 
   std::optional<MDB_dbi> find_index(std::string_view attribute) const;
+  unsigned kinds_of(std::string_view attribute) const;
 
   // Lower-cases attributes, truncates values to kMaxIndexedValueBytes, drops keys of
-  // attributes that are not indexed, sorts and removes duplicates.
+  // attributes that are not indexed and keys of a kind the attribute's index lacks, adds
+  // a presence key for an attribute with a presence index and any other key, sorts and
+  // removes duplicates.
   std::vector<IndexKey> prepare_keys(std::vector<IndexKey> keys) const;
 };
 
@@ -61,7 +67,9 @@ Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
 
 // Empties every index, drops those of `old_names` no longer listed, opens the current ones
 // into `state`, and refills them from options.rebuild_index_keys for every stored entry.
-Status rebuild_indexes(StoreState& state, MDB_txn* txn, const std::vector<std::string>& old_names);
+// Returns the number of entries.
+Result<std::uint64_t> rebuild_indexes(StoreState& state, MDB_txn* txn,
+                                      const std::vector<std::string>& old_names);
 
 // Reads the u64 "next_id" from the meta database, or returns 1 when it is absent.
 Result<std::uint64_t> read_next_id(const StoreState& state, MDB_txn* txn);

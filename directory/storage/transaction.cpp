@@ -1,4 +1,5 @@
 // Read operations shared by read and write transactions.
+#include <algorithm>
 #include <utility>
 
 #include "directory/storage/entry_codec.h"
@@ -240,6 +241,81 @@ Result<std::vector<EntryId>> Transaction::ids_present(std::string_view attribute
     return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
   }
   return read_id_list(state(), txn(), *dbi, std::string_view(&detail::kIndexPresenceKey, 1));
+}
+
+Result<std::vector<EntryId>> Transaction::ids_substring(std::string_view attribute,
+                                                        std::string_view key) const {
+  auto dbi = state().find_index(attribute);
+  if (!dbi) {
+    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  }
+  std::string record_key(1, detail::kIndexSubstringPrefix);
+  record_key.append(key.substr(0, kMaxIndexedValueBytes));
+  return read_id_list(state(), txn(), *dbi, record_key);
+}
+
+Result<std::vector<EntryId>> Transaction::ids_in_range(std::string_view attribute,
+                                                       std::optional<std::string_view> lower,
+                                                       std::optional<std::string_view> upper) const {
+  auto dbi = state().find_index(attribute);
+  if (!dbi) {
+    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  }
+  auto cursor = detail::open_cursor(txn(), *dbi, state().folder);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  // Equality keys sort after the presence key and before substring keys, so the walk
+  // starts at the lower bound (or the first equality key) and stops at the first key
+  // past the upper bound or outside the equality prefix.
+  std::string start(1, detail::kIndexValuePrefix);
+  if (lower.has_value()) {
+    start.append(lower->substr(0, kMaxIndexedValueBytes));
+  }
+  std::optional<std::string> stop;
+  if (upper.has_value()) {
+    stop = std::string(1, detail::kIndexValuePrefix) + std::string(upper->substr(0, kMaxIndexedValueBytes));
+  }
+
+  std::vector<EntryId> ids;
+  MDB_val key = as_val(start);
+  MDB_val data{};
+  int rc = mdb_cursor_get(cursor->get(), &key, &data, MDB_SET_RANGE);
+  while (rc == MDB_SUCCESS) {
+    std::string_view current = as_view(key);
+    if (current.empty() || current.front() != detail::kIndexValuePrefix ||
+        (stop.has_value() && current > *stop)) {
+      break;
+    }
+    EntryId id = 0;
+    if (!detail::decode_id(as_view(data), id)) {
+      return Status::corruption("index of " + std::string(attribute) + " in " +
+                                state().folder.string() + " holds a malformed id");
+    }
+    ids.push_back(id);
+    rc = mdb_cursor_get(cursor->get(), &key, &data, MDB_NEXT);
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+    return detail::lmdb_status(rc, "read index", state().folder);
+  }
+
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+Result<std::uint64_t> Transaction::index_record_count(std::string_view attribute) const {
+  auto dbi = state().find_index(attribute);
+  if (!dbi) {
+    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  }
+  MDB_stat stat{};
+  int rc = mdb_stat(txn(), *dbi, &stat);
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "count index records", state().folder);
+  }
+  return static_cast<std::uint64_t>(stat.ms_entries);
 }
 
 Result<std::uint64_t> Transaction::entry_count() const {

@@ -24,14 +24,17 @@ struct IndexRecord {
   friend auto operator<=>(const IndexRecord&, const IndexRecord&) = default;
 };
 
-// Expands prepared keys into equality records plus one presence record per attribute.
+// Turns prepared keys into index records: the kind's prefix byte, then the value.
 std::vector<IndexRecord> index_records(const detail::StoreState& state,
                                        const std::vector<IndexKey>& keys) {
   std::vector<IndexRecord> records;
   for (const IndexKey& key : keys) {
     MDB_dbi dbi = *state.find_index(key.attribute);
-    records.push_back({dbi, std::string(1, detail::kIndexValuePrefix) + key.value});
-    records.push_back({dbi, std::string(1, detail::kIndexPresenceKey)});
+    if (key.kind == IndexKeyKind::kPresence) {
+      records.push_back({dbi, std::string(1, detail::kIndexPresenceKey)});
+    } else {
+      records.push_back({dbi, std::string(1, static_cast<char>(key.kind)) + key.value});
+    }
   }
   std::sort(records.begin(), records.end());
   records.erase(std::unique(records.begin(), records.end()), records.end());

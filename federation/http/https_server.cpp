@@ -67,7 +67,7 @@ class HttpsServer::Impl {
         tls_(std::move(tls)),
         sso_(std::move(sso)),
         blocking_pool_(std::max(1u, options.blocking_threads)),
-        router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc),
+        router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc, options.pki),
         registry_(options.max_connections),
         acceptor_(asio::make_strand(io_context_)) {}
 
@@ -220,8 +220,8 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::create(const Config& config,
   sessions.absolute_timeout = std::chrono::seconds(config.session.absolute_timeout_seconds);
   sessions.choice_timeout = std::chrono::seconds(config.session.role_choice_timeout_seconds);
   sessions.max_sessions = config.session.max_sessions;
-  auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids),
-                                               std::chrono::system_clock::now, sessions);
+  auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids), std::chrono::system_clock::now,
+                                               sessions, options.audit ? *options.audit : audit::null_sink());
   auto impl = std::make_unique<Impl>(config.https, std::move(*tls), std::move(sso), idp, options);
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }

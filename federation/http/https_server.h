@@ -20,6 +20,7 @@
 
 #include "base/config.h"
 #include "base/status.h"
+#include "federation/http/pki_routes.h"
 #include "federation/oidc/provider.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/identity_source.h"
@@ -36,6 +37,11 @@ struct ServerOptions {
   std::chrono::milliseconds stop_timeout{5000};
   // The OpenID provider served under /oidc/; null serves none. Must outlive the server.
   const oidc::Provider* oidc = nullptr;
+  // CRL, OCSP and the revocation check of card logins; all off when empty.
+  PkiServices pki;
+  // Receives the SSO logins and SAML assertions (sso_service.h); null records none. Must
+  // outlive the server.
+  audit::Sink* audit = nullptr;
 };
 
 class HttpsServer {

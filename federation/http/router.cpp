@@ -27,7 +27,9 @@ constexpr const char* kStatusPage =
     "GET /saml/sso       single sign-on, HTTP-Redirect binding; needs an NHS smartcard\n"
     "POST /saml/role     the role choice form of the single sign-on page\n"
     "GET /logout         ends the careid session (POST works too)\n"
-    "GET /healthz        returns ok while the server runs\n";
+    "GET /healthz        returns ok while the server runs\n"
+    "GET /pki/crl        the card CA's certificate revocation list (DER)\n"
+    "POST /pki/ocsp      the card CA's OCSP responder (RFC 6960)\n";
 
 void add_security_headers(Response& response, std::string_view policy) {
   response.set("X-Content-Type-Options", "nosniff");
@@ -197,13 +199,21 @@ std::string html_content_security_policy(std::string_view html, std::string_view
 }
 
 Router::Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
-               asio::any_io_executor blocking, const oidc::Provider* oidc)
-    : idp_(idp), sso_(sso), blocking_(std::move(blocking)), oidc_(oidc) {}
+               asio::any_io_executor blocking, const oidc::Provider* oidc, PkiServices pki)
+    : idp_(idp), sso_(sso), blocking_(std::move(blocking)), oidc_(oidc), pki_(pki) {}
 
 asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate card,
                                         std::string client) const {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
+  // Per request, not per connection, so a revocation also ends a kept-alive connection's logins.
+  if (pki_.revocations != nullptr && card.present) {
+    card.revocation = pki_.revocations->lookup(card.serial_hex);
+  }
+  if (is_pki_path(path)) {
+    auto served = serve_pki(pki_, blocking_, std::move(request));
+    co_return co_await std::move(served);
+  }
   if (oidc_ != nullptr && oidc::Provider::handles(path)) {
     auto openid = serve_openid(oidc_, blocking_, std::move(request), std::move(card),
                                std::move(client));

@@ -8,6 +8,7 @@
 //   GET /               plain status page naming the endpoints
 //   GET /healthz        "ok"
 //   /.well-known/openid-configuration, /oidc/*  the OpenID provider (openid_routes.h)
+//   GET /pki/crl, POST /pki/ocsp, GET /pki/ocsp/*  CRL and OCSP (pki_routes.h), no card needed
 // Any other path is 404 and any other method 405. Every page is short text/plain except
 // the metadata and the SAML auto-submit form, and every response carries the security
 // headers (X-Content-Type-Options, Content-Security-Policy, Cache-Control: no-store).
@@ -20,6 +21,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include "federation/http/pki_routes.h"
 #include "federation/oidc/provider.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/card_login.h"
@@ -35,8 +37,10 @@ class Router {
   // `idp` and `sso` must outlive the router. `blocking` runs the SSO step, which signs
   // XML, so that it never holds up an I/O thread.
   // `oidc`, when not null, serves the OpenID paths; it must outlive the router too.
+  // `pki` serves /pki/ and sets each card's revocation state before routing.
   Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
-         boost::asio::any_io_executor blocking, const oidc::Provider* oidc = nullptr);
+         boost::asio::any_io_executor blocking, const oidc::Provider* oidc = nullptr,
+         PkiServices pki = {});
 
   // Returns the response for `request` on a connection from `client` whose TLS client
   // certificate is `card`. Parameters are taken by value because the coroutine may outlive
@@ -54,6 +58,7 @@ class Router {
   const sso::SsoService& sso_;
   boost::asio::any_io_executor blocking_;
   const oidc::Provider* oidc_;
+  PkiServices pki_;
 };
 
 // Builds a short text/plain response with the security headers; used for errors that the

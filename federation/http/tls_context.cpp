@@ -80,8 +80,7 @@ Status load_card_ca(SSL_CTX* native, const HttpsConfig& config) {
   }
   SSL_CTX_set_client_CA_list(native, names);
 
-  // TODO: check card revocation (CRL or OCSP). Until then a revoked card that has not
-  // expired still signs in.
+  // Revocation is checked per request, against pki::RevocationCache, in the router.
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER, accept_for_later_check);
   SSL_CTX_set_verify_depth(native, 2);
   return Status::ok_status();
@@ -138,6 +137,7 @@ sso::PeerCertificate read_peer_certificate(SSL* ssl) {
   card.subject = pki::certificate_subject_text(cert);
   card.common_names = pki::certificate_common_names(cert);
   card.sha256_fingerprint = fingerprint(cert);
+  card.serial_hex = pki::certificate_serial_hex(cert);
   return card;
 }
 

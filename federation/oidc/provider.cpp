@@ -62,13 +62,14 @@ bool has_scope(const std::vector<std::string>& scopes, std::string_view scope) {
 }
 
 Provider::Provider(ProviderSettings settings, KeySet keys, ClientRegistry clients,
-                   IdentitySource& source, sso::PersistentIdGenerator ids, Clock clock)
+                   IdentitySource& source, sso::PersistentIdGenerator ids, Clock clock, audit::Sink& audit)
     : settings_(std::move(settings)),
       keys_(std::move(keys)),
       clients_(std::move(clients)),
       source_(source),
       ids_(std::move(ids)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      audit_(audit) {}
 
 bool Provider::handles(std::string_view path) {
   return path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath ||

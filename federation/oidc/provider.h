@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/event.h"
 #include "federation/oidc/clients.h"
 #include "federation/oidc/code_store.h"
 #include "federation/oidc/form.h"
@@ -78,9 +79,11 @@ class Provider {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-  // `source` must outlive the provider.
+  // `source` and `audit` must outlive the provider. `audit` receives an "oidc.token" event
+  // for every token response issued.
   Provider(ProviderSettings settings, KeySet keys, ClientRegistry clients, IdentitySource& source,
-           sso::PersistentIdGenerator ids, Clock clock = std::chrono::system_clock::now);
+           sso::PersistentIdGenerator ids, Clock clock = std::chrono::system_clock::now,
+           audit::Sink& audit = audit::null_sink());
 
   // True for the paths listed above, which handle() serves.
   static bool handles(std::string_view path);
@@ -119,6 +122,7 @@ class Provider {
   IdentitySource& source_;
   sso::PersistentIdGenerator ids_;
   Clock clock_;
+  audit::Sink& audit_;
   // Thread-safe on its own; mutable because redeeming a code is not a change of the
   // provider's configuration.
   mutable CodeStore codes_;

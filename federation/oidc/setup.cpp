@@ -4,7 +4,8 @@
 
 namespace careid::federation::oidc {
 
-Result<std::unique_ptr<Provider>> create_provider(const Config& config, IdentitySource& source) {
+Result<std::unique_ptr<Provider>> create_provider(const Config& config, IdentitySource& source,
+                                                  audit::Sink& audit) {
   const OidcConfig& oidc = config.oidc;
   std::error_code error;
   if (oidc.signing_keys.empty() || !std::filesystem::exists(oidc.signing_keys.front(), error)) {
@@ -42,7 +43,7 @@ Result<std::unique_ptr<Provider>> create_provider(const Config& config, Identity
   settings.access_token_lifetime = std::chrono::seconds(oidc.access_token_lifetime_seconds);
   settings.id_token_lifetime = std::chrono::seconds(oidc.id_token_lifetime_seconds);
   return std::make_unique<Provider>(std::move(settings), std::move(*key_set), std::move(*clients),
-                                    source, std::move(*ids));
+                                    source, std::move(*ids), std::chrono::system_clock::now, audit);
 }
 
 }  // namespace careid::federation::oidc

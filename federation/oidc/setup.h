@@ -14,7 +14,8 @@ namespace careid::federation::oidc {
 // provider, so that careidd serves no OpenID paths, when the first signing key file does not
 // exist. Fails, naming the file, on an unreadable key, a key readable by group or others, a
 // key that cannot sign JWS, or an invalid client registration. `source` must outlive the
-// provider.
-Result<std::unique_ptr<Provider>> create_provider(const Config& config, IdentitySource& source);
+// provider. `audit` must outlive the provider too.
+Result<std::unique_ptr<Provider>> create_provider(const Config& config, IdentitySource& source,
+                                                  audit::Sink& audit = audit::null_sink());
 
 }  // namespace careid::federation::oidc

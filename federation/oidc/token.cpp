@@ -183,6 +183,13 @@ OidcReply Provider::token(const OidcRequest& request, std::string_view peer) con
   if (reply.status == 200) {
     log->info("oidc endpoint=token outcome=tokens_issued client_id={} uid={} {}",
               client.client_id, grant->uid, peer);
+    audit::Event event;
+    event.type = "oidc.token";
+    event.actor = client.client_id;
+    event.subject = grant->uid;
+    event.client = audit::peer_address(peer);
+    event.details = {{"client_id", client.client_id}, {"scopes", grant->scopes}};
+    audit_.record(std::move(event));
   }
   return reply;
 }

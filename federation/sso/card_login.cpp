@@ -14,6 +14,10 @@ std::string_view login_outcome_name(LoginOutcome outcome) {
       return "certificate_invalid";
     case LoginOutcome::kSubjectInvalid:
       return "subject_invalid";
+    case LoginOutcome::kCardRevoked:
+      return "card_revoked";
+    case LoginOutcome::kCardSuspended:
+      return "card_suspended";
     case LoginOutcome::kUnknownPerson:
       return "unknown_person";
     case LoginOutcome::kStoreError:
@@ -55,6 +59,23 @@ Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
                         ""};
   }
   const std::string& uid = card.common_names.front();
+
+  // The certificate still verifies until it expires, so the registry's word comes first.
+  if (card.revocation.state == pki::CardState::kRevoked) {
+    std::string reason(pki::revocation_reason_name(card.revocation.reason));
+    return LoginFailure{LoginOutcome::kCardRevoked,
+                        "This smartcard (certificate serial " + card.serial_hex +
+                            ") has been revoked and can no longer be used to sign in. Ask your "
+                            "Registration Authority for a new card.",
+                        "serial=" + card.serial_hex + " reason=" + reason};
+  }
+  if (card.revocation.state == pki::CardState::kOnHold) {
+    return LoginFailure{LoginOutcome::kCardSuspended,
+                        "This smartcard (certificate serial " + card.serial_hex +
+                            ") is suspended. Ask your Registration Authority to resume it, then "
+                            "sign in again.",
+                        "serial=" + card.serial_hex + " reason=certificateHold"};
+  }
 
   Result<std::optional<Person>> found = source.find_person(uid);
   if (!found.ok()) {

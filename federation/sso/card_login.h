@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "federation/sso/identity_source.h"
+#include "pki/card_registry.h"
 
 namespace careid::federation::sso {
 
@@ -29,6 +30,11 @@ struct PeerCertificate {
   std::vector<std::string> common_names;
   // SHA-256 of the DER certificate in lower-case hex; binds SSO sessions to the card.
   std::string sha256_fingerprint;
+  // Serial number in lower-case hex without leading zeros (pki::normalize_serial_hex).
+  std::string serial_hex;
+  // The card's revocation state from pki::RevocationCache, set per request by the HTTPS
+  // layer. kGood when no cache is configured.
+  pki::CardStatus revocation{pki::CardState::kGood, pki::RevocationReason::kUnspecified, std::nullopt};
 };
 
 enum class LoginOutcome {
@@ -36,12 +42,14 @@ enum class LoginOutcome {
   kNoCertificate,       // the client sent no certificate
   kCertificateInvalid,  // not issued by the card CA, expired, wrong purpose, ...
   kSubjectInvalid,      // the subject has no single 12-digit CN
+  kCardRevoked,         // the card registry lists the certificate as revoked
+  kCardSuspended,       // the card is on hold (certificateHold)
   kUnknownPerson,       // no person with that uid in the directory
   kStoreError,          // the directory could not be read
 };
 
 // Short stable name for logs: "success", "no_certificate", "certificate_invalid",
-// "subject_invalid", "unknown_person", "store_error".
+// "subject_invalid", "card_revoked", "card_suspended", "unknown_person", "store_error".
 std::string_view login_outcome_name(LoginOutcome outcome);
 
 struct LoginFailure {
@@ -57,8 +65,8 @@ struct LoginFailure {
 bool is_nhs_uid(std::string_view uid);
 
 // Finds the directory person for the card certificate (NHS profile: O=nhs, OU=people,
-// CN=<12-digit uid>). Fails closed: anything but a present, verified certificate with
-// exactly one 12-digit CN is a failure. Calls source.find_person at most once.
+// CN=<12-digit uid>). Fails closed: anything but a present, verified, not revoked and not
+// suspended certificate with exactly one 12-digit CN is a failure. Calls source.find_person at most once.
 Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
                                                   IdentitySource& source);
 

@@ -9,11 +9,13 @@
 namespace careid::federation::sso {
 
 SsoService::SsoService(IdentitySource& source, const saml::IdentityProvider& idp,
-                       PersistentIdGenerator ids, Clock clock, SessionSettings sessions)
+                       PersistentIdGenerator ids, Clock clock, SessionSettings sessions,
+                       audit::Sink& audit)
     : source_(source),
       idp_(idp),
       ids_(std::move(ids)),
       clock_(clock),
+      audit_(audit),
       sessions_(std::make_unique<SessionStore>(sessions, std::move(clock))) {}
 
 namespace {
@@ -27,7 +29,8 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
   // The uid is known only once the subject passed its check.
   std::string_view uid = "-";
   if (failure.outcome == LoginOutcome::kUnknownPerson ||
-      failure.outcome == LoginOutcome::kStoreError) {
+      failure.outcome == LoginOutcome::kStoreError || failure.outcome == LoginOutcome::kCardRevoked ||
+      failure.outcome == LoginOutcome::kCardSuspended) {
     uid = card.common_names.front();
   }
 
@@ -92,6 +95,47 @@ std::string find_cookie(std::string_view cookie_header, std::string_view name) {
   return {};
 }
 
+// Records the refused card login, then builds the reply.
+SsoReply SsoService::refuse_card(const LoginFailure& failure, const PeerCertificate& card,
+                                 std::string_view client) const {
+  audit::Event event;
+  event.type = "sso.login";
+  event.outcome = audit::kFailure;
+  event.client = audit::peer_address(client);
+  bool uid_known = failure.outcome == LoginOutcome::kUnknownPerson || failure.outcome == LoginOutcome::kStoreError ||
+                   failure.outcome == LoginOutcome::kCardRevoked || failure.outcome == LoginOutcome::kCardSuspended;
+  event.subject = uid_known ? card.common_names.front() : "";
+  event.details = {{"reason", login_outcome_name(failure.outcome)}, {"certificate_subject", card.subject}};
+  audit_.record(std::move(event));
+  return reply_for_failure(failure, client, card);
+}
+
+// Records the Response issued: to which SP, the NameID and every attribute released.
+void SsoService::record_assertion(const Person& person, const saml::AuthnRequest& request,
+                                  const saml::Subject& subject, bool new_session, std::string_view client) const {
+  if (new_session) {
+    audit::Event login;
+    login.type = "sso.login";
+    login.actor = person.uid;
+    login.subject = person.uid;
+    login.client = audit::peer_address(client);
+    login.details = {{"method", "smartcard"}, {"sp", request.issuer}};
+    audit_.record(std::move(login));
+  }
+
+  audit::Event event;
+  event.type = "saml.assertion";
+  event.actor = person.uid;
+  event.subject = person.uid;
+  event.client = audit::peer_address(client);
+  event.details = {{"sp", request.issuer},
+                   {"name_id", subject.name_id},
+                   {"name_id_format", subject.name_id_format},
+                   {"session_index", subject.session_index},
+                   {"attributes", subject.attributes}};
+  audit_.record(std::move(event));
+}
+
 // SAML Core 3.2.2.2: when the SP and one of its ACS URLs are known, the error goes back to
 // the SP as a Response with a non-success StatusCode. Otherwise the user gets a 400 page.
 SsoReply SsoService::reply_for_bad_request(const saml::RequestError& error, std::string_view uid,
@@ -104,6 +148,17 @@ SsoReply SsoService::reply_for_bad_request(const saml::RequestError& error, std:
   logger->warn("login outcome=bad_request uid={} sp={} client={} status={} error=\"{}\"", uid, sp,
                client, error.sub_status_code.empty() ? error.status_code : error.sub_status_code,
                error.message);
+  audit::Event event;
+  event.type = "sso.login";
+  event.actor = std::string(uid);
+  event.subject = std::string(uid);
+  event.outcome = audit::kFailure;
+  event.client = audit::peer_address(client);
+  event.details = {{"reason", "bad_request"},
+                   {"sp", error.sp_entity_id},
+                   {"status", error.sub_status_code.empty() ? error.status_code : error.sub_status_code},
+                   {"error", error.message}};
+  audit_.record(std::move(event));
   if (error.acs_url.empty()) {
     return {SsoReply::Kind::kBadRequest, error.message, "", ""};
   }
@@ -126,7 +181,7 @@ SsoReply SsoService::handle_sso(const PeerCertificate& card, std::string_view qu
                                 std::string_view session_id, std::string_view client) const {
   Result<Person, LoginFailure> person = identify_card_holder(card, source_);
   if (!person.ok()) {
-    return reply_for_failure(person.error(), client, card);
+    return refuse_card(person.error(), card, client);
   }
 
   Result<saml::AuthnRequest, saml::RequestError> request = idp_.decode_redirect_request(query);
@@ -191,7 +246,7 @@ SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string
                                         std::string_view client) const {
   Result<Person, LoginFailure> person = identify_card_holder(card, source_);
   if (!person.ok()) {
-    return reply_for_failure(person.error(), client, card);
+    return refuse_card(person.error(), card, client);
   }
   auto logger = log::get("federation");
 
@@ -252,6 +307,7 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
   }
 
   sessions_->record_service_provider(session.id, request.issuer);
+  record_assertion(person, request, subject, new_session, client);
   logger->info("login outcome=success uid={} sp={} role={} session={} reused={} client={}",
                person.uid, request.issuer, role == nullptr ? "-" : role->id,
                session.session_index, !new_session, client);

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/event.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
@@ -60,9 +61,11 @@ class SsoService {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-  // Both references must outlive the service.
+  // The references must outlive the service. `audit` receives an "sso.login" event for
+  // each new login and each refusal, and a "saml.assertion" event for each Response issued.
   SsoService(IdentitySource& source, const saml::IdentityProvider& idp, PersistentIdGenerator ids,
-             Clock clock = std::chrono::system_clock::now, SessionSettings sessions = {});
+             Clock clock = std::chrono::system_clock::now, SessionSettings sessions = {},
+             audit::Sink& audit = audit::null_sink());
 
   // Handles GET /saml/sso. `query` is the raw query string (after '?'); `session_id` is the
   // value of the session cookie, empty when there is none; `client` names the peer in logs,
@@ -87,6 +90,10 @@ class SsoService {
   SessionStore& sessions() const { return *sessions_; }
 
  private:
+  SsoReply refuse_card(const LoginFailure& failure, const PeerCertificate& card,
+                       std::string_view client) const;
+  void record_assertion(const Person& person, const saml::AuthnRequest& request,
+                        const saml::Subject& subject, bool new_session, std::string_view client) const;
   SsoReply reply_for_bad_request(const saml::RequestError& error, std::string_view uid,
                                  std::string_view client) const;
   SsoReply choose_role(const PeerCertificate& card, const Person& person,
@@ -100,6 +107,7 @@ class SsoService {
   const saml::IdentityProvider& idp_;
   PersistentIdGenerator ids_;
   Clock clock_;
+  audit::Sink& audit_;
   // Internally synchronised; a pointer so that the const methods can use it.
   std::unique_ptr<SessionStore> sessions_;
 };

@@ -186,9 +186,13 @@ class Slapd:
                   "maxsize 1073741824",
                   "index objectClass eq",
                   "index uid,cn eq",
-                  # careid returns userPassword to the root DN only.
-                  "access to attrs=userPassword by * none",
-                  "access to * by * read",
+                  # careid's default policy (directory/access): anonymous clients read only
+                  # the root DSE and the schema and may bind; no one reads userPassword.
+                  # slapd's root DN passes every ACL, so it still reads hashes.
+                  'access to dn.base="" by * read',
+                  'access to dn.base="cn=Subschema" by * read',
+                  "access to attrs=userPassword by anonymous auth by * none",
+                  "access to * by users read by * none",
                   "overlay memberof",
                   "memberof-group-oc groupOfNames",
                   "memberof-member-ad member",

@@ -30,8 +30,12 @@ kExtendedResponseTag = 0x78  # [APPLICATION 24], constructed (RFC 4511 4.12)
 kResponseNameTag = 0x8A      # [10], primitive
 
 
-def connect(context, admin=False, password=None):
-    """Open and bind a connection; anonymous unless `admin`."""
+def connect(context, admin=True, password=None):
+    """Open and bind a connection as the root DN, or anonymously when `admin` is false.
+
+    The default access policy shows anonymous clients only the root DSE and cn=Subschema,
+    so the search tests bind as the root DN.
+    """
     server = ldap3.Server(context.careid.ldap_url, get_info=ldap3.NONE, connect_timeout=10)
     user = kAdminDn if admin else None
     secret = (password if password is not None else context.careid.admin_password) \

@@ -159,10 +159,10 @@ def test_passwd_generates_and_changes(context):
 
     code, output = ldap_tool(context.careid, "ldapsearch", ["-b", person, "-s", "base", "(objectClass=*)",
                                                             "userPassword"], bind_admin=True)
-    check_equal(code, 0, f"reading userPassword as root (output: {output.strip()})")
-    stored = harness.parse_ldif(output)[0][1]["userpassword"][0]
-    check(stored.startswith("{ARGON2}$argon2id$v=19$m=19456,t=2,p=1$"),
-          f"userPassword is not an Argon2id hash with the default cost: {stored[:40]}")
+    check_equal(code, 0, f"searching userPassword as root (output: {output.strip()})")
+    # The access policy hides password hashes from everyone, root included; the engine test
+    # "password modify by policy" checks that the stored value is an Argon2id hash.
+    check("userPassword" not in output, f"root read a password hash:\n{output}")
 
 
 def test_paged_search_ldapsearch(context):

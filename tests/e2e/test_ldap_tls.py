@@ -58,19 +58,24 @@ def enable_ldaps(context):
                                  harness.kStartTimeoutSeconds)
 
 
+def admin_bind(careid):
+    return ["-D", "cn=admin,o=nhs", "-y", os.path.join(careid.data_dir, "admin-password")]
+
+
 def ldaps_search_with_ldapsearch(context):
     enable_ldaps(context)
     careid = context.careid
-    code, out, err = harness.run(["ldapsearch", "-x", "-LLL", "-H", ldaps_url(), "-b", harness.kBaseDn,
-                                  "(uniqueIdentifier=R8000)", "dn"], env=tool_env(careid))
+    # Anonymous clients see only the root DSE and the schema, so the search binds as the admin.
+    code, out, err = harness.run(["ldapsearch", "-x", "-LLL", "-H", ldaps_url(), *admin_bind(careid),
+                                  "-b", harness.kBaseDn, "(uniqueIdentifier=R8000)", "dn"], env=tool_env(careid))
     check_equal(code, 0, f"ldapsearch over LDAPS exit code ({err.strip()})")
     check_in("dn: ", out, "ldapsearch over LDAPS output")
 
 
 def starttls_search_with_ldapsearch_zz(context):
     careid = context.careid
-    code, out, err = harness.run(["ldapsearch", "-ZZ", "-x", "-LLL", "-H", careid.ldap_url, "-b", kDemoDn,
-                                  "-s", "base", "(objectClass=*)", "uid"], env=tool_env(careid))
+    code, out, err = harness.run(["ldapsearch", "-ZZ", "-x", "-LLL", "-H", careid.ldap_url, *admin_bind(careid),
+                                  "-b", kDemoDn, "-s", "base", "(objectClass=*)", "uid"], env=tool_env(careid))
     check_equal(code, 0, f"ldapsearch -ZZ exit code ({err.strip()})")
     check_in(f"uid: {harness.kDemoUid}", out, "ldapsearch -ZZ output")
 

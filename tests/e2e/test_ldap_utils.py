@@ -26,7 +26,9 @@ kAnonymousUid = "555000099904"
 kRoleCodePattern = re.compile(r"^S\d+:G\d+:R\d+$")
 
 
-def search(context, base, filter_text, *attributes, scope="sub", bind_admin=False):
+# The default access policy shows anonymous clients only the root DSE and cn=Subschema, so
+# searches bind as the root DN unless a test requests an anonymous one.
+def search(context, base, filter_text, *attributes, scope="sub", bind_admin=True):
     return ldap_tool(context.careid, "ldapsearch",
                      ["-b", base, "-s", scope, filter_text, *attributes],
                      bind_admin=bind_admin)

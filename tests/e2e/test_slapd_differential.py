@@ -474,6 +474,22 @@ def test_binary_values_round_trip(context):
     compare_search(context, "binary_values", dn, "(objectClass=*)", scope=ldap3.BASE)
 
 
+def test_unicode_case_folding(context):
+    """caseIgnoreMatch folds non-ASCII capitals (RFC 4518 2.3) in both servers."""
+    dn = f"uid=900020,{kWriteBase}"
+    for server, connection in context.servers.admin.items():
+        connection.add(dn, attributes=person("900020", {"cn": ["ÉLODIE Dupont"], "sn": ["Dupont"]}))
+        check(connection.result["result"] == 0, f"{server}: add {dn}: {connection.result}")
+    for name, filter_text in [("unicode_equality", "(cn=élodie dupont)"),
+                              ("unicode_initial", "(cn=élo*)"),
+                              ("unicode_any", "(cn=*LODIE*)"),
+                              ("unicode_upper_assertion", "(cn=ÉLODIE DUPONT)")]:
+        compare_search(context, name, kWriteBase, filter_text, attributes=["cn"])
+    code, entries = search(context.servers.admin["careid"], kWriteBase, "(cn=élodie dupont)",
+                           attributes=["cn"])
+    check(normalise_dn(dn) in entries, f"careid: (cn=élodie dupont) did not find {dn}")
+
+
 def test_written_entries_agree(context):
     """After the writes, the written subtree reads the same, memberOf included."""
     compare_search(context, "written_entries", kWriteBase, "(objectClass=*)",
@@ -502,7 +518,7 @@ kCases = ([test_slapd_loads_same_data, test_same_entries_loaded, test_root_dse,
           + [make_write_case(*row) for row in kWriteTable[:9]]
           + [test_binary_values_round_trip]
           + [make_write_case(*row) for row in kWriteTable[9:]]
-          + [test_written_entries_agree, test_clean_up_writes, test_report_unused_allowances])
+          + [test_unicode_case_folding, test_written_entries_agree, test_clean_up_writes, test_report_unused_allowances])
 
 if __name__ == "__main__":
     harness.main("slapd_differential", kCases)

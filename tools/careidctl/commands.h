@@ -3,8 +3,29 @@
 // after printing "careidctl: <reason>" to standard error.
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace careid::careidctl {
+
+void add_card_batch_commands(CLI::App& app, int& exit_code);  // after add_pki_commands
+void add_directory_commands(CLI::App& app, int& exit_code);
+void add_card_commands(CLI::App& app, int& exit_code);
+void add_audit_commands(CLI::App& app, int& exit_code);
+void add_revocation_commands(CLI::App& app, int& exit_code);
+void add_rbac_commands(CLI::App& app, int& exit_code);
+void add_registration_commands(CLI::App& app, int& exit_code);
+
+// Returns the group `name` of `app`, adding it with `help` when no file has added it yet,
+// so that several files can join one group in any order. (CLI11 2.3's get_subcommand
+// throws for a missing name; a filter does not.)
+inline CLI::App* command_group(CLI::App& app, const std::string& name, const std::string& help) {
+  auto existing = app.get_subcommands([&name](CLI::App* command) { return command->get_name() == name; });
+  if (!existing.empty()) {
+    return existing.front();
+  }
+  return app.add_subcommand(name, help)->require_subcommand(1);
+}
 
 }  // namespace careid::careidctl

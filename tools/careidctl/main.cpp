@@ -13,6 +13,7 @@
 #include "provisioning/directory_loading.h"
 #include "provisioning/workforce.h"
 #include "sus/cli/commands.h"
+#include "tools/careidctl/commands.h"
 
 namespace {
 
@@ -159,8 +160,15 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   add_demo_commands(app, exit_code);
   add_load_command(app, exit_code);
+  careid::careidctl::add_directory_commands(app, exit_code);
   add_pki_commands(app, exit_code);
+  careid::careidctl::add_card_batch_commands(app, exit_code);
+  careid::careidctl::add_card_commands(app, exit_code);
+  careid::careidctl::add_revocation_commands(app, exit_code);
   add_hash_command(app, exit_code);
+  careid::careidctl::add_audit_commands(app, exit_code);
+  careid::careidctl::add_rbac_commands(app, exit_code);
+  careid::careidctl::add_registration_commands(app, exit_code);
   careid::sus::cli::add_sus_commands(app, exit_code);
 
   careid::log::set_level("warn");

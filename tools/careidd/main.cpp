@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <CLI/CLI.hpp>
 
+#include "audit/audit_log.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "directory/engine/open_directory.h"
@@ -21,6 +22,7 @@
 #include "federation/identity/directory_identity_source.h"
 #include "federation/oidc/setup.h"
 #include "federation/saml/identity_provider.h"
+#include "pki/revocation_services.h"
 
 namespace {
 
@@ -44,8 +46,24 @@ federation::saml::IdpSettings idp_settings(const Config& config) {
   return settings;
 }
 
+// Opens the audit trail of config.audit. Returns a null pointer when audit.file is empty.
+Result<std::unique_ptr<audit::AuditLog>> open_audit(const Config& config) {
+  if (config.audit.file.empty()) {
+    log::get("careidd")->warn("audit.file is empty: no audit trail is kept");
+    return std::unique_ptr<audit::AuditLog>();
+  }
+  return audit::open_audit_log(config.audit);
+}
+
 // Runs until SIGINT or SIGTERM. Returns the exit code.
 int serve(const Config& config) {
+  // Declared first so that it outlives every server that records into it.
+  auto audit_log = open_audit(config);
+  if (!audit_log.ok()) {
+    return fail(audit_log.status().with_context("opening the audit trail"));
+  }
+  audit::Sink& audit_sink = *audit_log ? static_cast<audit::Sink&>(**audit_log) : audit::null_sink();
+
   auto directory = directory::engine::open_directory(config, CAREID_SCHEMA_DIR);
   if (!directory.ok()) {
     return fail(directory.status());
@@ -57,19 +75,26 @@ int serve(const Config& config) {
     return fail(idp.status().with_context("starting the SAML identity provider"));
   }
   federation::DirectoryIdentitySource people(**directory, config.ldap.suffix);
-  auto openid = federation::oidc::create_provider(config, people);
+  auto openid = federation::oidc::create_provider(config, people, audit_sink);
   if (!openid.ok()) {
     return fail(openid.status().with_context("starting the OpenID provider"));
   }
+  auto revocation = pki::start_revocation_services(config);
+  if (!revocation.ok()) {
+    return fail(revocation.status().with_context("starting card revocation"));
+  }
   federation::http::ServerOptions https_options;
   https_options.oidc = openid->get();
+  https_options.pki = {revocation->cache.get(), revocation->crl.get(), revocation->ocsp.get()};
+  https_options.audit = &audit_sink;
   auto https = federation::http::HttpsServer::create(config, people, **idp, https_options);
   if (!https.ok()) {
     return fail(https.status().with_context("starting HTTPS"));
   }
 
   boost::asio::io_context io;
-  directory::server::LdapServer ldap(io, **directory, config.ldap);
+  directory::server::LdapServer ldap(io, **directory, config.ldap, audit_sink);
+  ldap.set_revocation_cache(revocation->cache.get());
   auto ldap_port = ldap.start();
   if (!ldap_port.ok()) {
     return fail(ldap_port.status());

@@ -43,7 +43,15 @@ sso::PeerCertificate card_for(std::string uid) {
   return card;
 }
 
+// Keeps every audit event it receives; the provider records from one thread in these tests.
+class CapturingSink final : public audit::Sink {
+ public:
+  std::vector<audit::Event> events;
+  void record(audit::Event event) override { events.push_back(std::move(event)); }
+};
+
 struct Fixture {
+  CapturingSink audit_sink;
   PeopleSource source;
   Clock::time_point now = Clock::now();
   std::unique_ptr<Provider> provider;
@@ -92,7 +100,7 @@ struct Fixture {
     settings.issuer = kIssuer;
     provider = std::make_unique<Provider>(settings, std::move(*key_set), std::move(clients), source,
                                           sso::PersistentIdGenerator(std::string(32, 'k')),
-                                          [this] { return now; });
+                                          [this] { return now; }, audit_sink);
   }
 
   OidcReply authorize(const std::string& query, sso::PeerCertificate card = card_for(kUid)) {
@@ -506,6 +514,31 @@ TEST_CASE("code store bounds and expiry", "[oidc][provider]") {
   CHECK(store.issue(grant, now + std::chrono::seconds(11)).ok());
   CHECK(store.size() == 1);
   CHECK_FALSE(store.take("unknown", now).has_value());
+}
+
+TEST_CASE("token issue records audit event", "[oidc][provider][audit]") {
+  Fixture fixture;
+  std::string code = fixture.code_for_app();
+  OidcReply reply = fixture.token(fixture.app_token_body(code));
+  REQUIRE(reply.status == 200);
+
+  REQUIRE(fixture.audit_sink.events.size() == 1);
+  const audit::Event& event = fixture.audit_sink.events[0];
+  CHECK(event.type == "oidc.token");
+  CHECK(event.actor == "app");
+  CHECK(event.subject == kUid);
+  CHECK(event.client == "test");
+  CHECK(event.details["client_id"] == "app");
+  CHECK(event.details["scopes"] == nlohmann::json({"openid", "profile"}));
+  CHECK(event.details.dump().find(code) == std::string::npos);
+}
+
+TEST_CASE("token rejection records no event", "[oidc][provider][audit]") {
+  Fixture fixture;
+  std::string code = fixture.code_for_app();
+  OidcReply reply = fixture.token(fixture.app_token_body(code, std::string(43, 'x')));
+  REQUIRE(reply.status == 400);
+  CHECK(fixture.audit_sink.events.empty());
 }
 
 }  // namespace careid::federation::oidc

@@ -1,0 +1,157 @@
+#include "directory/access/policy.h"
+
+#include <algorithm>
+
+namespace careid::directory::access {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool matches_attribute(const Rule& rule, std::string_view attribute, bool operational) {
+  if (rule.attributes.empty()) {
+    return true;
+  }
+  const std::string name = lower(attribute);
+  if (contains(rule.attributes, name)) {
+    return true;
+  }
+  if (name == kEntryAttribute) {
+    return false;
+  }
+  return contains(rule.attributes, operational ? "+" : "*");
+}
+
+bool has_object_class(const Entry& entry, std::string_view object_class) {
+  const Attribute* classes = entry.find("objectClass");
+  if (classes == nullptr) {
+    return false;
+  }
+  return std::any_of(classes->values.begin(), classes->values.end(),
+                     [&](const std::string& value) { return equals_ignore_case(value, object_class); });
+}
+
+bool matches_target(const Rule& rule, const Target& target, std::string_view attribute, bool operational) {
+  if (!matches_attribute(rule, attribute, operational)) {
+    return false;
+  }
+  if (rule.subtree.has_value() && !is_within(target.normalised_dn, *rule.subtree)) {
+    return false;
+  }
+  if (rule.object_class.has_value() && (target.entry == nullptr || !has_object_class(*target.entry, *rule.object_class))) {
+    return false;
+  }
+  if (rule.has_organisation.has_value() && target.organisations.empty() == *rule.has_organisation) {
+    return false;
+  }
+  if (rule.filter.has_value() && (!target.matches_filter || !target.matches_filter(*rule.filter))) {
+    return false;
+  }
+  return true;
+}
+
+// True when one of the subject's role profiles carries a listed job role or activity and,
+// when the rule requires it, sits at one of the target's organisations.
+bool holds_qualifying_role(const Rule& rule, const Subject& subject, const Target& target) {
+  for (const RoleProfile& role : subject.roles) {
+    bool qualifies = contains(rule.job_roles, role.job_role_code);
+    for (const std::string& activity : role.activities) {
+      qualifies = qualifies || contains(rule.activities, activity);
+    }
+    if (!qualifies) {
+      continue;
+    }
+    if (!rule.at_target_organisation || contains(target.organisations, role.organisation)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool matches_subject(const Rule& rule, const Subject& subject, const Target& target) {
+  const bool anonymous = subject.normalised_dn.empty() && !subject.is_root;
+  switch (rule.who) {
+    case SubjectKind::kAnyone:
+      break;
+    case SubjectKind::kAnonymous:
+      if (!anonymous) {
+        return false;
+      }
+      break;
+    case SubjectKind::kAuthenticated:
+      if (anonymous) {
+        return false;
+      }
+      break;
+    case SubjectKind::kSelf:
+      if (anonymous || !is_within(target.normalised_dn, subject.normalised_dn)) {
+        return false;
+      }
+      break;
+  }
+  if (rule.subject_dn.has_value() && subject.normalised_dn != *rule.subject_dn) {
+    return false;
+  }
+  if (rule.subject_subtree.has_value() && (anonymous || !is_within(subject.normalised_dn, *rule.subject_subtree))) {
+    return false;
+  }
+  if (rule.group.has_value() && !contains(subject.groups, *rule.group)) {
+    return false;
+  }
+  if ((!rule.job_roles.empty() || !rule.activities.empty()) && !holds_qualifying_role(rule, subject, target)) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_within(std::string_view dn, std::string_view base) {
+  if (base.empty() || dn == base) {
+    return true;
+  }
+  return dn.size() > base.size() && dn.ends_with(base) && dn[dn.size() - base.size() - 1] == ',';
+}
+
+const Rule* Policy::find_rule(const Subject& subject, const Target& target, std::string_view attribute,
+                              bool operational) const {
+  for (const Rule& rule : rules_) {
+    if (matches_target(rule, target, attribute, operational) && matches_subject(rule, subject, target)) {
+      return &rule;
+    }
+  }
+  return nullptr;
+}
+
+Privileges Policy::privileges(const Subject& subject, const Target& target, std::string_view attribute,
+                              bool operational) const {
+  Privileges granted = 0;
+  if (subject.is_root) {
+    granted = kAllPrivileges;
+  } else if (const Rule* rule = find_rule(subject, target, attribute, operational)) {
+    granted = rule->grant;
+  }
+  // Password hashes are never disclosed, not even to root (see the header).
+  if (equals_ignore_case(attribute, "userPassword")) {
+    granted &= kDisclose | kAuth | kAdd | kDelete;
+  }
+  return granted;
+}
+
+std::string Policy::deciding_rule(const Subject& subject, const Target& target, std::string_view attribute,
+                                  bool operational) const {
+  if (subject.is_root) {
+    return "root";
+  }
+  const Rule* rule = find_rule(subject, target, attribute, operational);
+  return rule == nullptr ? "no rule" : rule->name;
+}
+
+}  // namespace careid::directory::access

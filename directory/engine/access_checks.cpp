@@ -1,0 +1,180 @@
+#include "directory/engine/access_checks.h"
+
+#include <algorithm>
+
+#include "directory/engine/attribute_description.h"
+#include "directory/engine/naming.h"
+
+namespace careid::directory::engine {
+namespace {
+
+// nhsJobRoleCode is "S0080:G0450:R5080"; rules name the R-code.
+std::string job_role_code(std::string_view full_code) {
+  const std::size_t colon = full_code.rfind(':');
+  return std::string(colon == std::string_view::npos ? full_code : full_code.substr(colon + 1));
+}
+
+void add_unique(std::vector<std::string>& list, std::string_view value) {
+  if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end()) {
+    list.emplace_back(value);
+  }
+}
+
+bool has_class(const Entry& entry, std::string_view object_class) {
+  const Attribute* classes = entry.find("objectClass");
+  return classes != nullptr && std::any_of(classes->values.begin(), classes->values.end(), [&](const std::string& v) {
+           return equals_ignore_case(v, object_class);
+         });
+}
+
+void add_own_organisations(const Entry& entry, std::vector<std::string>& organisations) {
+  for (std::string_view name : {"careidOrgCode", "nhsIDCode"}) {
+    if (const Attribute* codes = entry.find(name)) {
+      for (const std::string& code : codes->values) {
+        add_unique(organisations, code);
+      }
+    }
+  }
+}
+
+access::RoleProfile role_profile(const Entry& entry) {
+  access::RoleProfile role;
+  role.job_role_code = job_role_code(entry.first_value("nhsJobRoleCode"));
+  role.organisation = std::string(entry.first_value("nhsIDCode"));
+  if (const Attribute* activities = entry.find("nhsBusinessFunctionsCodes")) {
+    role.activities = activities->values;
+  }
+  return role;
+}
+
+bool is_operational(const schema::Schema& schema, std::string_view description) {
+  auto parsed = parse_description(schema, description);
+  return parsed.ok() && parsed->type->usage() != schema::Usage::kUserApplications;
+}
+
+// The attribute type's first NAME, which the policy compares; the description as given
+// (without options) when the schema does not define it.
+std::string policy_name(const schema::Schema& schema, std::string_view description) {
+  auto parsed = parse_description(schema, description);
+  if (parsed.ok()) {
+    return parsed->type->name();
+  }
+  return std::string(description.substr(0, description.find(';')));
+}
+
+}  // namespace
+
+std::shared_ptr<const access::Subject> describe_subject(const schema::Schema& schema,
+                                                        const storage::Transaction& txn,
+                                                        const Identity& identity) {
+  auto subject = std::make_shared<access::Subject>();
+  subject->normalised_dn = identity.normalised_dn;
+  subject->is_root = identity.is_root;
+  if (identity.is_root || identity.normalised_dn.empty()) {
+    return subject;
+  }
+  auto id = txn.find_id(identity.normalised_dn);
+  if (!id.ok()) {
+    return subject;
+  }
+  auto entry = txn.get(*id);
+  if (entry.ok()) {
+    if (const Attribute* groups = entry->find("memberOf")) {
+      for (const std::string& group : groups->values) {
+        auto named = name_dn(schema, group);
+        if (named.ok()) {
+          add_unique(subject->groups, named->normalised);
+        }
+      }
+    }
+  }
+
+  // TODO: validity dates of role profiles and the RBAC baseline activities of a job role are
+  // not considered. Rules see only the nhsBusinessFunctionsCodes on the profile.
+  Status walked = txn.for_each_in_subtree(*id, [&](storage::EntryId below) {
+    auto child = txn.get(below);
+    if (child.ok() && has_class(*child, "nhsOrgPersonRole")) {
+      subject->roles.push_back(role_profile(*child));
+    }
+    return true;
+  });
+  static_cast<void>(walked);  // a partial list grants less, never more
+  return subject;
+}
+
+AccessGuard::AccessGuard(const schema::Schema& schema, const access::Policy* policy, const Identity& identity,
+                         const storage::Transaction& txn)
+    : schema_(schema), policy_(policy), caller_(identity.dn.empty() ? "anonymous" : "'" + identity.dn + "'") {
+  if (policy_ == nullptr) {
+    return;
+  }
+  subject_ = identity.subject != nullptr ? identity.subject : describe_subject(schema, txn, identity);
+}
+
+access::Target AccessGuard::target(const storage::Transaction& txn, std::optional<storage::EntryId> id,
+                                   const Entry& entry, std::string normalised_dn) const {
+  access::Target target;
+  target.entry = &entry;
+  if (normalised_dn.empty()) {
+    auto named = name_dn(schema_, entry.dn);
+    normalised_dn = named.ok() ? named->normalised : entry.dn;
+  }
+  target.normalised_dn = std::move(normalised_dn);
+  add_own_organisations(entry, target.organisations);
+  if (id.has_value() && has_class(entry, "nhsPerson")) {
+    Status walked = txn.for_each_in_subtree(*id, [&](storage::EntryId below) {
+      auto child = below == *id ? Result<Entry>(Status::not_found("")) : txn.get(below);
+      if (child.ok()) {
+        add_own_organisations(*child, target.organisations);
+      }
+      return true;
+    });
+    static_cast<void>(walked);  // fewer organisations grant less, never more
+  }
+  const schema::Schema* schema = &schema_;
+  target.matches_filter = [schema, &entry](const protocol::Filter& filter) {
+    return FilterEvaluator(*schema).evaluate(filter, entry) == Truth::kTrue;
+  };
+  return target;
+}
+
+bool AccessGuard::allows(const access::Target& target, std::string_view attribute, access::Privileges needed) const {
+  if (policy_ == nullptr) {
+    return true;
+  }
+  if (attribute == access::kEntryAttribute) {
+    return policy_->allows(*subject_, target, attribute, needed);
+  }
+  return policy_->allows(*subject_, target, policy_name(schema_, attribute), needed, is_operational(schema_, attribute));
+}
+
+void AccessGuard::strip_unreadable(const access::Target& target, protocol::SearchResultEntry& entry) const {
+  if (policy_ == nullptr) {
+    return;
+  }
+  auto& attributes = entry.attributes;
+  attributes.erase(std::remove_if(attributes.begin(), attributes.end(),
+                                  [&](const auto& attribute) { return !allows(target, attribute.type, access::kRead); }),
+                   attributes.end());
+}
+
+void AccessGuard::restrict_filter(const access::Target& target, FilterEvaluator& evaluator) const {
+  if (policy_ == nullptr) {
+    return;
+  }
+  evaluator.set_searchable([this, &target](const schema::AttributeType& type) {
+    const bool operational = type.usage() != schema::Usage::kUserApplications;
+    return policy_->allows(*subject_, target, type.name(), access::kSearch, operational);
+  });
+}
+
+protocol::LdapResult AccessGuard::denied(std::string_view operation, std::string_view dn, std::string_view attribute) const {
+  std::string message = std::string(operation) + " of '" + std::string(dn) + "'";
+  if (!attribute.empty()) {
+    message += " attribute '" + std::string(attribute) + "'";
+  }
+  return ldap_result(ResultCode::kInsufficientAccessRights,
+                     message + " is not allowed for " + caller_ + " by the access policy");
+}
+
+}  // namespace careid::directory::engine

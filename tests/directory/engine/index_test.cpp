@@ -1,0 +1,299 @@
+// Index kinds (presence, equality, substring, ordering): searches over indexed attributes
+// return what a scan of an unindexed store returns, and the planner narrows with each kind.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "directory/engine/directory.h"
+#include "directory/engine/filter_evaluator.h"
+#include "directory/engine/index_keys.h"
+#include "directory/engine/naming.h"
+#include "directory/engine/search_plan.h"
+#include "directory/schema/schema_file.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace careid::directory;
+using engine::Directory;
+using engine::DirectoryOptions;
+
+constexpr unsigned kEq = storage::kIndexEquality;
+constexpr unsigned kPres = storage::kIndexPresence;
+constexpr unsigned kSub = storage::kIndexSubstring;
+constexpr unsigned kOrd = storage::kIndexOrdering;
+
+const std::vector<storage::AttributeIndex> kIndexes = {
+    {"cn", kEq | kSub | kOrd}, {"sn", kPres}, {"uid", kEq | kOrd}, {"mail", kSub | kPres},
+    {"objectClass", kEq | kPres}, {"employeeNumber", kOrd}, {"dnQualifier", kOrd}};
+
+const std::vector<std::string> kNames = {
+    "Anne Smith-Jones", "Bob Brown",     "Carol  Ann White", "anne smith",  "Zoe Ng",
+    "Al",               "Ann",           "Ben Annett",       "X",           "Maria de la Cruz",
+    "Mark Smithson",    "smith",         "Jones Smith",      "Ánne Ünder",  "ANNE",
+    "Émile Zola",       "Zed Ann Zed",   "Sam O'Neil",       "Abbey Road",  "Anneliese Baker"};
+
+std::shared_ptr<const schema::Schema> load_schema() {
+  auto schema = schema::load_schema_directory(fs::path(CAREID_SOURCE_DIR) / "schemas");
+  REQUIRE(schema.ok());
+  return std::move(*schema);
+}
+
+fs::path fresh_folder(const std::string& tag) {
+  static int counter = 0;
+  fs::path folder = fs::temp_directory_path() /
+                    ("careid-index-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  fs::remove_all(folder);
+  return folder;
+}
+
+// dnQualifier is a PrintableString, so the accented letters of kNames lose their accents.
+std::string printable(const std::string& name) {
+  if (name == "Ánne Ünder") {
+    return "Anne Under";
+  }
+  if (name == "Émile Zola") {
+    return "Emile Zola";
+  }
+  return name;
+}
+
+std::vector<Entry> people() {
+  std::vector<Entry> entries;
+  entries.push_back({"o=nhs", {{"objectClass", {"top", "organization"}}, {"o", {"nhs"}}}});
+  entries.push_back({"ou=People,o=nhs", {{"objectClass", {"organizationalUnit"}}, {"ou", {"People"}}}});
+  for (std::size_t i = 0; i < kNames.size(); ++i) {
+    const std::string uid = std::to_string(100 + i * 7);
+    Entry person{"uid=" + uid + ",ou=People,o=nhs",
+                 {{"objectClass", {"inetOrgPerson", "extensibleObject"}},
+                  {"uid", {uid}},
+                  {"cn", {kNames[i]}},
+                  {"sn", {"S" + uid}},
+                  {"dnQualifier", {printable(kNames[i])}}}};
+    if (i % 3 == 0) {
+      person.attributes.push_back({"mail", {"user" + uid + "@nhs.example"}});
+    }
+    if (i % 4 == 0) {
+      person.attributes.push_back({"employeeNumber", {"E" + std::to_string(i % 10)}});
+    }
+    entries.push_back(std::move(person));
+  }
+  return entries;
+}
+
+std::unique_ptr<Directory> open_loaded(const fs::path& folder, std::vector<storage::AttributeIndex> indexes) {
+  DirectoryOptions options;
+  options.store_folder = folder;
+  options.map_size_bytes = 64 << 20;
+  options.sync = false;
+  options.indexed_attributes.clear();
+  options.indexes = std::move(indexes);
+  auto opened = Directory::open(load_schema(), options);
+  REQUIRE(opened.ok());
+
+  auto importer = (*opened)->begin_import();
+  REQUIRE(importer.ok());
+  for (Entry& entry : people()) {
+    careid::Status added = (*importer)->add(std::move(entry));
+    INFO(added.message());
+    REQUIRE(added.ok());
+  }
+  REQUIRE((*importer)->finish().ok());
+  return std::move(*opened);
+}
+
+std::set<std::string> found_dns(const Directory& directory, const std::string& filter) {
+  auto found = directory.find("o=nhs", false, filter);
+  INFO(filter);
+  REQUIRE(found.ok());
+  std::set<std::string> dns;
+  for (const Entry& entry : *found) {
+    dns.insert(entry.dn);
+  }
+  return dns;
+}
+
+const std::vector<std::string> kFilters = {
+    "(cn=*)",          "(sn=*)",         "(mail=*)",          "(cn=anne*)",      "(cn=*smith*)",
+    "(cn=*jones)",     "(cn=a*s*s)",     "(cn=an*)",          "(cn=*nn*)",       "(cn=* ann *)",
+    "(cn=ann *)",      "(cn=*ith)",      "(cn=x)",            "(cn=*zed)",       "(cn=carol ann*)",
+    "(cn>=M)",         "(cn<=C)",        "(cn>=anne)",        "(cn<=anne smith)", "(uid>=150)",
+    "(uid<=121)",      "(mail=*nhs.example)", "(mail=user1*)", "(mail=*@*)",     "(&(cn=*an*)(sn=*))",
+    "(|(cn=*ann*)(uid=100))", "(!(cn=*smith*))", "(employeeNumber>=E4)", "(employeeNumber<=E2)",
+    "(cn=Ánne*)",      "(cn=*zola)",     "(cn=*o'n*)",        "(cn=abbey road)", "(dnQualifier>=t)",
+    "(cn=ÁNNE*)",      "(cn=ÉMILE ZOLA)", "(cn=*ünder)",
+    "(dnQualifier<=al)", "(dnQualifier>=Anne Smith)", "(dnQualifier<=anne smith)", "(dnQualifier>=ÿ)"};
+
+TEST_CASE("indexed searches match unindexed scans", "[directory][engine][index]") {
+  const fs::path plain_folder = fresh_folder("plain");
+  const fs::path indexed_folder = fresh_folder("indexed");
+  {
+    auto plain = open_loaded(plain_folder, {});
+    auto indexed = open_loaded(indexed_folder, kIndexes);
+    for (const std::string& filter : kFilters) {
+      INFO(filter);
+      CHECK(found_dns(*indexed, filter) == found_dns(*plain, filter));
+    }
+    CHECK(found_dns(*indexed, "(cn=*smith*)").size() == 5);
+    CHECK(found_dns(*indexed, "(dnQualifier>=t)").size() == 3);
+    CHECK(found_dns(*indexed, "(cn=ÉMILE ZOLA)").size() == 1);
+    CHECK(found_dns(*indexed, "(cn=*ÜNDER)").size() == 1);
+  }
+  fs::remove_all(plain_folder);
+  fs::remove_all(indexed_folder);
+}
+
+// Opens a store with kIndexes and the people, for tests of the planner itself.
+struct PlannedStore {
+  fs::path folder = fresh_folder("plan");
+  std::shared_ptr<const schema::Schema> schema = load_schema();
+  std::unique_ptr<storage::EntryStore> store;
+
+  PlannedStore() {
+    storage::StoreOptions options;
+    options.create_folder = true;
+    options.sync = false;
+    options.map_size_bytes = 64 << 20;
+    REQUIRE(engine::configure_store_indexes(*schema, {}, kIndexes, options).ok());
+    auto opened = storage::EntryStore::open(folder, std::move(options));
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+
+    auto txn = store->begin_write();
+    REQUIRE(txn.ok());
+    for (const Entry& entry : people()) {
+      auto name = engine::name_dn(*schema, entry.dn);
+      REQUIRE(name.ok());
+      storage::EntryId parent = storage::kNoParent;
+      if (entry.dn != "o=nhs") {
+        auto parent_name = engine::name_dn(*schema, name->dn.parent().to_string());
+        REQUIRE(parent_name.ok());
+        parent = *txn->find_id(parent_name->normalised);
+      }
+      REQUIRE(txn->add(name->normalised, parent, entry, engine::index_keys(*schema, *store, entry)).ok());
+    }
+    REQUIRE(txn->commit().ok());
+  }
+
+  ~PlannedStore() {
+    store.reset();
+    fs::remove_all(folder);
+  }
+
+  // Returns the candidates and checks that they include every entry the filter matches.
+  std::optional<std::vector<storage::EntryId>> plan(const std::string& text) {
+    auto filter = protocol::parse_filter(text);
+    REQUIRE(filter.ok());
+    auto txn = store->begin_read();
+    REQUIRE(txn.ok());
+    auto candidates = engine::plan_candidates(*filter, *schema, *store, *txn);
+
+    engine::FilterEvaluator evaluator(*schema);
+    auto count = txn->entry_count();
+    for (storage::EntryId id = 1; id <= *count; ++id) {
+      auto entry = txn->get(id);
+      REQUIRE(entry.ok());
+      if (candidates.has_value() && evaluator.evaluate(*filter, *entry) == engine::Truth::kTrue) {
+        INFO(text << " matches " << entry->dn);
+        CHECK(std::binary_search(candidates->begin(), candidates->end(), id));
+      }
+    }
+    return candidates;
+  }
+};
+
+TEST_CASE("substring index narrows candidates", "[directory][engine][index]") {
+  PlannedStore planned;
+  auto smith = planned.plan("(cn=*smith*)");
+  REQUIRE(smith.has_value());
+  CHECK(smith->size() == 5);
+  auto initial = planned.plan("(cn=anne*)");
+  REQUIRE(initial.has_value());
+  CHECK(initial->size() <= 5);
+  auto final_part = planned.plan("(cn=*jones)");
+  REQUIRE(final_part.has_value());
+  CHECK(final_part->size() == 1);
+  // Parts shorter than a trigram cannot narrow, so the scope is walked.
+  CHECK_FALSE(planned.plan("(cn=*n*)").has_value());
+}
+
+TEST_CASE("ordering index narrows byte-ordered rules", "[directory][engine][index]") {
+  PlannedStore planned;
+  // dnQualifier orders with caseIgnoreOrderingMatch, the byte order of caseIgnoreMatch's form.
+  auto upper = planned.plan("(dnQualifier>=t)");
+  REQUIRE(upper.has_value());
+  CHECK(upper->size() == 3);  // x, zed ann zed, zoe ng
+  auto lower = planned.plan("(dnQualifier<=al)");
+  REQUIRE(lower.has_value());
+  CHECK(lower->size() == 2);  // abbey road, al
+  // employeeNumber has no ORDERING rule, so its ordering index cannot serve a range.
+  CHECK_FALSE(planned.plan("(employeeNumber>=E4)").has_value());
+}
+
+TEST_CASE("index kinds not configured are ignored", "[directory][engine][index]") {
+  PlannedStore planned;
+  CHECK_FALSE(planned.plan("(sn=S100)").has_value());     // sn has presence only
+  CHECK(planned.plan("(sn=*)").has_value());
+  CHECK_FALSE(planned.plan("(mail=user100@nhs.example)").has_value());  // mail: sub and pres
+  CHECK_FALSE(planned.plan("(cn=*)").has_value());        // cn has no presence index
+  CHECK(planned.plan("(employeeNumber=E0)").has_value());  // ordering writes equality keys
+}
+
+TEST_CASE("unknown index kind is rejected", "[directory][engine][index]") {
+  auto bits = engine::parse_index_kinds("cn", {"eq", "fuzzy"});
+  REQUIRE_FALSE(bits.ok());
+  CHECK(bits.status().message().find("fuzzy") != std::string::npos);
+  CHECK_FALSE(engine::parse_index_kinds("cn", {}).ok());
+  auto all = engine::parse_index_kinds("cn", {"EQ", "pres", "substr", "ordering"});
+  REQUIRE(all.ok());
+  CHECK(*all == (kEq | kPres | kSub | kOrd));
+}
+
+TEST_CASE("reindex counts entries and records", "[directory][engine][index]") {
+  const fs::path folder = fresh_folder("reindex");
+  {
+    auto directory = open_loaded(folder, kIndexes);
+    auto summary = directory->rebuild_indexes();
+    REQUIRE(summary.ok());
+    CHECK(summary->entries == kNames.size() + 2);
+    auto sn = std::find_if(summary->attributes.begin(), summary->attributes.end(),
+                           [](const auto& a) { return a.attribute == "sn"; });
+    REQUIRE(sn != summary->attributes.end());
+    CHECK(sn->kinds == "pres");
+    CHECK(sn->records == kNames.size());
+    CHECK(found_dns(*directory, "(cn=*smith*)").size() == 5);
+  }
+  fs::remove_all(folder);
+}
+
+TEST_CASE("changed index kinds rebuild on open", "[directory][engine][index]") {
+  const fs::path folder = fresh_folder("change");
+  {
+    auto directory = open_loaded(folder, {{"cn", kEq}});
+    CHECK(found_dns(*directory, "(cn=*smith*)").size() == 5);
+  }
+  {
+    DirectoryOptions options;
+    options.store_folder = folder;
+    options.map_size_bytes = 64 << 20;
+    options.indexed_attributes.clear();
+    options.indexes = {{"cn", kEq | kSub}};
+    auto reopened = Directory::open(load_schema(), options);
+    REQUIRE(reopened.ok());
+    CHECK(found_dns(**reopened, "(cn=*smith*)").size() == 5);
+    auto summary = (*reopened)->rebuild_indexes();
+    REQUIRE(summary.ok());
+    REQUIRE(summary->attributes.size() == 1);
+    CHECK(summary->attributes[0].kinds == "eq,sub");
+    CHECK(summary->attributes[0].records > kNames.size());
+  }
+  fs::remove_all(folder);
+}
+
+}  // namespace

@@ -1,0 +1,115 @@
+#include <mutex>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "federation/sso/sso_service.h"
+#include "tests/federation/sso/fakes.h"
+
+namespace careid::federation::sso {
+namespace {
+
+using testing::kGoodQuery;
+using testing::kTestUid;
+
+// Keeps every event it receives, for checks.
+class CapturingSink final : public audit::Sink {
+ public:
+  void record(audit::Event event) override {
+    std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<audit::Event> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<audit::Event> events_;
+};
+
+PeerCertificate card_of(std::string uid) {
+  PeerCertificate card;
+  card.present = true;
+  card.verified = true;
+  card.subject = "CN=" + uid + ",OU=people,O=nhs";
+  card.common_names = {std::move(uid)};
+  return card;
+}
+
+const std::chrono::system_clock::time_point kNow{std::chrono::seconds(1'800'000'000)};
+
+struct AuditFixture {
+  testing::FakeIdentitySource source;
+  testing::FakeIdentityProvider idp;
+  CapturingSink sink;
+  SsoService service{source, idp, PersistentIdGenerator(std::string(32, 'k')), [] { return kNow; }, {}, sink};
+
+  AuditFixture() {
+    source.people.emplace(kTestUid, testing::make_test_person());
+    source.people.at(kTestUid).roles.resize(1);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sso audit login and assertion", "[federation][sso][audit]") {
+  AuditFixture fixture;
+  SsoReply reply = fixture.service.handle_redirect(card_of(kTestUid), kGoodQuery, "peer=127.0.0.1:5000 conn=1");
+  REQUIRE(reply.kind == SsoReply::Kind::kPostForm);
+
+  auto events = fixture.sink.events();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].type == "sso.login");
+  CHECK(events[0].outcome == "success");
+  CHECK(events[0].actor == kTestUid);
+  CHECK(events[0].client == "127.0.0.1:5000");
+  CHECK(events[1].type == "saml.assertion");
+  CHECK(events[1].subject == kTestUid);
+  CHECK(events[1].details["sp"] == testing::kTestSp);
+  CHECK(events[1].details["name_id"] ==
+        *PersistentIdGenerator(std::string(32, 'k')).name_id(testing::kTestSp, kTestUid));
+  CHECK(events[1].details["attributes"]["uid"] == nlohmann::json({kTestUid}));
+  CHECK(events[1].details["attributes"].contains("mail"));
+}
+
+TEST_CASE("sso audit refused card", "[federation][sso][audit]") {
+  AuditFixture fixture;
+  PeerCertificate missing;
+  SsoReply reply = fixture.service.handle_redirect(missing, kGoodQuery, "peer=127.0.0.1:5000 conn=1");
+  REQUIRE(reply.kind == SsoReply::Kind::kDenied);
+
+  auto events = fixture.sink.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].type == "sso.login");
+  CHECK(events[0].outcome == "failure");
+  CHECK(events[0].actor == "anonymous");
+  CHECK(events[0].details["reason"] == "no_certificate");
+}
+
+TEST_CASE("sso audit unknown person", "[federation][sso][audit]") {
+  AuditFixture fixture;
+  SsoReply reply = fixture.service.handle_redirect(card_of("555000000099"), kGoodQuery, "test");
+  REQUIRE(reply.kind == SsoReply::Kind::kDenied);
+
+  auto events = fixture.sink.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].subject == "555000000099");
+  CHECK(events[0].details["reason"] == "unknown_person");
+  CHECK(events[0].client == "test");
+}
+
+TEST_CASE("sso audit bad request", "[federation][sso][audit]") {
+  AuditFixture fixture;
+  SsoReply reply = fixture.service.handle_redirect(card_of(kTestUid), "SAMLRequest=%%%", "test");
+  CHECK(reply.kind != SsoReply::Kind::kPostForm);
+
+  auto events = fixture.sink.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].outcome == "failure");
+  CHECK(events[0].details["reason"] == "bad_request");
+  CHECK(events[0].actor == kTestUid);
+}
+
+}  // namespace careid::federation::sso
