@@ -1,5 +1,6 @@
 // Directory::search and the special entries it serves: the root DSE (RFC 4512 5.1) and
 // the subschema subentry (RFC 4512 4.2).
+#include <algorithm>
 #include <chrono>
 
 #include "directory/engine/access_checks.h"
@@ -51,6 +52,18 @@ Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base,
       return txn.for_each_child(base, visit);
     }
     return txn.for_each_in_subtree(base, visit);
+  }
+
+  // A one-level search whose index candidates outnumber the base's children (say every
+  // role profile for "(objectClass=nhsOrgPersonRole)") reads fewer records by walking the
+  // children and keeping those among the candidates than by reading each candidate's parent.
+  if (scope == SearchScope::kSingleLevel) {
+    auto children = txn.child_count(base);
+    if (children.ok() && *children < candidates->size()) {
+      return txn.for_each_child(base, [&](storage::EntryId id) {
+        return !std::binary_search(candidates->begin(), candidates->end(), id) || visit(id);
+      });
+    }
   }
 
   for (storage::EntryId id : *candidates) {

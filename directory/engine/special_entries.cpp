@@ -98,12 +98,8 @@ const schema::ObjectClass* structural_class(const schema::Schema& schema, const 
 }
 
 std::string count_children(const storage::Transaction& txn, storage::EntryId id) {
-  std::uint64_t children = 0;
-  Status counted = txn.for_each_child(id, [&](storage::EntryId) {
-    ++children;
-    return true;
-  });
-  return counted.ok() ? std::to_string(children) : "0";
+  auto children = txn.child_count(id);
+  return children.ok() ? std::to_string(*children) : "0";
 }
 
 }  // namespace

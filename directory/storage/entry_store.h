@@ -153,6 +153,10 @@ class Transaction {
 
   Result<bool> has_children(EntryId id) const;
 
+  // Returns how many children `id` has, read from LMDB's duplicate count without walking
+  // the list.
+  Result<std::uint64_t> child_count(EntryId id) const;
+
   // Returns the ids, sorted, of entries with index key (attribute, normalised_value).
   // kFailedPrecondition when the attribute is not indexed. See kMaxIndexedValueBytes.
   Result<std::vector<EntryId>> ids_equal(std::string_view attribute,

@@ -223,6 +223,28 @@ Result<bool> Transaction::has_children(EntryId id) const {
   return true;
 }
 
+Result<std::uint64_t> Transaction::child_count(EntryId id) const {
+  auto cursor = detail::open_cursor(txn(), state().children, state().folder);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  auto first = child_at_or_after(state(), cursor->get(), id, 1);
+  if (!first.ok()) {
+    return first.status();
+  }
+  if (*first == kNoParent) {
+    return std::uint64_t{0};
+  }
+
+  std::size_t count = 0;
+  int rc = mdb_cursor_count(cursor->get(), &count);
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "count children of " + id_text(id), state().folder);
+  }
+  return static_cast<std::uint64_t>(count);
+}
+
 Result<std::vector<EntryId>> Transaction::ids_equal(std::string_view attribute,
                                                     std::string_view normalised_value) const {
   auto dbi = state().find_index(attribute);

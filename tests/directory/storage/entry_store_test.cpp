@@ -202,6 +202,16 @@ TEST_CASE("entry store lists children and subtree", "[directory][storage]") {
   REQUIRE(leaf.ok());
   CHECK_FALSE(*leaf);
 
+  auto three = txn->child_count(ids[1]);
+  REQUIRE(three.ok());
+  CHECK(*three == 3);
+  auto none = txn->child_count(ids[4]);
+  REQUIRE(none.ok());
+  CHECK(*none == 0);
+  auto suffixes = txn->child_count(kNoParent);
+  REQUIRE(suffixes.ok());
+  CHECK(*suffixes == 1);
+
   std::vector<EntryId> first_two;
   REQUIRE(txn->for_each_in_subtree(ids[0],
                                    [&](EntryId id) {
