@@ -54,9 +54,8 @@ Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base,
     return txn.for_each_in_subtree(base, visit);
   }
 
-  // A one-level search whose index candidates outnumber the base's children (say every
-  // role profile for "(objectClass=nhsOrgPersonRole)") reads fewer records by walking the
-  // children and keeping those among the candidates than by reading each candidate's parent.
+  // When the index gives more candidates than the base has children, walking the children
+  // reads fewer records than looking up each candidate's parent.
   if (scope == SearchScope::kSingleLevel) {
     auto children = txn.child_count(base);
     if (children.ok() && *children < candidates->size()) {

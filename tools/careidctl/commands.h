@@ -17,9 +17,8 @@ void add_revocation_commands(CLI::App& app, int& exit_code);
 void add_rbac_commands(CLI::App& app, int& exit_code);
 void add_registration_commands(CLI::App& app, int& exit_code);
 
-// Returns the group `name` of `app`, adding it with `help` when no file has added it yet,
-// so that several files can join one group in any order. (CLI11 2.3's get_subcommand
-// throws for a missing name; a filter does not.)
+// Returns the subcommand group `name` of `app`, adding it with `help` when it is missing,
+// so that several files can add commands to one group in any order.
 inline CLI::App* command_group(CLI::App& app, const std::string& name, const std::string& help) {
   auto existing = app.get_subcommands([&name](CLI::App* command) { return command->get_name() == name; });
   if (!existing.empty()) {
