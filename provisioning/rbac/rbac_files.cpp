@@ -267,7 +267,8 @@ Result<Catalogue> read_catalogue(const RbacFiles& files, const std::set<std::str
   CAREID_RETURN_IF_ERROR(read_baseline(files.baseline, job_roles, catalogue));
   Status valid = catalogue.validate();
   if (!valid.ok()) {
-    return valid.with_context(files.activities.string());
+    // Cycles come from the activity file and unknown codes from the baseline file.
+    return valid.with_context(files.activities.string() + " and " + files.baseline.string());
   }
   return catalogue;
 }
