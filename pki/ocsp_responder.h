@@ -5,9 +5,9 @@
 // card CA with extendedKeyUsage id-kp-OCSPSigning, and id-pkix-ocsp-nocheck so that clients
 // do not check the responder certificate's own revocation), or by the CA key itself.
 //
-// Status per certificate id: good for a recorded good card, revoked with the revocation time
-// and reason for a revoked card, revoked with reason certificateHold for a card on hold
-// (RFC 6960 2.2), and unknown for a serial the registry never recorded. A request about
+// Status per certificate id (RFC 6960 2.2): a recorded good card is good. A revoked card is
+// revoked with its time and reason, and a card on hold is revoked with reason
+// certificateHold. A serial the registry never recorded is unknown. A request about
 // another issuer gets the response status unauthorized (RFC 6960 2.3).
 //
 // Caching: a response to a request without a nonce is kept for `cache_ttl` and returned for

@@ -2,7 +2,7 @@
 // attributes it covers (the target), who it applies to (the subject) and the level it grants.
 //
 // Evaluation. For one subject, entry and attribute, the rules are tried in file order and the
-// first whose target and subject both match decides; when none matches, access is none. This
+// first whose target and subject both match decides. When none matches, no access is granted. This
 // is OpenLDAP's slapd.access(5) "first match wins" with each rule holding one "by" clause.
 // Two fixed rules come first and no policy can change them:
 //   * the root DN has every privilege on every entry;
