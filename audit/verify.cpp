@@ -62,6 +62,7 @@ class ChainChecker {
   }
 
   std::uint64_t last_seq() const { return last_seq_; }
+  bool key_needed() const { return key_needed_; }
   const std::string& last_hash() const { return last_hash_; }
 
  private:
@@ -75,6 +76,7 @@ class ChainChecker {
              "without the key, or written before the key was set";
     }
     if (alg == kAlgHmacSha256 && options_.hmac_key.empty()) {
+      key_needed_ = true;
       return "the record is chained with hmac-sha256; give the key (--key, or audit.hmac_key_file in --config)";
     }
 
@@ -119,6 +121,7 @@ class ChainChecker {
   bool started_ = false;
   std::uint64_t last_seq_ = 0;
   std::string last_hash_;
+  bool key_needed_ = false;
 };
 
 bool matches_user(const json& record, const std::string& user) {
@@ -170,7 +173,9 @@ VerifyReport verify_trail(const std::vector<fs::path>& files, const VerifyOption
       ++number;
       std::string reason = checker.check(line);
       if (!reason.empty()) {
-        return VerifyReport{false, report.records, checker.last_seq(), checker.last_hash(), file, number, reason};
+        VerifyReport bad{false, report.records, checker.last_seq(), checker.last_hash(), file, number, reason};
+        bad.key_needed = checker.key_needed();
+        return bad;
       }
       ++report.records;
     }

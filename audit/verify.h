@@ -32,6 +32,9 @@ struct VerifyReport {
   std::filesystem::path bad_file;
   std::uint64_t bad_line = 0;
   std::string reason;
+  // True when the check stopped only because a record is chained with HMAC-SHA256 and no
+  // key was given: the trail may be intact, but it cannot be checked without the key.
+  bool key_needed = false;
 };
 
 // Reads `files` in order as one chain and stops at the first bad line. Detects a changed

@@ -1,5 +1,6 @@
 #include "base/config.h"
 
+#include <algorithm>
 #include <exception>
 #include <set>
 
@@ -158,6 +159,7 @@ Status read_https(const toml::value& root, HttpsConfig& https) {
   CAREID_RETURN_IF_ERROR(r.read_integer("max_body_bytes", https.max_body_bytes, 1024, 64 << 20));
   CAREID_RETURN_IF_ERROR(r.read_integer("request_timeout_seconds", https.request_timeout_seconds, 1, 3600));
   CAREID_RETURN_IF_ERROR(r.read_integer("threads", https.threads, 1, 256));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_connections", https.max_connections, 1, 1000000));
   return r.check_unknown_keys();
 }
 
@@ -170,6 +172,15 @@ Status read_saml(const toml::value& root, SamlConfig& saml) {
   CAREID_RETURN_IF_ERROR(r.read("persistent_id_secret", saml.persistent_id_secret));
   CAREID_RETURN_IF_ERROR(r.read_integer("assertion_lifetime_seconds", saml.assertion_lifetime_seconds, 10, 86400));
   CAREID_RETURN_IF_ERROR(r.read("require_signed_requests", saml.require_signed_requests));
+  CAREID_RETURN_IF_ERROR(r.read("encrypt_assertions_for", saml.encrypt_assertions_for));
+  CAREID_RETURN_IF_ERROR(r.read("never_encrypt_assertions_for", saml.never_encrypt_assertions_for));
+  for (const std::string& entity_id : saml.encrypt_assertions_for) {
+    const auto& never = saml.never_encrypt_assertions_for;
+    if (std::find(never.begin(), never.end(), entity_id) != never.end()) {
+      return Status::invalid_argument("saml: " + entity_id + " is in both encrypt_assertions_for "
+                                      "and never_encrypt_assertions_for; keep it in one");
+    }
+  }
   return r.check_unknown_keys();
 }
 
@@ -217,6 +228,23 @@ Status read_pki(const toml::value& root, PkiConfig& pki) {
   CAREID_RETURN_IF_ERROR(r.read_integer("revocation_refresh_seconds", pki.revocation_refresh_seconds, 1, 86400));
   CAREID_RETURN_IF_ERROR(r.read_integer("crl_validity_seconds", pki.crl_validity_seconds, 60, 86400 * 366));
   CAREID_RETURN_IF_ERROR(r.read_integer("ocsp_cache_seconds", pki.ocsp_cache_seconds, 0, 86400));
+  CAREID_RETURN_IF_ERROR(r.read("pkcs11_module", pki.pkcs11_module));
+  return r.check_unknown_keys();
+}
+
+Status read_metrics(const toml::value& root, MetricsConfig& metrics) {
+  TableReader r(section(root, "metrics"), "metrics");
+  CAREID_RETURN_IF_ERROR(r.read("listen", metrics.listen));
+  if (!metrics.listen.empty()) {
+    const std::size_t colon = metrics.listen.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : metrics.listen.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos;
+    if (colon == 0 || !digits || std::stoul(port) > 65535) {
+      return Status::invalid_argument("metrics.listen: expected \"ADDRESS:PORT\" such as \"127.0.0.1:9464\", got '" +
+                                      metrics.listen + "'");
+    }
+  }
   return r.check_unknown_keys();
 }
 
@@ -226,14 +254,15 @@ Status read_top_level(const toml::value& root, Config& config) {
   CAREID_RETURN_IF_ERROR(r.read("schema_dir", config.schema_dir));
   CAREID_RETURN_IF_ERROR(r.read_integer("map_size_mib", config.map_size_mib, 16, int64_t{1} << 22));
   CAREID_RETURN_IF_ERROR(r.read("log_level", config.log_level));
+  CAREID_RETURN_IF_ERROR(r.read_integer("shutdown_timeout_seconds", config.shutdown_timeout_seconds, 0, 3600));
   return r.check_unknown_keys();
 }
 
 Status check_sections(const toml::value& root) {
-  static const std::set<std::string> known = {"ldap", "https", "saml", "session", "oidc", "audit", "pki"};
+  static const std::set<std::string> known = {"ldap", "https", "saml", "session", "oidc", "audit", "pki", "metrics"};
   for (const auto& [key, value] : root.as_table()) {
     if (value.is_table() && !known.contains(key)) {
-      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, session, oidc, audit or pki");
+      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, session, oidc, audit, pki or metrics");
     }
   }
   return Status::ok_status();
@@ -313,6 +342,7 @@ Result<Config> load_config(const fs::path& path) {
   if (status.ok()) status = read_oidc(root, config.oidc);
   if (status.ok()) status = read_audit(root, config.audit);
   if (status.ok()) status = read_pki(root, config.pki);
+  if (status.ok()) status = read_metrics(root, config.metrics);
   if (!status.ok()) {
     return status.with_context(path.string());
   }

@@ -95,6 +95,8 @@ struct HttpsConfig {
   std::size_t max_body_bytes = 1024 * 1024;
   uint32_t request_timeout_seconds = 30;
   unsigned threads = 2;
+  // Concurrent TLS connections; further connections are closed at once.
+  std::size_t max_connections = 1024;
 };
 
 struct SamlConfig {
@@ -110,6 +112,11 @@ struct SamlConfig {
   // Require a valid signature on every AuthnRequest, also from SPs whose metadata does not
   // set AuthnRequestsSigned="true".
   bool require_signed_requests = false;
+  // Assertions are encrypted for SPs whose metadata has a KeyDescriptor use="encryption".
+  // SP entityIDs listed here always get encrypted assertions (a login fails without an
+  // encryption key) or never do. An entityID may not be in both lists.
+  std::vector<std::string> encrypt_assertions_for;
+  std::vector<std::string> never_encrypt_assertions_for;
 };
 
 // SSO sessions: after a card login the role choice is kept, for later logins on any TLS
@@ -170,6 +177,16 @@ struct PkiConfig {
   uint32_t crl_validity_seconds = 7 * 24 * 3600;
   // Seconds an OCSP response stays cached and valid (its nextUpdate).
   uint32_t ocsp_cache_seconds = 5;
+  // PKCS#11 module that contains the card tokens, used by `careidctl card` and `intake
+  // --issue-cards`. The default is SoftHSM 2 as Debian 12's softhsm2 package installs it.
+  std::filesystem::path pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so";
+};
+
+// Prometheus metrics (text exposition format 0.0.4) on a plain-HTTP listener of its own.
+struct MetricsConfig {
+  // "ADDRESS:PORT" of the listener, for example "127.0.0.1:9464"; empty turns metrics off.
+  // The endpoint has no authentication or TLS, so keep it on loopback or behind a firewall.
+  std::string listen;
 };
 
 struct Config {
@@ -180,6 +197,9 @@ struct Config {
   // LMDB map size in MiB: the most the store can grow to.
   std::size_t map_size_mib = 16 * 1024;
   std::string log_level = "info";
+  // Seconds that SIGTERM or SIGINT waits for open connections to finish their current
+  // operations before careidd stops anyway.
+  uint32_t shutdown_timeout_seconds = 5;
   LdapConfig ldap;
   HttpsConfig https;
   SamlConfig saml;
@@ -187,6 +207,7 @@ struct Config {
   OidcConfig oidc;
   PkiConfig pki;
   AuditConfig audit;
+  MetricsConfig metrics;
 
   // Returns https.public_url, or the URL built from the listen address and port.
   std::string public_url() const;

@@ -227,6 +227,12 @@ Result<RevocationReason> parse_revocation_reason(std::string_view name) {
                                   "': expected one of " + accepted);
 }
 
+std::string serial_hex_octets(std::string_view serial_hex) {
+  std::string octets = serial_hex.size() % 2 == 1 ? "0" : "";
+  octets += serial_hex;
+  return octets;
+}
+
 Result<std::string> normalize_serial_hex(std::string_view serial) {
   std::string digits;
   for (char c : serial) {

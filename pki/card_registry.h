@@ -55,6 +55,11 @@ Result<RevocationReason> parse_revocation_reason(std::string_view name);
 // non-hex character, or more than 40 hex digits (RFC 5280 4.1.2.2 allows at most 20 octets).
 Result<std::string> normalize_serial_hex(std::string_view serial);
 
+// Returns a serial in whole octets for people to read: `serial_hex` (as normalize_serial_hex
+// returns it) with a leading '0' when its length is odd, so "a1b2c" prints as "0a1b2c".
+// Registry calls accept either form.
+std::string serial_hex_octets(std::string_view serial_hex);
+
 enum class CardState {
   kGood,     // issued and neither revoked nor on hold
   kRevoked,  // revoked for good; `reason` gives the cause

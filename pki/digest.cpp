@@ -1,6 +1,11 @@
 #include "pki/digest.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -27,6 +32,37 @@ Result<Bytes> digest(const EVP_MD* type, ByteView data, std::string_view name) {
 Result<Bytes> sha1(ByteView data) { return digest(EVP_sha1(), data, "SHA-1"); }
 
 Result<Bytes> sha256(ByteView data) { return digest(EVP_sha256(), data, "SHA-256"); }
+
+Result<Bytes> sha256_file(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    const std::string message = "cannot open " + path.string() + ": " + std::strerror(errno);
+    return errno == ENOENT ? Status::not_found(message) : Status::io_error(message);
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+    return openssl_status(StatusCode::kInternal, "SHA-256 digest failed");
+  }
+
+  std::vector<char> block(1024 * 1024);
+  while (file) {
+    file.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto count = static_cast<std::size_t>(file.gcount());
+    if (count > 0 && EVP_DigestUpdate(context.get(), block.data(), count) != 1) {
+      return openssl_status(StatusCode::kInternal, "SHA-256 digest failed");
+    }
+  }
+  if (!file.eof()) {
+    return Status::io_error("cannot read " + path.string());
+  }
+
+  Bytes out(kSha256Bytes);
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context.get(), out.data(), &length) != 1 || length != kSha256Bytes) {
+    return openssl_status(StatusCode::kInternal, "SHA-256 digest failed");
+  }
+  return out;
+}
 
 Result<Bytes> hmac_sha256(ByteView key, ByteView data) {
   Bytes out(kSha256Bytes);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 
 #include "base/status.h"
 #include "pki/bytes.h"
@@ -22,6 +23,10 @@ Result<Bytes> sha1(ByteView data);
 
 // SHA-256 of `data` (32 bytes).
 Result<Bytes> sha256(ByteView data);
+
+// SHA-256 of the file at `path` (32 bytes), read in 1 MiB blocks so that memory does not
+// grow with the file. kNotFound or kIoError name the file when it cannot be read.
+Result<Bytes> sha256_file(const std::filesystem::path& path);
 
 // HMAC-SHA256 of `data` under `key` (32 bytes, RFC 2104). An empty key is allowed, as RFC 2104
 // allows it, but callers should use at least 32 random bytes.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "audit/audit_log.h"
 #include "base/config.h"
 #include "pki/card_registry.h"
 #include "pki/crl.h"
@@ -186,10 +187,32 @@ Result<pki::RevocationUrls> revocation_urls(const fs::path& data_dir, std::strin
   return pki::card_revocation_urls(config->pki_public_url());
 }
 
+// Appends card.issue for the demo card to the audit trail that `config_file` configures.
+Status record_demo_card_issue(const fs::path& config_file, const pki::Certificate& card) {
+  auto config = load_config(config_file);
+  if (!config.ok()) {
+    return config.status();
+  }
+  if (config->audit.file.empty()) {
+    return Status::ok_status();
+  }
+  auto info = card.info();
+  if (!info.ok()) {
+    return info.status();
+  }
+  auto log = audit::open_audit_log(config->audit);
+  if (!log.ok()) {
+    return log.status().with_context("audit trail");
+  }
+  audit::record_card_event(**log, audit::CardEvent{"issue", "careidctl demo setup", std::string(kDemoPersonUid),
+                                                   info->serial_hex});
+  return (*log)->close();
+}
+
 }  // namespace
 
-Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
-                  pki::KeyType key_type, std::string_view public_url) {
+Result<pki::Certificate> issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
+                                    pki::KeyType key_type, std::string_view public_url) {
   pki::PkiLayout layout(data_dir);
   auto ca = pki::CertificateAuthority::load(layout.card_ca_certificate(), layout.card_ca_key());
   if (!ca.ok()) {
@@ -219,13 +242,14 @@ Status issue_card(const fs::path& data_dir, std::string_view uid, std::string_vi
   }
   CAREID_RETURN_IF_ERROR(write_certified_key(*card, *certificate, *key));
   CAREID_RETURN_IF_ERROR((*registry)->record_issued(card->certificate, uid, "").with_context("card registry"));
-  // TODO: record a card.issue audit event here; careidctl pki issue-card opens no audit trail yet.
 
   auto bundle = pki::export_pkcs12(*card, pkcs12_password, std::string(uid), &ca->certificate());
   if (!bundle.ok()) {
     return bundle.status();
   }
-  return pki::write_private_file(*bundle_path, std::string_view(reinterpret_cast<const char*>(bundle->data()), bundle->size()));
+  CAREID_RETURN_IF_ERROR(pki::write_private_file(
+      *bundle_path, std::string_view(reinterpret_cast<const char*>(bundle->data()), bundle->size())));
+  return card->certificate;
 }
 
 Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
@@ -245,8 +269,10 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
   CAREID_RETURN_IF_ERROR(create_oidc_signing_key(data, options.oidc_key_type));
   // The demo config (written below) serves HTTPS on 127.0.0.1 at https_port.
   const std::string public_url = "https://127.0.0.1:" + std::to_string(options.https_port);
-  CAREID_RETURN_IF_ERROR(
-      issue_card(data, kDemoPersonUid, options.card_pkcs12_password, options.card_key_type, public_url));
+  auto demo_card = issue_card(data, kDemoPersonUid, options.card_pkcs12_password, options.card_key_type, public_url);
+  if (!demo_card.ok()) {
+    return demo_card.status();
+  }
   CAREID_RETURN_IF_ERROR(copy_sp_metadata(data, options.sp_metadata_files));
 
   auto password = new_admin_password();
@@ -260,6 +286,8 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
   CAREID_RETURN_IF_ERROR(write_config_file(result.config_file, options.schema_dir, options.ldap_port,
                                            options.https_port, *hash));
   CAREID_RETURN_IF_ERROR(write_access_policy(data / "access.toml"));
+  // The card was issued before careid.toml named the audit trail, so it is recorded now.
+  CAREID_RETURN_IF_ERROR(record_demo_card_issue(result.config_file, *demo_card));
 
   auto started = std::chrono::steady_clock::now();
   auto loaded = load_demo_directory(result.config_file, options.reference_dir, options.people);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pki/certificate.h"
 #include "pki/key.h"
 #include "provisioning/demo_directory.h"
 
@@ -68,7 +69,11 @@ Status create_oidc_signing_key(const std::filesystem::path& data_dir,
 // <uid>.pem, .key and .p12 and records the card in the card registry (pki/registry/). The
 // certificate names careidd's CRL and OCSP URLs under `public_url`; when that is empty, under
 // the [pki] public_url of <data_dir>/careid.toml, and none when that file is missing too.
-Status issue_card(const std::filesystem::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
-                  pki::KeyType key_type = pki::KeyType::kEcdsaP256, std::string_view public_url = {});
+// Returns the certificate. It checks no directory and writes no audit record, because demo
+// setup calls it before either exists. `careidctl pki issue-card` calls issue_person_card
+// (person_card.h), which does both.
+Result<pki::Certificate> issue_card(const std::filesystem::path& data_dir, std::string_view uid,
+                                    std::string_view pkcs12_password, pki::KeyType key_type = pki::KeyType::kEcdsaP256,
+                                    std::string_view public_url = {});
 
 }  // namespace careid::provisioning

@@ -8,7 +8,7 @@ packages=(
   libssl-dev liblmdb-dev lmdb-utils libxml2-dev libxmlsec1-dev xmlsec1 zlib1g-dev
   libboost1.81-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev libargon2-dev
   catch2
-  ldap-utils libldap2-dev python3-ldap3 python3-requests python3-authlib curl openssl
+  ldap-utils libldap2-dev python3-ldap3 python3-requests python3-authlib python3-pysaml2 curl openssl
   apache2 libapache2-mod-auth-mellon
   clang-14 libclang-rt-14-dev
   slapd 389-ds-base

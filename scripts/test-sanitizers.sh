@@ -4,6 +4,10 @@
 # report stops the process that made it, so the test that ran it fails and ctest shows the
 # report (e2e tests show the tail of careidd's log). Leak suppressions, each with its
 # reason, are in scripts/sanitizers/lsan.supp.
+#
+# CAREID_SANITIZE_E2E is a ctest regular expression that selects the end-to-end tests to
+# run, for example 'test_(ldap3|hostile_ldap)$'. It defaults to every one, and "none" runs
+# only the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${CAREID_ASAN_BUILD_DIR:-build-asan}
@@ -16,4 +20,8 @@ cmake --build "$build_dir" --parallel "$(nproc)"
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_init_order=1:check_initialization_order=1
 export LSAN_OPTIONS="suppressions=$sanitizers_dir/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900
+ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 -LE e2e
+e2e=${CAREID_SANITIZE_E2E:-.}
+if [ "$e2e" != none ]; then
+  ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 -L e2e -R "$e2e"
+fi

@@ -341,6 +341,19 @@ Element Element::append_child(std::string_view ns, std::string_view prefix,
   return Element(child);
 }
 
+Element Element::wrap(std::string_view ns, std::string_view prefix, std::string_view local_name) {
+  if (node_ == nullptr || node_->parent == nullptr || node_->parent->type != XML_ELEMENT_NODE) {
+    return Element();
+  }
+  xmlNodePtr wrapper = xmlNewDocNode(node_->doc, nullptr, to_xml(std::string(local_name)), nullptr);
+  xmlReplaceNode(node_, wrapper);
+  xmlAddChild(wrapper, node_);
+  if (!ns.empty()) {
+    xmlSetNs(wrapper, find_or_declare(wrapper, ns, prefix, false));
+  }
+  return Element(wrapper);
+}
+
 Element Element::append_text_child(std::string_view ns, std::string_view prefix,
                                    std::string_view local_name, std::string_view text) {
   Element child = append_child(ns, prefix, local_name);

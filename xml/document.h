@@ -94,6 +94,10 @@ class Element {
                      std::string_view value);
   // Adds xmlns:prefix="ns" on this element unless `prefix` is already bound to `ns` in scope.
   void declare_namespace(std::string_view ns, std::string_view prefix);
+  // Replaces this element in its parent by a new element in namespace `ns` (declared with
+  // `prefix` if needed) that contains it, and returns the new element. Null for a null or
+  // root element.
+  Element wrap(std::string_view ns, std::string_view prefix, std::string_view local_name);
   // Replaces all children with one text node.
   void set_text(std::string_view text);
 

@@ -9,7 +9,9 @@
 
 #include <xmlsec/crypto.h>
 #include <xmlsec/keys.h>
+#include <xmlsec/keysmngr.h>
 #include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlenc.h>
 
 #include "base/status.h"
 #include "xml/signature.h"
@@ -25,6 +27,16 @@ struct DSigContextDeleter {
   void operator()(xmlSecDSigCtx* ctx) const { xmlSecDSigCtxDestroy(ctx); }
 };
 using DSigContextPtr = std::unique_ptr<xmlSecDSigCtx, DSigContextDeleter>;
+
+struct KeysManagerDeleter {
+  void operator()(xmlSecKeysMngr* manager) const { xmlSecKeysMngrDestroy(manager); }
+};
+using KeysManagerPtr = std::unique_ptr<xmlSecKeysMngr, KeysManagerDeleter>;
+
+struct EncContextDeleter {
+  void operator()(xmlSecEncCtx* ctx) const { xmlSecEncCtxDestroy(ctx); }
+};
+using EncContextPtr = std::unique_ptr<xmlSecEncCtx, EncContextDeleter>;
 
 // Forgets any xmlsec error recorded on this thread; call before an xmlsec operation.
 void clear_xmlsec_error();

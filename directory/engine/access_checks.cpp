@@ -4,6 +4,8 @@
 
 #include "directory/engine/attribute_description.h"
 #include "directory/engine/naming.h"
+#include "rbac/access.h"
+#include "rbac/rbac_entries.h"
 
 namespace careid::directory::engine {
 namespace {
@@ -47,6 +49,63 @@ access::RoleProfile role_profile(const Entry& entry) {
   return role;
 }
 
+// Returns the id of the entry at `dn`, or std::nullopt when the DN is invalid or not stored.
+std::optional<storage::EntryId> find_entry(const schema::Schema& schema, const storage::Transaction& txn,
+                                           std::string_view dn) {
+  auto named = name_dn(schema, dn);
+  if (!named.ok()) {
+    return std::nullopt;
+  }
+  auto id = txn.find_id(named->normalised);
+  return id.ok() ? std::optional<storage::EntryId>(*id) : std::nullopt;
+}
+
+// Returns the entries below `dn`, or none when it is missing or unreadable.
+std::vector<Entry> read_subtree(const schema::Schema& schema, const storage::Transaction& txn, std::string_view dn) {
+  std::vector<Entry> entries;
+  std::optional<storage::EntryId> id = find_entry(schema, txn, dn);
+  if (!id) {
+    return entries;
+  }
+  Status walked = txn.for_each_in_subtree(*id, [&](storage::EntryId below) {
+    auto entry = txn.get(below);
+    if (entry.ok()) {
+      entries.push_back(std::move(*entry));
+    }
+    return true;
+  });
+  static_cast<void>(walked);  // a partial catalogue grants less, never more
+  return entries;
+}
+
+// The activities and baseline policy under ou=Roles; empty when they are not loaded.
+// NOTE: read each time a subject is described (once per simple bind, once per operation
+// after SASL EXTERNAL), with no cache, which costs one read per catalogue entry.
+rbac::Catalogue read_catalogue(const schema::Schema& schema, const storage::Transaction& txn) {
+  std::vector<Entry> entries = read_subtree(schema, txn, rbac::kActivitiesDn);
+  std::vector<Entry> baseline = read_subtree(schema, txn, rbac::kBaselineDn);
+  entries.insert(entries.end(), std::make_move_iterator(baseline.begin()), std::make_move_iterator(baseline.end()));
+  return rbac::catalogue_from_entries(entries);
+}
+
+// Adds to `role` the activities its job role's baseline, its position and their included
+// activities grant, so that rules naming an activity match without nhsBusinessFunctionsCodes.
+void add_rbac_activities(const schema::Schema& schema, const storage::Transaction& txn,
+                         const rbac::Catalogue& catalogue, const rbac::RoleProfile& profile, rbac::Date today,
+                         access::RoleProfile& role) {
+  std::optional<rbac::Position> position;
+  if (!profile.position_dn.empty()) {
+    std::optional<storage::EntryId> id = find_entry(schema, txn, profile.position_dn);
+    auto entry = id ? txn.get(*id) : Result<Entry>(Status::not_found(profile.position_dn));
+    if (entry.ok()) {
+      position = rbac::position_from_entry(*entry);
+    }
+  }
+  for (const std::string& code : rbac::profile_activities(catalogue, profile, position ? &*position : nullptr, today)) {
+    add_unique(role.activities, code);
+  }
+}
+
 bool is_operational(const schema::Schema& schema, std::string_view description) {
   auto parsed = parse_description(schema, description);
   return parsed.ok() && parsed->type->usage() != schema::Usage::kUserApplications;
@@ -66,7 +125,7 @@ std::string policy_name(const schema::Schema& schema, std::string_view descripti
 
 std::shared_ptr<const access::Subject> describe_subject(const schema::Schema& schema,
                                                         const storage::Transaction& txn,
-                                                        const Identity& identity) {
+                                                        const Identity& identity, bool expand_activities) {
   auto subject = std::make_shared<access::Subject>();
   subject->normalised_dn = identity.normalised_dn;
   subject->is_root = identity.is_root;
@@ -89,17 +148,36 @@ std::shared_ptr<const access::Subject> describe_subject(const schema::Schema& sc
     }
   }
 
-  // TODO: validity dates of role profiles and the RBAC baseline activities of a job role are
-  // not considered. Rules see only the nhsBusinessFunctionsCodes on the profile.
+  // Only role profiles active today count: an ended or not yet started profile, or one
+  // whose date cannot be read, grants nothing (rbac::role_profile_from_entry).
+  const rbac::Date today = rbac::today_utc();
+  std::optional<rbac::Catalogue> catalogue;
   Status walked = txn.for_each_in_subtree(*id, [&](storage::EntryId below) {
     auto child = txn.get(below);
-    if (child.ok() && has_class(*child, "nhsOrgPersonRole")) {
-      subject->roles.push_back(role_profile(*child));
+    if (!child.ok() || !has_class(*child, "nhsOrgPersonRole")) {
+      return true;
     }
+    rbac::RoleProfile dated = rbac::role_profile_from_entry(*child);
+    if (!rbac::inactive_reason(dated, today).empty()) {
+      return true;
+    }
+    access::RoleProfile role = role_profile(*child);
+    if (expand_activities) {
+      if (!catalogue) {
+        catalogue = read_catalogue(schema, txn);
+      }
+      add_rbac_activities(schema, txn, *catalogue, dated, today, role);
+    }
+    subject->roles.push_back(std::move(role));
     return true;
   });
   static_cast<void>(walked);  // a partial list grants less, never more
   return subject;
+}
+
+bool uses_activities(const access::Policy& policy) {
+  return std::any_of(policy.rules().begin(), policy.rules().end(),
+                     [](const access::Rule& rule) { return !rule.activities.empty(); });
 }
 
 AccessGuard::AccessGuard(const schema::Schema& schema, const access::Policy* policy, const Identity& identity,
@@ -108,7 +186,8 @@ AccessGuard::AccessGuard(const schema::Schema& schema, const access::Policy* pol
   if (policy_ == nullptr) {
     return;
   }
-  subject_ = identity.subject != nullptr ? identity.subject : describe_subject(schema, txn, identity);
+  subject_ = identity.subject != nullptr ? identity.subject
+                                          : describe_subject(schema, txn, identity, uses_activities(*policy_));
 }
 
 access::Target AccessGuard::target(const storage::Transaction& txn, std::optional<storage::EntryId> id,

@@ -2,8 +2,11 @@
 // the bound subject and the target entry from the store, and the checks each operation makes.
 //
 // Subject facts come from the subject's entry and the entries below it: the groups in its
-// memberOf values and every nhsOrgPersonRole below it (job role R-code from the last part of
-// nhsJobRoleCode, organisation from nhsIDCode, activities from nhsBusinessFunctionsCodes).
+// memberOf values and every nhsOrgPersonRole below it that is active today, from
+// careidRoleStartDate up to, not including, careidRoleEndDate. A role's job role is the
+// R-code at the end of nhsJobRoleCode and its organisation is nhsIDCode. Its activities are
+// its nhsBusinessFunctionsCodes and, when a rule names activities, the RBAC activities of
+// its job role and position.
 // A successful simple bind stores them in the Identity, so one connection gathers them once
 // per bind; rebinding gathers them again.
 //
@@ -29,9 +32,14 @@ namespace careid::directory::engine {
 
 // Gathers the facts for `identity` from the store. Anonymous and root need no reads. A
 // store error leaves the facts with no groups or roles, which grants less, never more.
+// With `expand_activities`, each role's activities also include the RBAC activities its job
+// role and position grant (rbac/access.h). That reads the catalogue under ou=Roles once per call.
 std::shared_ptr<const access::Subject> describe_subject(const schema::Schema& schema,
                                                         const storage::Transaction& txn,
-                                                        const Identity& identity);
+                                                        const Identity& identity, bool expand_activities);
+
+// True when a rule of `policy` names activities, so subjects need expand_activities.
+bool uses_activities(const access::Policy& policy);
 
 // Access decisions for one operation by one identity.
 class AccessGuard {

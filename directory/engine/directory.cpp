@@ -1,6 +1,7 @@
 #include "directory/engine/directory.h"
 
 #include "base/log.h"
+#include "base/rate_limited_log.h"
 #include "directory/auth/password.h"
 #include "directory/engine/access_checks.h"
 #include "directory/engine/entry_validation.h"
@@ -44,10 +45,11 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
     return ldap_result(ResultCode::kUnwillingToPerform, "unauthenticated bind (DN with no password) is not allowed");
   }
   // Every failure gets the same result, so a client cannot tell a wrong DN from a wrong
-  // password; the log says which.
-  // TODO: rate-limit these lines; a client can trigger one per bind.
+  // password. The log line records which, rate-limited per reason because a client can
+  // trigger one line per bind.
+  static log::RateLimitedLog failure_log(log::get("directory"));
   auto reject = [&](std::string_view reason) {
-    log::get("directory")->info("bind failed dn=\"{}\" reason={}", dn, reason);
+    failure_log.info(reason, "bind failed dn=\"{}\" reason={}", dn, reason);
     return ldap_result(ResultCode::kInvalidCredentials, "invalid DN or password");
   };
   auto name = name_dn(*schema_, dn);
@@ -70,7 +72,7 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
   }
   const auto now = std::chrono::system_clock::now();
   if (auto until = locked_until(**entry, options_, now)) {
-    log::get("directory")->info("bind failed dn=\"{}\" reason=locked", dn);
+    failure_log.info("locked", "bind failed dn=\"{}\" reason=locked", dn);
     return ldap_result(ResultCode::kInvalidCredentials, "the account is locked after repeated failed binds until " +
                                                             generalized_time_utc(*until) +
                                                             "; ask the directory administrator to unlock it");
@@ -128,7 +130,7 @@ std::shared_ptr<const access::Subject> Directory::gather_subject(const Identity&
   if (!txn.ok()) {
     return nullptr;  // each operation then gathers the facts itself
   }
-  return describe_subject(*schema_, *txn, identity);
+  return describe_subject(*schema_, *txn, identity, uses_activities(*options_.access_policy));
 }
 
 }  // namespace careid::directory::engine

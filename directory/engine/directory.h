@@ -229,6 +229,11 @@ class Directory {
   // Rebuilds every index from the stored entries in one write transaction (reindex.cpp).
   Result<ReindexSummary> rebuild_indexes();
 
+  // Checks the store's records against each other and against the index keys the schema
+  // gives each entry now (storage::EntryStore::check, reindex.cpp). Safe while other
+  // threads or processes write, because it reads one snapshot.
+  Result<storage::StoreCheckReport> check_store(const storage::StoreCheckOptions& options = {}) const;
+
   // Returns the entry named `dn` or std::nullopt; for careid's own components.
   Result<std::optional<Entry>> read_entry(std::string_view dn) const;
 
@@ -237,6 +242,9 @@ class Directory {
   Result<std::vector<Entry>> find(std::string_view base, bool one_level, std::string_view filter) const;
 
   const schema::Schema& schema() const { return *schema_; }
+
+  // Returns the LMDB map size, pages in use and readers, for metrics. Thread-safe.
+  Result<storage::StoreStatistics> store_statistics() const { return store_->statistics(); }
 
  private:
   Directory(std::shared_ptr<const schema::Schema> schema, DirectoryOptions options,

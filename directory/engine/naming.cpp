@@ -55,7 +55,14 @@ protocol::LdapResult ldap_result(ResultCode code, std::string diagnostic, std::s
 protocol::LdapResult storage_failure(const Status& status) {
   log::get("directory")->error("store operation failed: {}", status.to_string());
   if (status.code() == StatusCode::kResourceExhausted) {
-    return ldap_result(ResultCode::kUnwillingToPerform, "the directory store is full; ask the operator");
+    return ldap_result(ResultCode::kUnwillingToPerform,
+                       "the directory store is full (map_size_mib reached, disk full or file size limit); "
+                       "reads still work, and the server log names what the operator must raise");
+  }
+  if (status.code() == StatusCode::kIoError || status.code() == StatusCode::kPermissionDenied) {
+    return ldap_result(ResultCode::kOther,
+                       "the directory store could not read or write its files; the server log names "
+                       "the folder and the error");
   }
   return ldap_result(ResultCode::kOperationsError, "internal error in the directory store");
 }

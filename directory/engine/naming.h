@@ -39,7 +39,9 @@ std::string matched_dn(const schema::Schema& schema, const storage::Transaction&
 protocol::LdapResult ldap_result(ResultCode code, std::string diagnostic = {},
                                  std::string matched = {});
 
-// Maps a storage failure to operationsError (or unavailable / busy) for the client.
+// Logs a storage failure and maps it to a result for the client: unwillingToPerform when
+// the store cannot grow (kResourceExhausted), other for a failed file read or write
+// (kIoError, kPermissionDenied), else operationsError. The diagnostic names no path.
 protocol::LdapResult storage_failure(const Status& status);
 
 }  // namespace careid::directory::engine

@@ -1,4 +1,4 @@
-// Directory::rebuild_indexes, for `careidctl directory reindex`.
+// Directory::rebuild_indexes and check_store, for `careidctl directory reindex` and `check`.
 #include "directory/engine/directory.h"
 
 namespace careid::directory::engine {
@@ -23,6 +23,10 @@ Result<ReindexSummary> Directory::rebuild_indexes() {
     summary.attributes.push_back({attribute, storage::index_kinds_text(store_->index_kinds(attribute)), *records});
   }
   return summary;
+}
+
+Result<storage::StoreCheckReport> Directory::check_store(const storage::StoreCheckOptions& options) const {
+  return store_->check(options);
 }
 
 }  // namespace careid::directory::engine

@@ -1,6 +1,7 @@
 #include "directory/server/audit_events.h"
 
 #include "directory/protocol/controls.h"
+#include "directory/server/sasl_external.h"
 
 namespace careid::directory::server {
 namespace {
@@ -53,6 +54,21 @@ audit::Event describe_bind(const protocol::BindRequest& request, std::string_vie
     event.details["method"] = "simple";
   }
   return event;
+}
+
+void describe_client_certificate(audit::Event& event, const ClientCertificate* certificate,
+                                 std::string_view suffix) {
+  if (certificate == nullptr || !certificate->present) {
+    return;
+  }
+  event.details["card_serial"] = certificate->serial_hex;
+  std::string dn = external_bind_dn(*certificate, suffix);
+  if (dn.empty()) {
+    return;
+  }
+  event.details["uid"] = certificate->common_names.front();
+  event.actor = dn;
+  event.subject = std::move(dn);
 }
 
 std::optional<audit::Event> describe_update(const protocol::Request& request, const engine::Identity& actor,

@@ -13,11 +13,20 @@
 #include "audit/event.h"
 #include "directory/engine/directory.h"
 #include "directory/protocol/messages.h"
+#include "directory/server/tls_context.h"
 
 namespace careid::directory::server {
 
 // Describes a bind, simple or SASL, by the name in the request. `peer` is "address:port".
 audit::Event describe_bind(const protocol::BindRequest& request, std::string_view peer);
+
+// Names the card behind a SASL EXTERNAL bind in `event`, so that a failed bind (a revoked
+// card, say) is recorded against the card holder and not as anonymous. The DN the
+// certificate maps to becomes the actor and subject, and details gain "uid" and
+// "card_serial". Changes nothing when `certificate` is null or not present, and leaves the
+// actor anonymous when the subject has no single 12-digit CN.
+void describe_client_certificate(audit::Event& event, const ClientCertificate* certificate,
+                                 std::string_view suffix);
 
 // Describes `request` when it is a write operation; std::nullopt for every other one.
 std::optional<audit::Event> describe_update(const protocol::Request& request, const engine::Identity& actor,

@@ -88,10 +88,12 @@ asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor,
       continue;
     }
     if (connection_count() >= config_.max_connections) {
+      metrics_.record_rejected_connection();
       // An LDAPS client would read a clear-text Notice of Disconnection as a broken TLS
       // record, so the connection is only closed.
       if (ldaps) {
-        log::get("directory")->warn("ldaps connection rejected: ldap.max_connections is {}", config_.max_connections);
+        refusal_log_.warn("ldaps_max_connections", "ldaps connection rejected: ldap.max_connections is {}",
+                          config_.max_connections);
         boost::system::error_code ignored;
         socket.close(ignored);
         continue;
@@ -108,15 +110,15 @@ asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor,
 
 // Tells a client over max_connections why it is rejected (RFC 4511 4.4.1), then closes.
 asio::awaitable<void> LdapServer::reject(asio::ip::tcp::socket socket) {
-  log::get("directory")->warn("connection rejected: {} connections open, ldap.max_connections is {}",
-                              connection_count(), config_.max_connections);
+  refusal_log_.warn("ldap_max_connections", "connection rejected: {} connections open, ldap.max_connections is {}",
+                    connection_count(), config_.max_connections);
   std::string notice = protocol::encode_notice_of_disconnection(ResultCode::kUnavailable, "too many connections");
   co_await asio::async_write(socket, asio::buffer(notice), asio::as_tuple(asio::use_awaitable));
   boost::system::error_code ignored;
   socket.close(ignored);
 }
 
-void LdapServer::stop() {
+void LdapServer::close_acceptors() {
   if (stopped_.exchange(true)) {
     return;
   }
@@ -125,11 +127,23 @@ void LdapServer::stop() {
     acceptor_.close(ignored);
     ldaps_acceptor_.close(ignored);
   });
+}
 
+void LdapServer::stop() {
+  close_acceptors();
+  for_each_session([](Session& session) { session.close(); });
+}
+
+void LdapServer::drain() {
+  close_acceptors();
+  for_each_session([](Session& session) { session.drain(); });
+}
+
+void LdapServer::for_each_session(const std::function<void(Session&)>& action) {
   std::lock_guard lock(sessions_mutex_);
   for (const auto& weak : sessions_) {
     if (auto session = weak.lock()) {
-      session->close();
+      action(*session);
     }
   }
 }

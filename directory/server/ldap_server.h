@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,8 +30,11 @@
 
 #include "audit/event.h"
 #include "base/config.h"
+#include "base/log.h"
+#include "base/rate_limited_log.h"
 #include "base/status.h"
 #include "directory/engine/directory.h"
+#include "directory/server/operation_metrics.h"
 #include "pki/revocation_cache.h"
 
 namespace careid::directory::server {
@@ -55,8 +59,13 @@ class LdapServer {
   std::uint16_t ldaps_port() const { return ldaps_port_; }
 
   // Stops accepting and closes every connection. Safe to call from any thread, more than
-  // once. The io_context must keep running until the sessions have ended.
+  // once, also after drain(). The io_context must keep running until the sessions have ended.
   void stop();
+
+  // Graceful stop: stops accepting and reading requests, and closes each connection once
+  // its operations in progress have sent their responses. Poll connection_count() and call
+  // stop() at a deadline. Safe to call from any thread, more than once.
+  void drain();
 
   // Waits for the worker pool's queued operations; call after stop() and before the
   // io_context stops, because a streaming search hands its results back through it.
@@ -75,6 +84,8 @@ class LdapServer {
   boost::asio::awaitable<void> reject(boost::asio::ip::tcp::socket socket);
   void register_session(const std::shared_ptr<Session>& session);
   void unregister_session(Session* session);
+  void close_acceptors();
+  void for_each_session(const std::function<void(Session&)>& action);
 
   boost::asio::io_context& io_;
   engine::Directory& directory_;
@@ -92,6 +103,10 @@ class LdapServer {
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
   std::atomic<std::uint64_t> next_connection_id_{1};
   std::atomic<bool> stopped_{false};
+  // Rejected connections and Notices of Disconnection, which a client can trigger at will.
+  log::RateLimitedLog refusal_log_{log::get("directory")};
+  // Last, so that its collector is removed before the members it reads are destroyed.
+  OperationMetrics metrics_{[this] { return connection_count(); }};
 };
 
 }  // namespace careid::directory::server

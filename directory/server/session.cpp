@@ -60,6 +60,13 @@ void Session::close() {
   asio::post(transport_.executor(), [self = shared_from_this()] { self->close_now(); });
 }
 
+void Session::drain() {
+  asio::post(transport_.executor(), [self = shared_from_this()] {
+    self->draining_ = true;
+    self->transport_.shutdown_receive();
+  });
+}
+
 void Session::close_now() {
   transport_.close();
   idle_timer_.cancel();
@@ -122,7 +129,7 @@ asio::awaitable<bool> Session::handshake() {
 }
 
 asio::awaitable<void> Session::disconnect(ResultCode code, std::string diagnostic) {
-  log::get("directory")->info("conn={} peer={} disconnected: {}", id_, peer_, diagnostic);
+  server_.refusal_log_.info("ldap_disconnect", "conn={} peer={} disconnected: {}", id_, peer_, diagnostic);
   std::string notice = protocol::encode_notice_of_disconnection(code, diagnostic);
   co_await send(std::move(notice));
   close_now();
@@ -140,7 +147,7 @@ asio::awaitable<void> Session::run() {
 
   const std::size_t max_pdu = server_.config_.max_pdu_bytes;
   const std::size_t max_outstanding = server_.config_.max_outstanding_operations;
-  while (usable && transport_.is_open()) {
+  while (usable && transport_.is_open() && !draining_) {
     ber::Frame frame = ber::frame_pdu(input_, max_pdu);
     if (frame.status == ber::FrameStatus::kNeedMore) {
       bool received = co_await read_more();
@@ -185,8 +192,12 @@ asio::awaitable<void> Session::run() {
     }
   }
 
-  // Operations still running hold the session; wait for them so that the server does not
-  // stop while a worker may still hand results back.
+  // A drain lets the operations in progress send their responses. Otherwise they are
+  // abandoned. Either way they hold the session, so wait for them before unregistering:
+  // the server must not stop while a worker may still hand results back.
+  if (draining_) {
+    co_await wait_for_operations(1);
+  }
   abandon_all();
   close_now();
   co_await wait_for_operations(1);
@@ -234,6 +245,7 @@ asio::awaitable<Session::Next> Session::handle(protocol::Request request) {
 // RFC 4511 4.2.1: every outstanding operation completes before the bind runs, and the
 // reader reads nothing more until the bind has its response.
 asio::awaitable<void> Session::bind(protocol::Request request) {
+  const auto started = std::chrono::steady_clock::now();
   co_await wait_for_operations(1);
 
   const std::int32_t message_id = request.message_id;
@@ -242,6 +254,8 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
   const auto& bind_request = std::get<protocol::BindRequest>(request.op);
   audit::Event audit_event = describe_bind(bind_request, peer_);
   if (is_external_bind(bind_request) && !check_controls(request).has_value()) {
+    describe_client_certificate(audit_event, client_certificate_ ? &*client_certificate_ : nullptr,
+                                server_.config_.suffix);
     std::optional<ClientCertificate> certificate = client_certificate_;
     std::string suffix = server_.config_.suffix;
     auto credentials = std::get<protocol::SaslCredentials>(bind_request.authentication);
@@ -260,6 +274,8 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
 
   complete_event(audit_event, outcome.response, outcome.new_identity ? &*outcome.new_identity : nullptr);
   server_.audit_.record(std::move(audit_event));
+  server_.metrics_.record(protocol::OpTag::kBindRequest, OperationMetrics::result_code_of(outcome.response),
+                          std::chrono::steady_clock::now() - started);
   if (outcome.new_identity.has_value()) {
     identity_ = std::move(*outcome.new_identity);
     log::get("directory")->debug("conn={} bound as '{}'", id_, identity_.dn);
@@ -271,6 +287,7 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
 // StartTLS (RFC 4511 4.14, RFC 4513 3): the success response goes out in the clear, then
 // the handshake starts on the same connection.
 asio::awaitable<void> Session::start_tls(protocol::Request request) {
+  const auto started = std::chrono::steady_clock::now();
   protocol::ExtendedResponse response;
   response.response_name = std::string(kStartTlsOid);
   const auto& extended = std::get<protocol::ExtendedRequest>(request.op);
@@ -292,6 +309,8 @@ asio::awaitable<void> Session::start_tls(protocol::Request request) {
   }
 
   const bool start = response.result.result_code == ResultCode::kSuccess;
+  server_.metrics_.record(protocol::OpTag::kExtendedRequest, response.result.result_code,
+                          std::chrono::steady_clock::now() - started);
   std::string bytes = encode(request.message_id, std::move(response));
   bool sent = co_await send(std::move(bytes));
   if (!start || !sent) {

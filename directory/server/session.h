@@ -66,6 +66,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // operations have stopped.
   void close();
 
+  // Stops reading requests from any thread; the operations in progress finish and send
+  // their responses, then the connection closes.
+  void drain();
+
   std::uint64_t id() const { return id_; }
 
  private:
@@ -121,6 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // when its read or write completed does not close a healthy connection.
   std::uint64_t read_generation_ = 0;
   std::uint64_t write_generation_ = 0;
+  bool draining_ = false;
 };
 
 }  // namespace careid::directory::server

@@ -38,7 +38,8 @@ protocol::LdapResult canceled_result() {
 // `channel`, the last chunk with `last` set. Stops at the next entry once a stop is
 // requested, and ends when the session closes the channel.
 void stream_search(engine::Directory& directory, const protocol::Request& request, const engine::Identity& identity,
-                   PagedSearches& paged, OperationState& state, SearchChannel& channel) {
+                   PagedSearches& paged, OperationState& state, SearchChannel& channel, OperationMetrics& metrics,
+                   std::chrono::steady_clock::time_point started) {
   std::string chunk;
   auto send = [&](bool last) {
     channel.async_send(boost::system::error_code{}, std::move(chunk), last, asio::use_future).get();
@@ -64,6 +65,8 @@ void stream_search(engine::Directory& directory, const protocol::Request& reques
     if (state.stop_requested()) {
       outcome.result = canceled_result();
     }
+    metrics.record(protocol::OpTag::kSearchRequest, outcome.result.result_code,
+                   std::chrono::steady_clock::now() - started);
     chunk += encode(request.message_id, protocol::SearchResultDone{std::move(outcome.result)},
                     std::move(outcome.controls));
     send(true);
@@ -96,6 +99,8 @@ asio::awaitable<void> Session::run_operation(std::shared_ptr<Session> self, prot
 
 asio::awaitable<void> Session::run_on_workers(protocol::Request request, std::shared_ptr<OperationState> state) {
   const std::int32_t message_id = request.message_id;
+  const protocol::OpTag tag = protocol::op_tag(request.op);
+  const auto started = std::chrono::steady_clock::now();
   engine::Directory& directory = server_.directory_;
   engine::Identity identity = identity_;
   std::optional<audit::Event> audit_event = describe_update(request, identity_, peer_);
@@ -106,6 +111,8 @@ asio::awaitable<void> Session::run_on_workers(protocol::Request request, std::sh
     return execute(directory, request, identity);
   };
   OperationOutcome outcome = co_await run_blocking(server_.workers_, std::move(work));
+  server_.metrics_.record(tag, OperationMetrics::result_code_of(outcome.response),
+                          std::chrono::steady_clock::now() - started);
   if (audit_event.has_value()) {
     complete_event(*audit_event, outcome.response);
     server_.audit_.record(std::move(*audit_event));
@@ -134,8 +141,10 @@ asio::awaitable<void> Session::run_search(protocol::Request request, std::shared
   // The worker keeps a reference to the session because an abandoned search may still be running on it
   // after this coroutine has returned.
   asio::post(server_.workers_, [channel, request = std::move(request), identity = identity_,
-                                &directory = server_.directory_, state, self = shared_from_this()] {
-    stream_search(directory, request, identity, self->paged_searches_, *state, *channel);
+                                &directory = server_.directory_, state, self = shared_from_this(),
+                                started = std::chrono::steady_clock::now()] {
+    stream_search(directory, request, identity, self->paged_searches_, *state, *channel, self->server_.metrics_,
+                  started);
   });
 
   // After an Abandon or a failed write the chunks are dropped. The loop still drains the
@@ -169,6 +178,7 @@ asio::awaitable<void> Session::run_search(protocol::Request request, std::shared
 // RFC 3909 3: the Cancel response comes after the canceled operation's own response, which
 // carries resultCode canceled. Cancel itself then returns success.
 asio::awaitable<void> Session::run_cancel(protocol::Request request) {
+  const auto started = std::chrono::steady_clock::now();
   protocol::ExtendedResponse response;
   const auto& extended = std::get<protocol::ExtendedRequest>(request.op);
   auto target = decode_cancel_id(extended.request_value);
@@ -182,6 +192,8 @@ asio::awaitable<void> Session::run_cancel(protocol::Request request) {
 
   log::get("directory")->debug("conn={} cancel msgid={} result={}", id_, target.ok() ? *target : -1,
                                static_cast<int>(response.result.result_code));
+  server_.metrics_.record(protocol::OpTag::kExtendedRequest, response.result.result_code,
+                          std::chrono::steady_clock::now() - started);
   std::string bytes = encode(request.message_id, std::move(response));
   co_await send(std::move(bytes));
 }

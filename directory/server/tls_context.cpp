@@ -76,8 +76,9 @@ Status load_client_ca(SSL_CTX* native, const LdapConfig& config) {
   }
   SSL_CTX_set_client_CA_list(native, names);
 
-  // TODO: check card revocation (CRL or OCSP). Until then a revoked card that has not
-  // expired still binds with SASL EXTERNAL.
+  // The handshake does not check revocation: a client certificate grants nothing until a
+  // SASL EXTERNAL bind, which looks the serial up in the card revocation cache
+  // (sasl_external.cpp), as a federation card login does.
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER, accept_for_later_check);
   SSL_CTX_set_verify_depth(native, 2);
   return Status::ok_status();

@@ -38,6 +38,11 @@ asio::awaitable<boost::system::error_code> Transport::write(asio::const_buffer b
   co_return error;
 }
 
+void Transport::shutdown_receive() {
+  boost::system::error_code ignored;
+  lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
+}
+
 void Transport::close() {
   boost::system::error_code ignored;
   lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -41,6 +41,10 @@ class Transport {
   // complete with an error.
   void close();
 
+  // Stops receiving: a pending read and every later one complete with an error (end of
+  // file), while writes go on.
+  void shutdown_receive();
+
   // The OpenSSL connection after a successful handshake; nullptr before.
   SSL* native_tls() { return tls_ ? tls_->native_handle() : nullptr; }
 

@@ -35,6 +35,16 @@ std::set<std::string>& open_folders() {
 
 }  // namespace
 
+bool folder_open_in_process(const std::filesystem::path& folder) {
+  std::error_code error;
+  auto canonical = std::filesystem::canonical(folder, error);
+  if (error) {
+    return false;
+  }
+  std::lock_guard lock(registry_mutex());
+  return open_folders().count(canonical.string()) != 0;
+}
+
 StoreState::~StoreState() {
   env.reset();
   if (!registry_key.empty()) {

@@ -312,6 +312,32 @@ class BulkLoader {
   bool sync_restored_ = false;
 };
 
+// The outcome of EntryStore::check.
+struct StoreCheckReport {
+  std::uint64_t entries = 0;        // entry records read
+  std::uint64_t index_records = 0;  // index records that the entries' stored keys imply
+  // Descriptions of the problems found, at most StoreCheckOptions::max_problems, each
+  // naming the entry id or database. Empty when the store is consistent.
+  std::vector<std::string> problems;
+  // Problems found beyond max_problems, counted but not described.
+  std::uint64_t unlisted_problems = 0;
+
+  bool consistent() const { return problems.empty() && unlisted_problems == 0; }
+};
+
+struct StoreCheckOptions {
+  std::size_t max_problems = 100;
+};
+
+// Size and reader figures of the LMDB environment, for monitoring.
+struct StoreStatistics {
+  std::uint64_t map_size_bytes = 0;  // the map size: the most the store can grow to
+  std::uint64_t page_size = 0;       // bytes per page
+  std::uint64_t used_pages = 0;      // pages in use, up to the last page written
+  std::uint32_t readers = 0;         // reader table slots in use, stale ones included
+  std::uint32_t max_readers = 0;
+};
+
 class EntryStore {
  public:
   // Opens or creates the store in `folder`. Fails with kNotFound (missing folder),
@@ -336,12 +362,28 @@ class EntryStore {
   // kFailedPrecondition when the store was opened without rebuild_index_keys.
   Result<std::uint64_t> rebuild_indexes();
 
+  // Checks the store's consistency in one read transaction, so writers may keep working:
+  //   - every entry record decodes and its id is below the meta record next_id,
+  //   - dn2id maps the entry's normalised DN to its id,
+  //   - its parent exists (or is kNoParent) and the children database lists it there,
+  //   - every index record its stored index keys imply exists,
+  //   - dn2id, children and each index hold exactly as many records as the entries
+  //     imply, so no record names a missing entry or a key the entry lacks,
+  //   - with StoreOptions::rebuild_index_keys set, the stored keys equal the keys computed
+  //     from the entry now (a difference means the indexes need a rebuild).
+  // Problems go into the report. A non-OK Result means the check could not run (LMDB
+  // failed). Memory does not grow with the store size, and time is O(n log n) in records.
+  Result<StoreCheckReport> check(const StoreCheckOptions& options = {}) const;
+
   // Indexed attribute names, lower case and sorted.
   const std::vector<std::string>& indexed_attributes() const;
   bool is_indexed(std::string_view attribute) const;
   // The index kinds of `attribute` (kIndexPresence and so on), 0 when it is not indexed.
   unsigned index_kinds(std::string_view attribute) const;
   const std::filesystem::path& folder() const;
+
+  // Reads the environment's figures without a transaction. Thread-safe.
+  Result<StoreStatistics> statistics() const;
 
  private:
   explicit EntryStore(std::unique_ptr<detail::StoreState> state);

@@ -1,5 +1,7 @@
 #include "directory/storage/lmdb_handle.h"
 
+#include <sys/statvfs.h>
+
 #include <cerrno>
 
 namespace careid::directory::storage::detail {
@@ -13,6 +15,17 @@ std::string describe(int rc, std::string_view operation, const std::filesystem::
   message += ": ";
   message += mdb_strerror(rc);
   return message;
+}
+
+// Returns "N MiB free on its file system" for `folder`, or a note that statvfs failed.
+std::string free_space_text(const std::filesystem::path& folder) {
+  struct statvfs info {};
+  if (::statvfs(folder.c_str(), &info) != 0) {
+    return "free space unknown";
+  }
+  const unsigned long long free_mib =
+      static_cast<unsigned long long>(info.f_bavail) * info.f_frsize / (1024 * 1024);
+  return std::to_string(free_mib) + " MiB free on its file system";
 }
 
 }  // namespace
@@ -59,11 +72,22 @@ Status lmdb_status(int rc, std::string_view operation, const std::filesystem::pa
       return Status::permission_denied(message + "; the file system is mounted read-only");
     case ENOSPC:
       return Status::resource_exhausted(message + "; the disk is full");
+    case EDQUOT:
+      return Status::resource_exhausted(message + "; the careid user's disk quota is used up");
+    case EFBIG:
+      return Status::resource_exhausted(
+          message + "; the file reached the process's file size limit (ulimit -f), raise it");
     case EAGAIN:
     case EBUSY:
       return Status::unavailable(message + "; another process holds the store's lock");
     case ENOMEM:
       return Status::resource_exhausted(message + "; out of memory or address space");
+    case EIO:
+      // LMDB reports a short write as EIO, so a full disk or a file size limit often
+      // arrives here rather than as ENOSPC or EFBIG.
+      return Status::io_error(message + "; " + free_space_text(folder) +
+                              ", check free space, the disk quota, the file size limit "
+                              "(ulimit -f) and the kernel log");
     case EINVAL:
       return Status::internal(message);
     default:

@@ -59,6 +59,21 @@ struct StoreState {
 
 std::string lower_ascii(std::string_view text);
 
+// Returns whether an EntryStore of this process has `folder` open.
+bool folder_open_in_process(const std::filesystem::path& folder);
+
+// One record in an index database: the database and the key. Its data is the entry id.
+struct IndexRecord {
+  MDB_dbi dbi;
+  std::string key;
+
+  friend auto operator<=>(const IndexRecord&, const IndexRecord&) = default;
+};
+
+// Turns keys from prepare_keys into index records (the kind's prefix byte, then the
+// value), sorted and without duplicates.
+std::vector<IndexRecord> index_records(const StoreState& state, const std::vector<IndexKey>& keys);
+
 // Deletes the index records of `old_keys` that `new_keys` lacks and inserts those of
 // `new_keys` that `old_keys` lacks. Both lists must come from prepare_keys.
 Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,

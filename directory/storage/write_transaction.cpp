@@ -16,31 +16,6 @@ namespace {
 
 std::string id_text(EntryId id) { return "entry id " + std::to_string(id); }
 
-// One record in an index database: the database and the key. Its data is the entry id.
-struct IndexRecord {
-  MDB_dbi dbi;
-  std::string key;
-
-  friend auto operator<=>(const IndexRecord&, const IndexRecord&) = default;
-};
-
-// Turns prepared keys into index records: the kind's prefix byte, then the value.
-std::vector<IndexRecord> index_records(const detail::StoreState& state,
-                                       const std::vector<IndexKey>& keys) {
-  std::vector<IndexRecord> records;
-  for (const IndexKey& key : keys) {
-    MDB_dbi dbi = *state.find_index(key.attribute);
-    if (key.kind == IndexKeyKind::kPresence) {
-      records.push_back({dbi, std::string(1, detail::kIndexPresenceKey)});
-    } else {
-      records.push_back({dbi, std::string(1, static_cast<char>(key.kind)) + key.value});
-    }
-  }
-  std::sort(records.begin(), records.end());
-  records.erase(std::unique(records.begin(), records.end()), records.end());
-  return records;
-}
-
 Result<detail::StoredRecord> read_record(const detail::StoreState& state, MDB_txn* txn,
                                          EntryId id) {
   auto key_bytes = detail::encode_id(id);
@@ -59,6 +34,21 @@ Result<detail::StoredRecord> read_record(const detail::StoreState& state, MDB_tx
 }  // namespace
 
 namespace detail {
+
+std::vector<IndexRecord> index_records(const StoreState& state, const std::vector<IndexKey>& keys) {
+  std::vector<IndexRecord> records;
+  for (const IndexKey& key : keys) {
+    MDB_dbi dbi = *state.find_index(key.attribute);
+    if (key.kind == IndexKeyKind::kPresence) {
+      records.push_back({dbi, std::string(1, kIndexPresenceKey)});
+    } else {
+      records.push_back({dbi, std::string(1, static_cast<char>(key.kind)) + key.value});
+    }
+  }
+  std::sort(records.begin(), records.end());
+  records.erase(std::unique(records.begin(), records.end()), records.end());
+  return records;
+}
 
 Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
                             const std::vector<IndexKey>& old_keys,

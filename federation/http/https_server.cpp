@@ -15,6 +15,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/log.h"
+#include "base/metrics.h"
+#include "base/rate_limited_log.h"
 #include "federation/http/router.h"
 #include "federation/http/session.h"
 #include "federation/http/tls_context.h"
@@ -69,7 +71,8 @@ class HttpsServer::Impl {
         blocking_pool_(std::max(1u, options.blocking_threads)),
         router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc, options.pki),
         registry_(options.max_connections),
-        acceptor_(asio::make_strand(io_context_)) {}
+        acceptor_(asio::make_strand(io_context_)),
+        metrics_(metrics::registry().add([this](metrics::Exposition& out) { collect(out); })) {}
 
   Result<std::uint16_t> start();
   void stop();
@@ -78,6 +81,7 @@ class HttpsServer::Impl {
   Status listen();
   asio::awaitable<void> accept_loop();
   void run_io_thread();
+  void collect(metrics::Exposition& out);
 
   const HttpsConfig config_;
   const ServerOptions options_;
@@ -92,7 +96,19 @@ class HttpsServer::Impl {
   std::atomic<std::uint64_t> next_session_id_{0};
   bool started_ = false;
   bool stopped_ = false;
+  log::RateLimitedLog refusal_log_{log::get("federation")};
+  metrics::Counter rejected_connections_;
+  // Declared after the registry that its collector reads, so it is removed first.
+  metrics::Registry::Registration metrics_;
 };
+
+void HttpsServer::Impl::collect(metrics::Exposition& out) {
+  out.family("careid_https_connections", "Open HTTPS connections.", metrics::MetricType::kGauge);
+  out.sample("careid_https_connections", {}, static_cast<double>(registry_.size()));
+  out.family("careid_https_connections_rejected_total", "HTTPS connections rejected at https.max_connections.",
+             metrics::MetricType::kCounter);
+  out.sample("careid_https_connections_rejected_total", {}, static_cast<double>(rejected_connections_.value()));
+}
 
 Status HttpsServer::Impl::listen() {
   boost::system::error_code ec;
@@ -168,9 +184,9 @@ asio::awaitable<void> HttpsServer::Impl::accept_loop() {
       co_return;
     }
     if (added == SessionRegistry::AddResult::kFull) {
-      // TODO: rate-limit this warning, because a flood of connections logs one line each.
-      logger->warn("https connection rejected conn={} reason=max_connections limit={}", id,
-                   options_.max_connections);
+      rejected_connections_.increment();
+      refusal_log_.warn("https_max_connections", "https connection rejected conn={} reason=max_connections limit={}",
+                        id, options_.max_connections);
       continue;
     }
     session->start();
@@ -222,6 +238,9 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::create(const Config& config,
   sessions.max_sessions = config.session.max_sessions;
   auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids), std::chrono::system_clock::now,
                                                sessions, options.audit ? *options.audit : audit::null_sink());
+  if (options.max_connections == 0) {
+    options.max_connections = config.https.max_connections;
+  }
   auto impl = std::make_unique<Impl>(config.https, std::move(*tls), std::move(sso), idp, options);
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }

@@ -7,8 +7,11 @@
 //
 // Limits, from HttpsConfig unless noted: max_header_bytes (431), max_body_bytes (413),
 // request_timeout_seconds for the TLS handshake, each request read and each response
-// write, and ServerOptions::max_connections concurrent connections (further connections
-// are closed at once).
+// write, and max_connections concurrent connections (further connections are closed at
+// once, and the warning about them is rate-limited).
+//
+// Metrics, while the server exists: careid_https_connections (open connections) and
+// careid_https_connections_rejected_total (at max_connections).
 //
 // Thread safety: create, start and stop are called from one controlling thread; the
 // destructor calls stop().
@@ -28,9 +31,8 @@
 namespace careid::federation::http {
 
 struct ServerOptions {
-  // Concurrent TLS connections.
-  // TODO: read this from an https.max_connections key once HttpsConfig has one.
-  std::size_t max_connections = 1024;
+  // Concurrent TLS connections; 0 means https.max_connections of the configuration.
+  std::size_t max_connections = 0;
   // Threads that run the SSO step (directory lookup and XML signing).
   unsigned blocking_threads = 2;
   // How long stop() waits for open connections to finish their current request.

@@ -25,6 +25,8 @@ constexpr const char* kStatusPage =
     "\n"
     "GET /saml/metadata  SAML 2.0 IdP metadata\n"
     "GET /saml/sso       single sign-on, HTTP-Redirect binding; needs an NHS smartcard\n"
+    "POST /saml/sso      single sign-on, HTTP-POST binding; needs an NHS smartcard\n"
+    "GET|POST /saml/slo  SAML Single Logout: a LogoutRequest from a service provider\n"
     "POST /saml/role     the role choice form of the single sign-on page\n"
     "GET /logout         ends the careid session (POST works too)\n"
     "GET /healthz        returns ok while the server runs\n"
@@ -95,10 +97,36 @@ std::string origin_of(std::string_view url) {
   return std::string(origin);
 }
 
+// `message` is the query string of a Redirect request or the form body of a POST request.
 asio::awaitable<sso::SsoReply> run_single_sign_on(const sso::SsoService* sso,
-                                                  sso::PeerCertificate card, std::string query,
-                                                  std::string session_id, std::string client) {
-  co_return sso->handle_sso(card, query, session_id, client);
+                                                  sso::PeerCertificate card, bool post_binding,
+                                                  std::string message, std::string session_id,
+                                                  std::string client) {
+  if (post_binding) {
+    co_return sso->handle_sso_post(card, message, session_id, client);
+  }
+  co_return sso->handle_sso(card, message, session_id, client);
+}
+
+asio::awaitable<sso::SsoReply> run_logout_request(const sso::SsoService* sso, bool post_binding,
+                                                  std::string message, std::string session_id,
+                                                  std::string client) {
+  co_return sso->handle_logout_request(post_binding, message, session_id, client);
+}
+
+// True when the request's Content-Type is application/x-www-form-urlencoded, with or without
+// parameters such as charset.
+bool is_form_body(const Request& request) {
+  auto header = request.find(bhttp::field::content_type);
+  if (header == request.end()) {
+    return false;
+  }
+  std::string_view type = header->value();
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') {
+    type.remove_suffix(1);
+  }
+  return boost::beast::iequals(type, "application/x-www-form-urlencoded");
 }
 
 asio::awaitable<sso::SsoReply> run_role_choice(const sso::SsoService* sso,
@@ -131,6 +159,27 @@ Response make_html_page(sso::SsoReply reply, const Request& request) {
   return response;
 }
 
+Response unsupported_form_response(const Request& request) {
+  return make_text_response(bhttp::status::unsupported_media_type,
+                            "The SAML HTTP-POST binding sends a form: use Content-Type "
+                            "application/x-www-form-urlencoded.",
+                            request.version(), request.keep_alive());
+}
+
+// The SAML message as the binding carries it: the form body of a POST, else the raw query
+// string (everything after '?').
+std::string saml_message_of(const Request& request) {
+  if (request.method() == bhttp::verb::post) {
+    return request.body();
+  }
+  std::string_view target = request.target();
+  std::size_t question = target.find('?');
+  if (question == std::string_view::npos) {
+    return {};
+  }
+  return std::string(target.substr(question + 1));
+}
+
 Response make_sso_response_without_cookie(sso::SsoReply reply, const Request& request) {
   using Kind = sso::SsoReply::Kind;
   switch (reply.kind) {
@@ -140,6 +189,12 @@ Response make_sso_response_without_cookie(sso::SsoReply reply, const Request& re
     case Kind::kLoggedOut:
       return make_text_response(bhttp::status::ok, reply.body, request.version(),
                                 request.keep_alive());
+    case Kind::kRedirect: {
+      Response response = make_text_response(bhttp::status::found, "Redirecting.",
+                                             request.version(), request.keep_alive());
+      response.set(bhttp::field::location, reply.acs_url);
+      return response;
+    }
     case Kind::kDenied:
       return make_text_response(bhttp::status::forbidden, "Access denied.\n\n" + reply.body,
                                 request.version(), request.keep_alive());
@@ -221,23 +276,26 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
   }
 
   bool known = path == "/" || path == "/healthz" || path == "/saml/metadata" ||
-               path == "/saml/sso" || path == "/saml/role" || path == "/logout";
+               path == "/saml/sso" || path == "/saml/role" || path == "/logout" ||
+               path == "/saml/slo";
   if (!known) {
     co_return make_text_response(bhttp::status::not_found,
                                  "Not found. The page at / lists the endpoints.", request.version(),
                                  request.keep_alive());
   }
-  // The role form is POST only; logout takes GET (a link) and POST (a form).
+  // The role form is POST only; logout takes GET (a link) and POST (a form); SSO takes the
+  // HTTP-Redirect (GET) and HTTP-POST bindings.
   bool is_get = request.method() == bhttp::verb::get;
   bool is_post = request.method() == bhttp::verb::post;
-  bool allowed = path == "/saml/role" ? is_post : (is_get || (path == "/logout" && is_post));
+  bool post_allowed = path == "/logout" || path == "/saml/sso" || path == "/saml/slo";
+  bool allowed = path == "/saml/role" ? is_post : (is_get || (post_allowed && is_post));
   if (!allowed) {
     std::string_view allow = "GET";
-  if (path == "/saml/role") {
-    allow = "POST";
-  } else if (path == "/logout") {
-    allow = "GET, POST";
-  }
+    if (path == "/saml/role") {
+      allow = "POST";
+    } else if (post_allowed) {
+      allow = "GET, POST";
+    }
     Response response = make_text_response(bhttp::status::method_not_allowed,
                                            "Method not allowed. This page takes " +
                                                std::string(allow) + ".",
@@ -255,6 +313,9 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
     co_return make_sso_response(std::move(reply), request);
   }
 
+  if (path == "/saml/slo") {
+    co_return co_await single_logout(std::move(request), std::move(client));
+  }
   if (path == "/saml/sso") {
     co_return co_await single_sign_on(std::move(request), std::move(card), std::move(client));
   }
@@ -269,16 +330,31 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
 
 asio::awaitable<Response> Router::single_sign_on(Request request, sso::PeerCertificate card,
                                                  std::string client) const {
-  std::string_view target = request.target();
-  std::size_t question = target.find('?');
-  std::string query =
-      question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1));
+  bool post_binding = request.method() == bhttp::verb::post;
+  if (post_binding && !is_form_body(request)) {
+    co_return unsupported_form_response(request);
+  }
+  std::string message = saml_message_of(request);
 
   // GCC 12 miscompiles temporaries inside co_await, so each awaitable is a named local.
   std::string session_id = session_cookie_of(request);
-  auto login = run_single_sign_on(&sso_, std::move(card), std::move(query),
+  auto login = run_single_sign_on(&sso_, std::move(card), post_binding, std::move(message),
                                   std::move(session_id), std::move(client));
   auto work = asio::co_spawn(blocking_, std::move(login), asio::use_awaitable);
+  sso::SsoReply reply = co_await std::move(work);
+  co_return make_sso_response(std::move(reply), request);
+}
+
+asio::awaitable<Response> Router::single_logout(Request request, std::string client) const {
+  bool post_binding = request.method() == bhttp::verb::post;
+  if (post_binding && !is_form_body(request)) {
+    co_return unsupported_form_response(request);
+  }
+  std::string message = saml_message_of(request);
+  std::string session_id = session_cookie_of(request);
+  auto logout = run_logout_request(&sso_, post_binding, std::move(message), std::move(session_id),
+                                   std::move(client));
+  auto work = asio::co_spawn(blocking_, std::move(logout), asio::use_awaitable);
   sso::SsoReply reply = co_await std::move(work);
   co_return make_sso_response(std::move(reply), request);
 }

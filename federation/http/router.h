@@ -3,6 +3,9 @@
 //   GET /saml/metadata  IdP metadata (application/samlmetadata+xml), no card needed
 //   GET /saml/sso       HTTP-Redirect AuthnRequest; needs a valid card (else 403); reads the
 //                       session cookie and may answer with the role selection page
+//   POST /saml/sso      HTTP-POST AuthnRequest (form body, else 415); otherwise as GET
+//   GET|POST /saml/slo  LogoutRequest from an SP (Redirect or POST binding); no card needed;
+//                       302 or the POST form with the LogoutResponse
 //   POST /saml/role     the role page's form; needs the same card
 //   GET|POST /logout    ends the SSO session and clears its cookie
 //   GET /               plain status page naming the endpoints
@@ -51,6 +54,7 @@ class Router {
  private:
   boost::asio::awaitable<Response> single_sign_on(Request request, sso::PeerCertificate card,
                                                   std::string client) const;
+  boost::asio::awaitable<Response> single_logout(Request request, std::string client) const;
   boost::asio::awaitable<Response> choose_role(Request request, sso::PeerCertificate card,
                                                std::string client) const;
 

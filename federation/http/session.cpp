@@ -83,6 +83,11 @@ void SessionRegistry::remove(std::uint64_t id) {
   }
 }
 
+std::size_t SessionRegistry::size() {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
 void SessionRegistry::close_all() {
   // Close outside the lock, because dropping the last reference runs ~Session, which
   // calls remove() and takes the lock again.

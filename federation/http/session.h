@@ -55,6 +55,9 @@ class SessionRegistry {
   // Waits until no session is left or `timeout` passes; returns how many are left.
   std::size_t wait_until_empty(std::chrono::milliseconds timeout);
 
+  // Returns the number of registered sessions. Takes the registry's mutex.
+  std::size_t size();
+
  private:
   const std::size_t max_sessions_;
   std::mutex mutex_;

@@ -20,8 +20,12 @@ RoleProfile to_role_profile(const directory::Entry& entry) {
 
 }  // namespace
 
-DirectoryIdentitySource::DirectoryIdentitySource(const directory::engine::Directory& directory, std::string suffix)
-    : directory_(directory), people_base_("ou=People," + suffix) {}
+DirectoryIdentitySource::DirectoryIdentitySource(const directory::engine::Directory& directory, std::string suffix,
+                                                 std::chrono::seconds grant_ttl)
+    : directory_(directory),
+      people_base_("ou=People," + suffix),
+      access_source_(directory, suffix),
+      grant_cache_(access_source_, grant_ttl, kMaxCachedGrants) {}
 
 Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_view uid) {
   if (!is_user_id(uid)) {
@@ -56,18 +60,35 @@ Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_v
     return org_people.status();
   }
   for (const directory::Entry& role : *roles) {
-    RoleProfile profile = to_role_profile(role);
-    for (const directory::Entry& org_person : *org_people) {
-      bool is_parent = role.dn.size() > org_person.dn.size() &&
-                       role.dn.compare(role.dn.size() - org_person.dn.size(), std::string::npos,
-                                       org_person.dn) == 0;
-      if (is_parent) {
-        profile.org_name = std::string(org_person.first_value("o"));
-      }
-    }
-    person.roles.push_back(std::move(profile));
+    CAREID_RETURN_IF_ERROR(add_role(role, *org_people, person));
   }
   return std::optional<Person>(std::move(person));
+}
+
+Status DirectoryIdentitySource::add_role(const directory::Entry& entry,
+                                         const std::vector<directory::Entry>& org_people, Person& person) {
+  rbac::RoleProfile dated = rbac::role_profile_from_entry(entry);
+  if (!rbac::inactive_reason(dated, rbac::today_utc()).empty()) {
+    return Status::ok_status();
+  }
+
+  RoleProfile profile = to_role_profile(entry);
+  for (const directory::Entry& org_person : org_people) {
+    bool is_parent = entry.dn.size() > org_person.dn.size() &&
+                     entry.dn.compare(entry.dn.size() - org_person.dn.size(), std::string::npos, org_person.dn) == 0;
+    if (is_parent) {
+      profile.org_name = std::string(org_person.first_value("o"));
+    }
+  }
+
+  auto grants = grant_cache_.grants(dated);
+  if (!grants.ok()) {
+    return grants.status();
+  }
+  profile.activities = std::move(grants->activities);
+  profile.workgroups = std::move(grants->workgroups);
+  person.roles.push_back(std::move(profile));
+  return Status::ok_status();
 }
 
 }  // namespace careid::federation

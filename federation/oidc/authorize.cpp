@@ -114,7 +114,7 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
     return bad_request_page(parameters.status().message());
   }
   std::string_view client_id = parameter(*parameters, "client_id");
-  const Client* client = clients_.find(client_id);
+  const Client* client = clients().find(client_id);
   if (client == nullptr) {
     log->warn("oidc endpoint=authorize outcome=unknown_client {}", peer);
     return bad_request_page("client_id is missing or not registered.");

@@ -11,6 +11,20 @@ void add_if_present(Json& claims, const char* name, const std::string& value) {
   }
 }
 
+// One nhsid_nrbac_roles entry. As in NHS CIS2, `activities` contains the activity names and
+// `activity_codes` the B-codes, in the same order.
+Json role_claim(const RoleProfile& role) {
+  Json names = Json::array();
+  Json codes = Json::array();
+  for (const RoleActivity& activity : role.activities) {
+    names.push_back(activity.name.empty() ? activity.code : activity.name);
+    codes.push_back(activity.code);
+  }
+  return {{"person_roleid", role.id},   {"org_code", role.org_code},       {"role_name", role.job_role_name},
+          {"role_code", role.job_role_code}, {"activities", std::move(names)}, {"activity_codes", std::move(codes)},
+          {"workgroups", role.workgroups}};
+}
+
 }  // namespace
 
 bool scopes_release_uid(const std::vector<std::string>& scopes) {
@@ -30,10 +44,7 @@ void add_person_claims(const Person& person, const std::vector<std::string>& sco
   if (has_scope(scopes, kScopeNationalRbac)) {
     Json roles = Json::array();
     for (const RoleProfile& role : person.roles) {
-      roles.push_back({{"person_roleid", role.id},
-                       {"org_code", role.org_code},
-                       {"role_name", role.job_role_name},
-                       {"role_code", role.job_role_code}});
+      roles.push_back(role_claim(role));
     }
     claims["nhsid_nrbac_roles"] = std::move(roles);
   }

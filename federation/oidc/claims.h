@@ -14,7 +14,9 @@ namespace careid::federation::oidc {
 //   profile             uid, name, given_name, family_name, email (the last three only when
 //                       the directory has a value)
 //   nationalrbacaccess  uid, nhsid_nrbac_roles: one object per role profile with
-//                       person_roleid, org_code, role_name, role_code
+//                       person_roleid, org_code, role_name, role_code, activities (names;
+//                       the code when the activity has no name), activity_codes and
+//                       workgroups (arrays, possibly empty)
 void add_person_claims(const Person& person, const std::vector<std::string>& scopes, Json& claims);
 
 // True when `scopes` release the uid, which the access token then carries so that userinfo

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "audit/event.h"
+#include "base/reloadable.h"
 #include "federation/oidc/clients.h"
 #include "federation/oidc/code_store.h"
 #include "federation/oidc/form.h"
@@ -101,7 +102,13 @@ class Provider {
   OidcReply userinfo(const OidcRequest& request) const;
   OidcReply introspect(const OidcRequest& request) const;
 
-  const ClientRegistry& clients() const { return clients_; }
+  // The registered clients. The reference stays valid for the provider's lifetime, also
+  // after replace_clients().
+  const ClientRegistry& clients() const { return clients_.get(); }
+
+  // Makes `clients` the registered clients for requests that start after the call; a
+  // request in progress keeps the registry it read. Thread-safe.
+  void replace_clients(ClientRegistry clients) { clients_.replace(std::move(clients)); }
   const KeySet& keys() const { return keys_; }
   std::string endpoint(std::string_view path) const { return settings_.issuer + std::string(path); }
 
@@ -118,7 +125,7 @@ class Provider {
 
   ProviderSettings settings_;
   KeySet keys_;
-  ClientRegistry clients_;
+  Reloadable<ClientRegistry> clients_;
   IdentitySource& source_;
   sso::PersistentIdGenerator ids_;
   Clock clock_;

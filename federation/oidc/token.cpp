@@ -109,7 +109,7 @@ Result<Provider::AuthenticatedClient, OidcReply> Provider::authenticate_client(
     if (!body_secret.empty() || (!body_id.empty() && body_id != basic->id)) {
       return oauth_error(400, "invalid_request", "use one client authentication method");
     }
-    const Client* client = clients_.find(basic->id);
+    const Client* client = clients().find(basic->id);
     if (client == nullptr || client->auth_method != ClientAuthMethod::kClientSecretBasic ||
         !client->secret_matches(basic->secret)) {
       return invalid_client(true);
@@ -117,7 +117,7 @@ Result<Provider::AuthenticatedClient, OidcReply> Provider::authenticate_client(
     return AuthenticatedClient{client, std::move(*parameters)};
   }
 
-  const Client* client = clients_.find(body_id);
+  const Client* client = clients().find(body_id);
   if (client == nullptr) {
     return invalid_client(false);
   }

@@ -9,23 +9,13 @@
 namespace careid::federation::saml {
 namespace {
 
-// AuthnRequests are small; a nested one deeper than this is not a real request.
+// SAML requests are small; a nested one deeper than this is not a real request.
 constexpr int kMaxRequestDepth = 16;
+
 
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-RequestError user_error(std::string message) {
-  return RequestError{std::move(message), std::string(kStatusRequester), "", "", "", "", ""};
-}
-
-std::string trimmed(std::string text) {
-  const char* space = " \t\r\n";
-  std::size_t begin = text.find_first_not_of(space);
-  if (begin == std::string::npos) {
-    return {};
-  }
-  return text.substr(begin, text.find_last_not_of(space) - begin + 1);
-}
+RequestError user_error(std::string message) { return request_error_for_user(std::move(message)); }
 
 // Chooses the ACS (SAML Core 3.4.1): AssertionConsumerServiceURL or
 // AssertionConsumerServiceIndex, which are mutually exclusive, else the SP's default. Only
@@ -115,7 +105,7 @@ Result<const ServiceProvider*, RequestError> identify_sp(const xml::Document& do
   if (issuer.is_null() || (format.has_value() && *format != kNameIdEntity)) {
     return user_error("AuthnRequest has no Issuer entity ID");
   }
-  std::string entity_id = trimmed(issuer.text());
+  std::string entity_id = trim_xml_whitespace(issuer.text());
   const ServiceProvider* sp = sps.find(entity_id);
   if (sp == nullptr) {
     return user_error("service provider " + entity_id.substr(0, 256) + " is not registered");
@@ -123,24 +113,6 @@ Result<const ServiceProvider*, RequestError> identify_sp(const xml::Document& do
   return sp;
 }
 
-
-// Checks the signature of the request (SAML Bindings 3.4.4.1). Sets `verified` when a
-// signature was present and matched.
-Result<bool, RequestError> check_signature(const RedirectMessage& message,
-                                           const ServiceProvider& sp, bool required) {
-  Status verified = verify_redirect_signature(message, sp);
-  if (verified.ok()) {
-    return true;
-  }
-  if (verified.code() == StatusCode::kNotFound && !required) {
-    return false;
-  }
-  if (verified.code() == StatusCode::kNotFound) {
-    return user_error("AuthnRequest from " + sp.entity_id +
-                      " must be signed (Signature and SigAlg parameters), but it is not");
-  }
-  return user_error("AuthnRequest signature rejected: " + verified.message());
-}
 
 // Reads an optional xs:boolean attribute ("true", "1", "false", "0").
 Result<bool, std::string> read_boolean(xml::Element element, std::string_view name) {
@@ -206,39 +178,24 @@ bool check_options(xml::Element root, const AuthnRequestContext& context, AuthnR
   return true;
 }
 
-}  // namespace
-
-bool is_valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 256 || !(is_letter(id[0]) || id[0] == '_')) {
-    return false;
-  }
-  for (char c : id) {
-    bool allowed = is_letter(c) || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
-    if (!allowed) {
-      return false;
-    }
-  }
-  return true;
-}
-
-Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& message,
-                                                       const AuthnRequestContext& context) {
-  xml::ParseLimits limits;
-  limits.max_bytes = kMaxInflatedBytes;
-  limits.max_depth = kMaxRequestDepth;
-  auto doc = xml::Document::parse(message.saml_request, limits);
+// Parses and checks one AuthnRequest. The document parsed here is the one whose signature
+// `check_signature` verifies and the one every value is read from.
+Result<AuthnRequest, RequestError> check_request_xml(std::string_view xml_text,
+                                                     const std::optional<std::string>& relay_state,
+                                                     const SignatureCheck& check_signature,
+                                                     const AuthnRequestContext& context) {
+  auto doc = parse_request_xml(xml_text);
   if (!doc.ok()) {
-    return user_error("SAMLRequest is not acceptable XML: " + doc.status().message());
+    return doc.error();
   }
   auto sp = identify_sp(*doc, context.service_providers);
   if (!sp.ok()) {
     return sp.error();
   }
-  auto signed_request = check_signature(message, **sp,
-                                        context.require_signed_requests ||
-                                            (*sp)->authn_requests_signed);
+  bool required = context.require_signed_requests || (*sp)->authn_requests_signed;
+  auto signed_request = check_signature(*doc, **sp, required);
   if (!signed_request.ok()) {
-    return signed_request.error();
+    return user_error(signed_request.error());
   }
   xml::Element root = doc->root();
   auto acs_url = choose_acs(root, **sp);
@@ -250,7 +207,7 @@ Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& me
   AuthnRequest request;
   request.issuer = (*sp)->entity_id;
   request.acs_url = *acs_url;
-  request.relay_state = message.relay_state.value_or("");
+  request.relay_state = relay_state.value_or("");
   std::string id = root.attribute("ID").value_or("");
   RequestError error{"", std::string(kStatusRequester), request.acs_url, "", request.issuer,
                      is_valid_id(id) ? id : "", request.relay_state};
@@ -270,6 +227,57 @@ Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& me
     return error;
   }
   return request;
+}
+
+}  // namespace
+
+Result<xml::Document, RequestError> parse_request_xml(std::string_view xml_text) {
+  xml::ParseLimits limits;
+  limits.max_bytes = kMaxInflatedBytes;
+  limits.max_depth = kMaxRequestDepth;
+  auto doc = xml::Document::parse(xml_text, limits);
+  if (!doc.ok()) {
+    return request_error_for_user("SAMLRequest is not acceptable XML: " + doc.status().message());
+  }
+  return std::move(doc).value();
+}
+
+RequestError request_error_for_user(std::string message) {
+  return RequestError{std::move(message), std::string(kStatusRequester), "", "", "", "", ""};
+}
+
+std::string trim_xml_whitespace(std::string text) {
+  const char* space = " \t\r\n";
+  std::size_t begin = text.find_first_not_of(space);
+  if (begin == std::string::npos) {
+    return {};
+  }
+  return text.substr(begin, text.find_last_not_of(space) - begin + 1);
+}
+
+bool is_valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 256 || !(is_letter(id[0]) || id[0] == '_')) {
+    return false;
+  }
+  for (char c : id) {
+    bool allowed = is_letter(c) || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    if (!allowed) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<AuthnRequest, RequestError> check_authn_request(const RedirectMessage& message,
+                                                       const AuthnRequestContext& context) {
+  return check_request_xml(message.saml_request, message.relay_state,
+                           redirect_signature_check(message), context);
+}
+
+Result<AuthnRequest, RequestError> check_authn_request(const PostMessage& message,
+                                                       const AuthnRequestContext& context) {
+  return check_request_xml(message.saml_request, message.relay_state, check_post_signature,
+                           context);
 }
 
 }  // namespace careid::federation::saml

@@ -1,9 +1,12 @@
 #include "federation/saml/identity_provider.h"
 
 #include "base/log.h"
+#include "base/reloadable.h"
 #include "federation/saml/authn_request.h"
 #include "federation/saml/idp_metadata.h"
+#include "federation/saml/logout.h"
 #include "federation/saml/post_binding.h"
+#include "federation/saml/post_request.h"
 #include "federation/saml/redirect_binding.h"
 #include "federation/saml/replay_cache.h"
 #include "federation/saml/response_builder.h"
@@ -14,24 +17,75 @@
 namespace careid::federation::saml {
 namespace {
 
+// A message that could not be decoded has no known SP, so the user sees the error.
+RequestError transport_error(const Status& status) {
+  return RequestError{status.message(), std::string(kStatusRequester), "", "", "", "", ""};
+}
+
 class IdentityProviderImpl final : public IdentityProvider {
  public:
-  IdentityProviderImpl(IdpSettings settings, xml::SigningKey key, ServiceProviderRegistry sps,
-                       std::string metadata)
+  IdentityProviderImpl(IdpSettings settings, xml::SigningKey key, pki::PrivateKey query_key,
+                       ServiceProviderRegistry sps, std::string metadata)
       : settings_(std::move(settings)),
         key_(std::move(key)),
+        query_key_(std::move(query_key)),
         service_providers_(std::move(sps)),
         metadata_(std::move(metadata)) {}
 
   Result<AuthnRequest, RequestError> decode_redirect_request(std::string_view query) const override {
     auto message = decode_redirect_query(query);
     if (!message.ok()) {
-      return RequestError{message.status().message(), std::string(kStatusRequester), "", "", "",
-                          "", ""};
+      return transport_error(message.status());
     }
-    AuthnRequestContext context{service_providers_, settings_.sso_url, now(),
-                                settings_.require_signed_requests, &replay_cache_};
-    return check_authn_request(*message, context);
+    return check_authn_request(*message, request_context());
+  }
+
+  Result<AuthnRequest, RequestError> decode_post_request(
+      std::string_view form_body) const override {
+    auto message = decode_post_form(form_body);
+    if (!message.ok()) {
+      return transport_error(message.status());
+    }
+    return check_authn_request(*message, request_context());
+  }
+
+  Result<LogoutRequest, RequestError> decode_logout_redirect(
+      std::string_view query) const override {
+    if (settings_.slo_url.empty()) {
+      return transport_error(Status::unimplemented("Single Logout is not configured"));
+    }
+    auto message = decode_redirect_query(query);
+    if (!message.ok()) {
+      return transport_error(message.status());
+    }
+    return check_logout_request(*message, logout_context());
+  }
+
+  Result<LogoutRequest, RequestError> decode_logout_post(
+      std::string_view form_body) const override {
+    if (settings_.slo_url.empty()) {
+      return transport_error(Status::unimplemented("Single Logout is not configured"));
+    }
+    auto message = decode_post_form(form_body);
+    if (!message.ok()) {
+      return transport_error(message.status());
+    }
+    return check_logout_request(*message, logout_context());
+  }
+
+  Result<LogoutReply> build_logout_response(const LogoutRequest& request,
+                                            bool partial) const override {
+    const ServiceProvider* sp = service_providers_.get().find(request.issuer);
+    if (sp == nullptr) {
+      return Status::invalid_argument("service provider " + request.issuer + " is not registered");
+    }
+    LogoutResponseContext context{settings_.entity_id, now(), &key_, &query_key_};
+    return saml::build_logout_response(context, *sp, request, partial);
+  }
+
+  bool supports_single_logout(std::string_view sp_entity_id) const override {
+    const ServiceProvider* sp = service_providers_.get().find(sp_entity_id);
+    return sp != nullptr && sp->logout_endpoint() != nullptr;
   }
 
   Result<std::string> build_post_response_page(const AuthnRequest& request,
@@ -47,12 +101,18 @@ class IdentityProviderImpl final : public IdentityProvider {
                                          const Subject& subject) const override {
     // The assertion goes exactly to request.acs_url, so it is checked again here in case the
     // request did not come from decode_redirect_request.
-    const ServiceProvider* sp = service_providers_.find(request.issuer);
+    const ServiceProvider* sp = service_providers_.get().find(request.issuer);
     if (sp == nullptr || sp->find_post_acs(request.acs_url) == nullptr) {
       return Status::invalid_argument("service provider " + request.issuer +
                                       " or its ACS URL is not registered");
     }
-    return build_success_response(response_context(), request, subject);
+    auto encryption_key = encryption_key_for(*sp);
+    if (!encryption_key.ok()) {
+      return encryption_key.status();
+    }
+    ResponseContext context = response_context();
+    context.encryption_key = encryption_key->has_value() ? &**encryption_key : nullptr;
+    return build_success_response(context, request, subject);
   }
 
   Result<std::string> build_error_page(const RequestError& error) const override {
@@ -64,7 +124,7 @@ class IdentityProviderImpl final : public IdentityProvider {
   }
 
   Result<std::string> build_error_response_xml(const RequestError& error) const override {
-    const ServiceProvider* sp = service_providers_.find(error.sp_entity_id);
+    const ServiceProvider* sp = service_providers_.get().find(error.sp_entity_id);
     if (sp == nullptr || sp->find_post_acs(error.acs_url) == nullptr) {
       return Status::invalid_argument("no registered ACS URL to send the error Response to");
     }
@@ -73,11 +133,54 @@ class IdentityProviderImpl final : public IdentityProvider {
 
   std::string metadata_xml() const override { return metadata_; }
 
-  std::size_t service_provider_count() const override { return service_providers_.size(); }
+  std::size_t service_provider_count() const override { return service_providers_.get().size(); }
+
+  Status reload_service_providers() override {
+    auto sps = ServiceProviderRegistry::load_directory(settings_.sp_metadata_dir);
+    if (!sps.ok()) {
+      return sps.status();
+    }
+    service_providers_.replace(std::move(*sps));
+    return Status::ok_status();
+  }
 
  private:
   std::chrono::system_clock::time_point now() const {
     return settings_.clock ? settings_.clock() : std::chrono::system_clock::now();
+  }
+
+  // The key to encrypt assertions to `sp` with, or nullopt for none, as the SP's policy in
+  // settings_.assertion_encryption and its metadata decide: by default only a KeyDescriptor
+  // with use="encryption" turns encryption on. The first encryption certificate is used.
+  Result<std::optional<xml::VerificationKey>> encryption_key_for(const ServiceProvider& sp) const {
+    auto policy = settings_.assertion_encryption.find(sp.entity_id);
+    AssertionEncryption encryption = policy == settings_.assertion_encryption.end()
+                                         ? AssertionEncryption::kWhenKeyPresent
+                                         : policy->second;
+    if (encryption == AssertionEncryption::kNever ||
+        (encryption == AssertionEncryption::kWhenKeyPresent &&
+         sp.declared_encryption_certificates == 0)) {
+      return std::optional<xml::VerificationKey>();
+    }
+    if (sp.encryption_certificates.empty()) {
+      return Status::failed_precondition("assertions to " + sp.entity_id +
+                                         " must be encrypted, but its metadata has no "
+                                         "KeyDescriptor for encryption");
+    }
+    auto key = xml::VerificationKey::from_certificate(sp.encryption_certificates.front());
+    if (!key.ok()) {
+      return key.status().with_context("encryption certificate of " + sp.entity_id);
+    }
+    return std::optional<xml::VerificationKey>(std::move(key).value());
+  }
+
+  AuthnRequestContext request_context() const {
+    return AuthnRequestContext{service_providers_.get(), settings_.sso_url, now(),
+                               settings_.require_signed_requests, &replay_cache_};
+  }
+
+  LogoutCheckContext logout_context() const {
+    return LogoutCheckContext{service_providers_.get(), settings_.slo_url, now(), &replay_cache_};
   }
 
   ResponseContext response_context() const {
@@ -87,7 +190,10 @@ class IdentityProviderImpl final : public IdentityProvider {
 
   IdpSettings settings_;
   xml::SigningKey key_;
-  ServiceProviderRegistry service_providers_;
+  // The same private key, for signatures over HTTP-Redirect query strings.
+  pki::PrivateKey query_key_;
+  // Replaced by reload_service_providers(); a request in progress keeps the registry it read.
+  Reloadable<ServiceProviderRegistry> service_providers_;
   std::string metadata_;
   // Internally synchronised, so the const methods may record request IDs.
   mutable ReplayCache replay_cache_;
@@ -106,23 +212,29 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::create(const IdpSett
   if (!key.ok()) {
     return key.status().with_context("SAML signing key");
   }
+  auto query_key = pki::PrivateKey::load_pem_file(settings.signing_key);
+  if (!query_key.ok()) {
+    return query_key.status().with_context("SAML signing key");
+  }
   auto sps = ServiceProviderRegistry::load_directory(settings.sp_metadata_dir);
   if (!sps.ok()) {
     return sps.status();
   }
-  auto metadata = build_signed_idp_metadata(settings.entity_id, settings.sso_url, *key);
+  auto metadata =
+      build_signed_idp_metadata(settings.entity_id, settings.sso_url, *key, settings.slo_url);
   if (!metadata.ok()) {
     return metadata.status();
   }
 
   log::get("federation")
       ->info("saml idp loaded entity_id={} service_providers={} key_type={} sign_response={} "
-             "require_signed_requests={}",
+             "require_signed_requests={} single_logout={}",
              settings.entity_id, sps->size(),
              key->type() == xml::KeyType::kRsa ? "rsa" : "ecdsa", settings.sign_response,
-             settings.require_signed_requests);
+             settings.require_signed_requests, !settings.slo_url.empty());
   std::unique_ptr<IdentityProvider> idp = std::make_unique<IdentityProviderImpl>(
-      settings, std::move(key).value(), std::move(sps).value(), std::move(metadata).value());
+      settings, std::move(key).value(), std::move(query_key).value(), std::move(sps).value(),
+      std::move(metadata).value());
   return idp;
 }
 

@@ -22,15 +22,27 @@
 
 namespace careid::federation::saml {
 
+// Whether assertions to an SP are encrypted (SAML Core 2.3.4).
+enum class AssertionEncryption {
+  kWhenKeyPresent,  // when the SP's metadata has a KeyDescriptor for encryption (the default)
+  kRequired,        // always; a login fails when the SP's metadata has no encryption key
+  kNever,           // never, even when the SP has an encryption key
+};
+
 struct IdpSettings {
   std::string entity_id;        // e.g. https://127.0.0.1:8443/saml/metadata
   std::string sso_url;          // e.g. https://127.0.0.1:8443/saml/sso
+  // SingleLogoutService for the HTTP-Redirect and HTTP-POST bindings, e.g.
+  // https://127.0.0.1:8443/saml/slo. Empty: no Single Logout; LogoutRequests are rejected.
+  std::string slo_url;
   std::filesystem::path signing_key;          // PEM, RSA or ECDSA P-256, mode 0600
   std::filesystem::path signing_certificate;  // PEM
   std::filesystem::path sp_metadata_dir;      // *.xml, one EntityDescriptor each
   std::chrono::seconds assertion_lifetime{300};
   // Also sign the samlp:Response around the signed Assertion. The Assertion is always signed.
   bool sign_response = false;
+  // Per-SP encryption policy by entityID; SPs not listed get kWhenKeyPresent.
+  std::map<std::string, AssertionEncryption> assertion_encryption;
   // Require a valid signature on every AuthnRequest, also from SPs whose metadata does not
   // set AuthnRequestsSigned="true".
   bool require_signed_requests = false;
@@ -80,6 +92,24 @@ struct RequestError {
   std::string relay_state;      // the request's RelayState when it was valid
 };
 
+// A decoded and checked LogoutRequest from an SP (SAML Core 3.7.1).
+struct LogoutRequest {
+  std::string id;      // echoed as InResponseTo
+  std::string issuer;  // the SP's entityID
+  std::string name_id;
+  // The SessionIndex values; empty means every session of the NameID at this SP.
+  std::vector<std::string> session_indexes;
+  std::string relay_state;  // returned unchanged with the LogoutResponse
+};
+
+// A LogoutResponse ready for the browser to carry to the SP. Exactly one of redirect_url
+// and post_page is set.
+struct LogoutReply {
+  std::string redirect_url;  // HTTP-Redirect: the SP's endpoint with the signed query
+  std::string post_page;     // HTTP-POST: the auto-submit form with the signed message
+  std::string destination;   // the SP endpoint the message goes to
+};
+
 class IdentityProvider {
  public:
   // Loads the signing key and certificate and every SP metadata file. Fails on an
@@ -95,6 +125,35 @@ class IdentityProvider {
   // A signature is verified as federation/saml/request_signature.h describes, and each
   // request ID is accepted once per SP (federation/saml/replay_cache.h).
   virtual Result<AuthnRequest, RequestError> decode_redirect_request(std::string_view query) const = 0;
+
+  // Decodes an HTTP-POST binding request from the raw form body: SAMLRequest is base64 of
+  // the XML, without DEFLATE (Bindings 3.5.4). The checks and limits are those of
+  // decode_redirect_request, except that a signature is an enveloped ds:Signature of the
+  // AuthnRequest (federation/saml/request_signature.h) and the body is bounded at 1 MiB.
+  virtual Result<AuthnRequest, RequestError> decode_post_request(
+      std::string_view form_body) const = 0;
+
+  // Decodes a LogoutRequest (SAML Core 3.7.1) from the raw query string of the HTTP-Redirect
+  // binding or the form body of the HTTP-POST binding, with the limits of the AuthnRequest
+  // decoders. The Issuer must be a registered SP with a SingleLogoutService in its metadata,
+  // and the request must be signed (SAML Profiles 4.4.4.1) and verify with the SP's signing
+  // certificates. Checks Version, ID, IssueInstant, Destination, NotOnOrAfter and the NameID,
+  // and accepts each request ID once per SP. Every error is for the user (an HTTP 400 page).
+  virtual Result<LogoutRequest, RequestError> decode_logout_redirect(
+      std::string_view query) const = 0;
+  virtual Result<LogoutRequest, RequestError> decode_logout_post(
+      std::string_view form_body) const = 0;
+
+  // Builds the signed LogoutResponse to `request` with status Success, and PartialLogout as
+  // second-level code when `partial` is set (SAML Core 3.7.3.2). It goes to the SP's HTTP-
+  // Redirect SingleLogoutService when it has one (signed over the query string), else to its
+  // HTTP-POST one (enveloped signature). InvalidArgument when the SP has neither.
+  virtual Result<LogoutReply> build_logout_response(const LogoutRequest& request,
+                                                    bool partial) const = 0;
+
+  // True when the SP is registered and its metadata lists a SingleLogoutService that careid
+  // can send to (HTTP-Redirect or HTTP-POST).
+  virtual bool supports_single_logout(std::string_view sp_entity_id) const = 0;
 
   // Builds the Response for `request` with one Assertion about `subject`, signs it, and
   // returns the HTML page that POSTs it and the RelayState to the ACS URL.
@@ -118,11 +177,20 @@ class IdentityProvider {
   static std::string post_page_content_security_policy();
 
   // Returns the IdP's metadata (EntityDescriptor with IDPSSODescriptor, signing
-  // KeyDescriptor and the HTTP-Redirect SingleSignOnService), signed with the IdP's key.
+  // KeyDescriptor, SingleSignOnService and, when slo_url is set, SingleLogoutService, each
+  // for HTTP-Redirect and HTTP-POST), signed with the IdP's key.
   virtual std::string metadata_xml() const = 0;
 
   // Number of registered service providers.
   virtual std::size_t service_provider_count() const = 0;
+
+  // Reads the SP metadata folder again and, when every file is valid, replaces the
+  // registered SPs; otherwise returns the error naming the file and keeps the old ones.
+  // Requests already being decoded finish with the SPs they started with. The replay cache
+  // is kept. Thread-safe; the default returns kUnimplemented.
+  virtual Status reload_service_providers() {
+    return Status::unimplemented("this identity provider cannot reload its service providers");
+  }
 };
 
 }  // namespace careid::federation::saml

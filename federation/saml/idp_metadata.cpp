@@ -9,7 +9,7 @@ namespace careid::federation::saml {
 namespace {
 
 xml::Document metadata_document(std::string_view entity_id, std::string_view sso_url,
-                                std::string_view certificate_base64) {
+                                std::string_view certificate_base64, std::string_view slo_url) {
   auto doc = xml::Document::create(kMetadataNs, "md", "EntityDescriptor");
   xml::Element entity = doc.root();
   entity.declare_namespace(xml::kXmlDsigNs, "ds");
@@ -26,31 +26,41 @@ xml::Document metadata_document(std::string_view entity_id, std::string_view sso
   x509.append_text_child(xml::kXmlDsigNs, "ds", "X509Certificate", certificate_base64);
 
   // Element order follows SSODescriptorType and IDPSSODescriptorType (SAML Metadata 2.4.2,
-  // 2.4.3): KeyDescriptor, NameIDFormat, then SingleSignOnService.
+  // 2.4.3): KeyDescriptor, SingleLogoutService, NameIDFormat, then SingleSignOnService.
+  if (!slo_url.empty()) {
+    for (std::string_view binding : {kHttpRedirectBinding, kHttpPostBinding}) {
+      xml::Element slo = idp.append_child(kMetadataNs, "md", "SingleLogoutService");
+      slo.set_attribute("Binding", binding);
+      slo.set_attribute("Location", slo_url);
+    }
+  }
   idp.append_text_child(kMetadataNs, "md", "NameIDFormat", kNameIdPersistent);
   idp.append_text_child(kMetadataNs, "md", "NameIDFormat", kNameIdTransient);
   idp.append_text_child(kMetadataNs, "md", "NameIDFormat", kNameIdEmail);
-  xml::Element sso = idp.append_child(kMetadataNs, "md", "SingleSignOnService");
-  sso.set_attribute("Binding", kHttpRedirectBinding);
-  sso.set_attribute("Location", sso_url);
+  for (std::string_view binding : {kHttpRedirectBinding, kHttpPostBinding}) {
+    xml::Element sso = idp.append_child(kMetadataNs, "md", "SingleSignOnService");
+    sso.set_attribute("Binding", binding);
+    sso.set_attribute("Location", sso_url);
+  }
   return doc;
 }
 
 }  // namespace
 
 std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
-                               std::string_view certificate_base64) {
-  return metadata_document(entity_id, sso_url, certificate_base64).to_string();
+                               std::string_view certificate_base64, std::string_view slo_url) {
+  return metadata_document(entity_id, sso_url, certificate_base64, slo_url).to_string();
 }
 
 Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
                                               std::string_view sso_url,
-                                              const xml::SigningKey& key) {
+                                              const xml::SigningKey& key,
+                                              std::string_view slo_url) {
   Result<std::string> id = random_id();
   if (!id.ok()) {
     return id.status();
   }
-  xml::Document doc = metadata_document(entity_id, sso_url, key.certificate_base64());
+  xml::Document doc = metadata_document(entity_id, sso_url, key.certificate_base64(), slo_url);
   doc.root().set_attribute("ID", *id);
   Status signed_status = xml::sign_enveloped(doc, doc.root(), xml::Element(), key);
   if (!signed_status.ok()) {

@@ -12,9 +12,11 @@ namespace careid::federation::saml {
 // Returns an md:EntityDescriptor for `entity_id` with one IDPSSODescriptor: SAML 2.0
 // protocol support, WantAuthnRequestsSigned="false", a signing KeyDescriptor holding
 // `certificate_base64` (base64 DER), NameIDFormat persistent, transient and emailAddress,
-// and the HTTP-Redirect SingleSignOnService at `sso_url`. The metadata itself is not signed.
+// and the HTTP-Redirect and HTTP-POST SingleSignOnService at `sso_url`. A non-empty
+// `slo_url` adds the HTTP-Redirect and HTTP-POST SingleLogoutService there. The metadata itself is not signed.
 std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
-                               std::string_view certificate_base64);
+                               std::string_view certificate_base64,
+                               std::string_view slo_url = {});
 
 // Same as build_idp_metadata, with a random ID on the EntityDescriptor and an enveloped
 // signature by `key` as its first child (SAML Metadata 3.1 and the schema's element order),
@@ -22,6 +24,7 @@ std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_
 // kInternal when the random generator or signing fails.
 Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
                                               std::string_view sso_url,
-                                              const xml::SigningKey& key);
+                                              const xml::SigningKey& key,
+                                              std::string_view slo_url = {});
 
 }  // namespace careid::federation::saml

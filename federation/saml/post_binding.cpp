@@ -1,5 +1,7 @@
 #include "federation/saml/post_binding.h"
 
+#include <cctype>
+
 #include "federation/saml/identity_provider.h"
 #include "pki/digest.h"
 #include "pki/encoding.h"
@@ -23,12 +25,16 @@ std::string html_escape(std::string_view text) {
 }
 
 std::string build_post_page(std::string_view acs_url, std::string_view response_xml,
-                            std::string_view relay_state) {
+                            std::string_view relay_state, std::string_view action) {
   std::string saml_response = pki::base64_encode(pki::as_bytes(response_xml));
+  std::string title(action);
+  if (!title.empty()) {
+    title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  }
 
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-      "<title>Signing in</title></head>\n<body>\n"
+      "<title>" + html_escape(title) + "</title></head>\n<body>\n"
       "<form id=\"saml-post\" method=\"post\" action=\"" + html_escape(acs_url) + "\">\n"
       "<input type=\"hidden\" name=\"SAMLResponse\" value=\"" + html_escape(saml_response) + "\">\n";
   if (!relay_state.empty()) {
@@ -36,8 +42,8 @@ std::string build_post_page(std::string_view acs_url, std::string_view response_
             "\">\n";
   }
   page +=
-      "<noscript><p>Scripts are disabled in this browser. Press Continue to finish signing "
-      "in.</p><button type=\"submit\">Continue</button></noscript>\n"
+      "<noscript><p>Scripts are disabled in this browser. Press Continue to finish " +
+      html_escape(action) + ".</p><button type=\"submit\">Continue</button></noscript>\n"
       "</form>\n<script>";
   page += kPostPageScript;
   page += "</script>\n</body>\n</html>\n";

@@ -22,6 +22,16 @@ int hex_value(char c) {
   return -1;
 }
 
+struct DeflateStream {
+  z_stream stream{};
+  bool initialised = false;
+  ~DeflateStream() {
+    if (initialised) {
+      deflateEnd(&stream);
+    }
+  }
+};
+
 struct InflateStream {
   z_stream stream{};
   bool initialised = false;
@@ -32,9 +42,26 @@ struct InflateStream {
   }
 };
 
-// Stores `raw` (URL-decoded) into `slot`, rejecting a second occurrence of the parameter.
-Status store_parameter(std::string_view name, std::string_view raw,
-                       std::optional<std::string>& raw_slot, std::optional<std::string>& slot) {
+}  // namespace
+
+Status for_each_form_parameter(
+    std::string_view text,
+    const std::function<Status(std::string_view name, std::string_view raw_value)>& visit) {
+  while (!text.empty()) {
+    std::size_t end = text.find('&');
+    std::string_view pair = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    std::size_t equals = pair.find('=');
+    std::string_view name = pair.substr(0, equals);
+    std::string_view value = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
+    CAREID_RETURN_IF_ERROR(visit(name, value));
+  }
+  return Status::ok_status();
+}
+
+Status store_form_parameter(std::string_view name, std::string_view raw,
+                            std::optional<std::string>& raw_slot,
+                            std::optional<std::string>& slot) {
   if (raw_slot.has_value()) {
     return Status::invalid_argument("parameter " + std::string(name) + " appears more than once");
   }
@@ -46,8 +73,6 @@ Status store_parameter(std::string_view name, std::string_view raw,
   slot = std::move(decoded).value();
   return Status::ok_status();
 }
-
-}  // namespace
 
 Result<std::string> url_decode(std::string_view text) {
   std::string out;
@@ -106,6 +131,49 @@ Result<std::string> inflate_raw(std::string_view compressed, std::size_t max_out
   return out;
 }
 
+Result<std::string> deflate_raw(std::string_view data) {
+  if (data.size() > UINT_MAX) {
+    return Status::invalid_argument("message too large to compress");
+  }
+  DeflateStream deflater;
+  // Negative window bits select raw DEFLATE without the zlib header (zlib manual, deflateInit2).
+  if (deflateInit2(&deflater.stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status::internal("zlib deflateInit2 failed");
+  }
+  deflater.initialised = true;
+
+  std::string out(deflateBound(&deflater.stream, static_cast<uLong>(data.size())), '\0');
+  deflater.stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  deflater.stream.avail_in = static_cast<uInt>(data.size());
+  deflater.stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  deflater.stream.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&deflater.stream, Z_FINISH) != Z_STREAM_END) {
+    return Status::internal("zlib deflate failed");
+  }
+  out.resize(deflater.stream.total_out);
+  return out;
+}
+
+std::string url_encode(std::string_view text) {
+  constexpr const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+                      (byte >= '0' && byte <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+  return out;
+}
+
 Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_t max_inflated) {
   if (query.size() > kMaxQueryBytes) {
     return Status::resource_exhausted("query string exceeds the limit of " +
@@ -116,26 +184,22 @@ Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_
   std::optional<std::string> raw_request;
   std::optional<std::string> request;
   std::optional<std::string> raw_signature;
-  while (!query.empty()) {
-    std::size_t end = query.find('&');
-    std::string_view pair = query.substr(0, end);
-    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
-    std::size_t equals = pair.find('=');
-    std::string_view name = pair.substr(0, equals);
-    std::string_view value = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
-
-    // Parameter names are compared as received: SAML's names contain no escaped characters.
+  CAREID_RETURN_IF_ERROR(for_each_form_parameter(query, [&](std::string_view name,
+                                                            std::string_view value) {
     if (name == "SAMLRequest") {
-      CAREID_RETURN_IF_ERROR(store_parameter(name, value, raw_request, request));
-    } else if (name == "RelayState") {
-      CAREID_RETURN_IF_ERROR(
-          store_parameter(name, value, message.raw_relay_state, message.relay_state));
-    } else if (name == "SigAlg") {
-      CAREID_RETURN_IF_ERROR(store_parameter(name, value, message.raw_sig_alg, message.sig_alg));
-    } else if (name == "Signature") {
-      CAREID_RETURN_IF_ERROR(store_parameter(name, value, raw_signature, message.signature));
+      return store_form_parameter(name, value, raw_request, request);
     }
-  }
+    if (name == "RelayState") {
+      return store_form_parameter(name, value, message.raw_relay_state, message.relay_state);
+    }
+    if (name == "SigAlg") {
+      return store_form_parameter(name, value, message.raw_sig_alg, message.sig_alg);
+    }
+    if (name == "Signature") {
+      return store_form_parameter(name, value, raw_signature, message.signature);
+    }
+    return Status::ok_status();
+  }));
 
   if (!request.has_value()) {
     return Status::invalid_argument("parameter SAMLRequest is missing");

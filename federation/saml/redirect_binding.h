@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,21 @@ struct RedirectMessage {
 Result<RedirectMessage> decode_redirect_query(std::string_view query,
                                               std::size_t max_inflated = kMaxInflatedBytes);
 
+// Splits application/x-www-form-urlencoded `text` (a query string or a form body) at '&'
+// and '=' and calls `visit` with each name and its raw, still encoded value. Returns the
+// first error that `visit` returns. Names are passed as received, because SAML's parameter
+// names contain no escaped characters.
+Status for_each_form_parameter(
+    std::string_view text,
+    const std::function<Status(std::string_view name, std::string_view raw_value)>& visit);
+
+// Stores the URL-decoded `raw` value of parameter `name` in `slot` and `raw` itself in
+// `raw_slot`. kInvalidArgument when `raw_slot` is already set (a repeated parameter) or the
+// percent-encoding is bad.
+Status store_form_parameter(std::string_view name, std::string_view raw,
+                            std::optional<std::string>& raw_slot,
+                            std::optional<std::string>& slot);
+
 // Decodes application/x-www-form-urlencoded text: "%XX" and '+' for space. A '%' not
 // followed by two hex digits is kInvalidArgument.
 Result<std::string> url_decode(std::string_view text);
@@ -48,5 +64,13 @@ Result<std::string> url_decode(std::string_view text);
 // Inflates a raw DEFLATE stream. kResourceExhausted once the output would exceed
 // `max_output` bytes; kInvalidArgument for a corrupt or incomplete stream or trailing data.
 Result<std::string> inflate_raw(std::string_view compressed, std::size_t max_output);
+
+// Compresses `data` as a raw DEFLATE stream, for messages that careid sends with the
+// HTTP-Redirect binding. kInternal when zlib fails.
+Result<std::string> deflate_raw(std::string_view data);
+
+// Percent-encodes every byte except the RFC 3986 unreserved characters (A-Z, a-z, 0-9,
+// '-', '.', '_', '~'), for query string values.
+std::string url_encode(std::string_view text);
 
 }  // namespace careid::federation::saml

@@ -1,16 +1,20 @@
-// Signature checks of AuthnRequests (SAML Bindings 3.4.4.1 for HTTP-Redirect).
+// Signature checks of AuthnRequests: over the query string for HTTP-Redirect (SAML Bindings
+// 3.4.4.1) and as an enveloped XML signature for HTTP-POST (SAML Bindings 3.5.4, SAML Core
+// 5.4).
 //
 // A request must be signed when the SP's metadata sets AuthnRequestsSigned="true" or the
 // IdP's configuration requires signed requests for every SP. A signature that is present is
 // always verified, even when none is required, so that a bad one is never ignored.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
 #include "federation/saml/redirect_binding.h"
 #include "federation/saml/service_provider.h"
+#include "xml/document.h"
 
 namespace careid::federation::saml {
 
@@ -39,5 +43,32 @@ std::string redirect_signed_octets(const RedirectMessage& message);
 //                      the SP's metadata has no signing certificate
 //   kPermissionDenied  no signing certificate of the SP matches the signature
 Status verify_redirect_signature(const RedirectMessage& message, const ServiceProvider& sp);
+
+// Verifies the enveloped ds:Signature that is a direct child of `request` (the root of `doc`)
+// with the signing certificates in `sp`'s metadata. One matching certificate suffices. The
+// profile of xml/signature.h applies: one Reference to the ID of `request`, the enveloped
+// and exclusive c14n transforms, SHA-256, and RSA-SHA256 or ECDSA-SHA256. Callers must then
+// read the request only from `request` and `doc`. Errors:
+//   kNotFound          `request` has no ds:Signature child
+//   kInvalidArgument   several signatures, a disallowed algorithm or transform, a reference
+//                      to another element, or the SP's metadata has no signing certificate
+//   kPermissionDenied  no signing certificate of the SP matches the signature
+Status verify_post_signature(xml::Document& doc, xml::Element request, const ServiceProvider& sp);
+
+// Checks the signature of a request (the root of the document) for the binding it came
+// with. Returns true when it was signed and verified, false when it was unsigned and
+// `required` is false, or else the reason for the user.
+using SignatureCheck =
+    std::function<Result<bool, std::string>(xml::Document&, const ServiceProvider&, bool required)>;
+
+// The check for an HTTP-Redirect message: verify_redirect_signature. `message` must outlive
+// the returned function.
+SignatureCheck redirect_signature_check(const RedirectMessage& message);
+
+// The check for an HTTP-POST message: verify_post_signature, and a signed message must have a
+// Destination attribute (SAML Bindings 3.5.5.2), so that it cannot be replayed to another
+// endpoint.
+Result<bool, std::string> check_post_signature(xml::Document& doc, const ServiceProvider& sp,
+                                               bool required);
 
 }  // namespace careid::federation::saml

@@ -5,6 +5,7 @@
 #include "pki/digest.h"
 #include "pki/encoding.h"
 #include "xml/document.h"
+#include "xml/encryption.h"
 #include "xml/text.h"
 
 namespace careid::federation::saml {
@@ -166,6 +167,15 @@ Result<std::string> build_success_response(const ResponseContext& context,
   // SAML Core 5.4.1: the Signature follows the Issuer. Inner signature first, so that a
   // Response signature covers the signed Assertion.
   CAREID_RETURN_IF_ERROR(xml::sign_enveloped(doc, assertion, issuer, *context.key));
+
+  // Sign, then encrypt: the SP decrypts and then verifies the Assertion's own signature.
+  if (context.encryption_key != nullptr) {
+    assertion.wrap(kAssertionNs, "saml", "EncryptedAssertion");
+    auto encrypted = xml::encrypt_element(doc, assertion, *context.encryption_key);
+    if (!encrypted.ok()) {
+      return encrypted.status().with_context("encrypting the assertion");
+    }
+  }
   return finish(doc, context);
 }
 

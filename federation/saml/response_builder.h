@@ -21,6 +21,9 @@ struct ResponseContext {
   std::chrono::seconds assertion_lifetime{300};
   const xml::SigningKey* key = nullptr;  // not owned; must outlive the call
   bool sign_response = false;
+  // When set, the signed Assertion is encrypted for this RSA key and sent as
+  // saml:EncryptedAssertion (SAML Core 2.3.4; profile in xml/encryption.h). Not owned.
+  const xml::VerificationKey* encryption_key = nullptr;
 };
 
 // Builds and signs the success Response to `request`. The Assertion carries the subject's

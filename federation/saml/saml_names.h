@@ -29,6 +29,8 @@ inline constexpr std::string_view kStatusRequestDenied =
 inline constexpr std::string_view kStatusNoAuthnContext =
     "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext";
 inline constexpr std::string_view kStatusNoPassive = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
+inline constexpr std::string_view kStatusPartialLogout =
+    "urn:oasis:names:tc:SAML:2.0:status:PartialLogout";
 
 // Name identifier formats (SAML Core 8.3).
 inline constexpr std::string_view kNameIdPersistent =

@@ -60,7 +60,12 @@ void read_key_descriptors(xml::Element descriptor, ServiceProvider& sp) {
         if (use.empty() || use == "signing") {
           sp.signing_certificates.push_back(text);
         }
-        if (use.empty() || use == "encryption") {
+        if (use == "encryption") {
+          // Before the certificates without `use`, because the first one is used.
+          sp.encryption_certificates.insert(
+              sp.encryption_certificates.begin() + sp.declared_encryption_certificates, text);
+          ++sp.declared_encryption_certificates;
+        } else if (use.empty()) {
           sp.encryption_certificates.push_back(text);
         }
       }
@@ -124,6 +129,17 @@ const AssertionConsumerService* ServiceProvider::default_post_acs() const {
   return first_unmarked != nullptr ? first_unmarked : first;
 }
 
+const LogoutEndpoint* ServiceProvider::logout_endpoint() const {
+  for (std::string_view binding : {kHttpRedirectBinding, kHttpPostBinding}) {
+    for (const auto& endpoint : single_logout_services) {
+      if (endpoint.binding == binding) {
+        return &endpoint;
+      }
+    }
+  }
+  return nullptr;
+}
+
 Result<ServiceProvider> ServiceProviderRegistry::parse_metadata(const xml::Document& doc,
                                                                 const std::filesystem::path& file) {
   auto fail = [&](const std::string& message) {
@@ -153,6 +169,23 @@ Result<ServiceProvider> ServiceProviderRegistry::parse_metadata(const xml::Docum
       return fail(acs.status().message());
     }
     sp.assertion_consumer_services.push_back(std::move(acs).value());
+  }
+  for (xml::Element element : descriptor.children(kMetadataNs, "SingleLogoutService")) {
+    LogoutEndpoint endpoint{element.attribute("Binding").value_or(""),
+                            element.attribute("Location").value_or(""),
+                            element.attribute("ResponseLocation").value_or("")};
+    if (endpoint.binding.empty() || endpoint.location.empty()) {
+      return fail("SingleLogoutService without Location or Binding");
+    }
+    // The URL becomes an HTTP Location header, where a control character could end the header.
+    auto is_control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+    if (std::any_of(endpoint.location.begin(), endpoint.location.end(), is_control) ||
+        std::any_of(endpoint.response_location.begin(), endpoint.response_location.end(),
+                    is_control)) {
+      return fail("SingleLogoutService Location " + endpoint.location.substr(0, 256) +
+                  " contains a control character");
+    }
+    sp.single_logout_services.push_back(std::move(endpoint));
   }
   if (sp.default_post_acs() == nullptr) {
     return fail("no AssertionConsumerService with the HTTP-POST binding");

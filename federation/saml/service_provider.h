@@ -25,12 +25,25 @@ struct AssertionConsumerService {
   bool is_default_given = false;  // isDefault was present (true or false)
 };
 
+// A SingleLogoutService endpoint (SAML Metadata 2.2.2, EndpointType). Responses go to
+// ResponseLocation when it is set, else to Location.
+struct LogoutEndpoint {
+  std::string binding;
+  std::string location;
+  std::string response_location;
+};
+
 struct ServiceProvider {
   std::string entity_id;
   std::vector<AssertionConsumerService> assertion_consumer_services;
   // Base64 DER certificates from KeyDescriptor; one without `use` counts for both.
   std::vector<std::string> signing_certificates;
+  // Those from KeyDescriptors with use="encryption" come first; their count is below.
   std::vector<std::string> encryption_certificates;
+  // Certificates from KeyDescriptors with use="encryption": the sign that the SP expects
+  // encrypted assertions.
+  std::size_t declared_encryption_certificates = 0;
+  std::vector<LogoutEndpoint> single_logout_services;
   bool authn_requests_signed = false;
   bool want_assertions_signed = false;
   std::filesystem::path metadata_file;
@@ -42,6 +55,9 @@ struct ServiceProvider {
   // The default HTTP-POST endpoint by SAML Metadata 2.2.3: the first with isDefault="true",
   // else the first without isDefault="false", else the first; nullptr if none uses HTTP-POST.
   const AssertionConsumerService* default_post_acs() const;
+  // The SingleLogoutService careid sends logout messages to: the first with HTTP-Redirect,
+  // else the first with HTTP-POST; nullptr if none has either binding.
+  const LogoutEndpoint* logout_endpoint() const;
 };
 
 class ServiceProviderRegistry {

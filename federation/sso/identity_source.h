@@ -14,6 +14,12 @@
 
 namespace careid::federation {
 
+// One RBAC activity a role grants, e.g. {"B0825", "Amend Patient Demographics"}.
+struct RoleActivity {
+  std::string code;  // B-code
+  std::string name;  // empty when the activity is not in the directory's activity list
+};
+
 // One role profile (an nhsOrgPersonRole entry) of a person.
 struct RoleProfile {
   std::string id;             // uniqueIdentifier of the role profile entry
@@ -21,6 +27,10 @@ struct RoleProfile {
   std::string job_role_code;  // nhsJobRoleCode in S:G:R form, e.g. "S8000:G8000:R8000"
   std::string job_role_name;  // nhsJobRole, e.g. "Clinical Practitioner Access Role"
   std::string org_name;       // the organisation's name (`o`); may be empty
+  // The effective activities: the job role's baseline and the position's extras, with every
+  // activity they include, sorted by code.
+  std::vector<RoleActivity> activities;
+  std::vector<std::string> workgroups;  // the position's workgroups; empty for a bare job role
 };
 
 struct Person {

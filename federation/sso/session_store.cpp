@@ -100,6 +100,31 @@ std::optional<SsoSession> SessionStore::end(std::string_view id) {
   return session;
 }
 
+std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_index,
+                                                       std::string_view id,
+                                                       std::string_view sp_entity_id) {
+  std::lock_guard lock(mutex_);
+  auto found = sessions_.end();
+  if (!session_index.empty()) {
+    found = std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& entry) {
+      return entry.second.session_index == session_index;
+    });
+  } else if (!id.empty()) {
+    found = sessions_.find(id);
+  }
+  if (found == sessions_.end()) {
+    return std::nullopt;
+  }
+
+  const auto& sps = found->second.service_providers;
+  if (std::find(sps.begin(), sps.end(), sp_entity_id) == sps.end()) {
+    return std::nullopt;
+  }
+  SsoSession session = std::move(found->second);
+  sessions_.erase(found);
+  return session;
+}
+
 Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std::string uid,
                                               saml::AuthnRequest request) {
   Result<std::string> token = random_token();

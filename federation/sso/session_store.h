@@ -83,6 +83,14 @@ class SessionStore {
   // Ends the session `id` and returns it, or nullopt when there is none.
   std::optional<SsoSession> end(std::string_view id);
 
+  // Ends the session named by a LogoutRequest from `sp_entity_id` and returns it: the session
+  // whose SessionIndex is `session_index`, or, when that is empty, the session `id` (the
+  // browser's cookie). nullopt when there is none or `sp_entity_id` received no assertion in
+  // it, so that an SP can end only sessions it took part in.
+  // NOTE: a lookup by SessionIndex scans every session, which is linear in session_count().
+  std::optional<SsoSession> end_for_logout(std::string_view session_index, std::string_view id,
+                                           std::string_view sp_entity_id);
+
   // Stores `request` for a role choice and returns the new CSRF token. kInternal when the
   // random generator fails.
   Result<std::string> add_pending(std::string card_fingerprint, std::string uid,

@@ -1,6 +1,7 @@
 #include "federation/sso/sso_service.h"
 
 #include "base/log.h"
+#include "base/rate_limited_log.h"
 #include "federation/saml/saml_names.h"
 #include "federation/sso/name_id_policy.h"
 #include "federation/sso/role_page.h"
@@ -41,9 +42,10 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
                   failure.log_detail);
     return {SsoReply::Kind::kUnavailable, failure.reason, "", ""};
   }
-  // TODO: rate-limit these warnings, because a client can trigger one per request.
-  logger->warn("login outcome={} uid={} sp=- client={} subject=\"{}\" detail=\"{}\"", outcome, uid,
-               client, card.subject, failure.log_detail);
+  // Rate-limited per outcome, because a client can trigger one per request.
+  static log::RateLimitedLog refusal_log(logger);
+  refusal_log.warn(outcome, "login outcome={} uid={} sp=- client={} subject=\"{}\" detail=\"{}\"", outcome, uid,
+                   client, card.subject, failure.log_detail);
   return {SsoReply::Kind::kDenied, failure.reason, "", ""};
 }
 
@@ -65,6 +67,53 @@ const RoleProfile* find_role(const Person& person, std::string_view id) {
     }
   }
   return nullptr;
+}
+
+// Ends the sessions that `request` names by SessionIndex, or else the session of the cookie
+// `session_id`, where its SP received an assertion.
+// NOTE: the request's NameID is not compared with the one the SP received, because a
+// session stores only the SPs' entity IDs. The SessionIndex and the SP's part in the
+// session decide.
+std::vector<SsoSession> end_named_sessions(SessionStore& sessions,
+                                           const saml::LogoutRequest& request,
+                                           std::string_view session_id) {
+  std::vector<std::string> indexes = request.session_indexes;
+  if (indexes.empty()) {
+    indexes.emplace_back();  // no SessionIndex: the session of the browser's cookie
+  }
+  std::vector<SsoSession> ended;
+  for (const std::string& index : indexes) {
+    std::optional<SsoSession> session = sessions.end_for_logout(index, session_id, request.issuer);
+    if (session.has_value()) {
+      ended.push_back(std::move(*session));
+    }
+  }
+  return ended;
+}
+
+// True when an SP other than `initiator` received an assertion in one of `ended` and has a
+// SingleLogoutService that careid could send a LogoutRequest to.
+bool has_other_logout_participants(const std::vector<SsoSession>& ended,
+                                   std::string_view initiator, const saml::IdentityProvider& idp) {
+  for (const SsoSession& session : ended) {
+    for (const std::string& sp : session.service_providers) {
+      if (sp != initiator && idp.supports_single_logout(sp)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void record_logout(audit::Sink& audit, const std::string& uid, const std::string& sp,
+                   std::size_t sessions, bool partial, std::string_view client) {
+  audit::Event event;
+  event.type = "sso.logout";
+  event.actor = uid == "-" ? "" : uid;
+  event.subject = event.actor;
+  event.client = audit::peer_address(client);
+  event.details = {{"sp", sp}, {"sessions", sessions}, {"partial", partial}};
+  audit.record(std::move(event));
 }
 
 saml::RequestError error_for_sp(const saml::AuthnRequest& request, std::string message,
@@ -179,12 +228,24 @@ SsoReply SsoService::handle_redirect(const PeerCertificate& card, std::string_vi
 
 SsoReply SsoService::handle_sso(const PeerCertificate& card, std::string_view query,
                                 std::string_view session_id, std::string_view client) const {
+  return sign_on(card, [&] { return idp_.decode_redirect_request(query); }, session_id, client);
+}
+
+SsoReply SsoService::handle_sso_post(const PeerCertificate& card, std::string_view form_body,
+                                     std::string_view session_id, std::string_view client) const {
+  return sign_on(card, [&] { return idp_.decode_post_request(form_body); }, session_id, client);
+}
+
+// The card and its holder are checked before `decode_request` runs, so that a client
+// without a valid card never gets its request decoded.
+SsoReply SsoService::sign_on(const PeerCertificate& card, const RequestDecoder& decode_request,
+                             std::string_view session_id, std::string_view client) const {
   Result<Person, LoginFailure> person = identify_card_holder(card, source_);
   if (!person.ok()) {
     return refuse_card(person.error(), card, client);
   }
 
-  Result<saml::AuthnRequest, saml::RequestError> request = idp_.decode_redirect_request(query);
+  Result<saml::AuthnRequest, saml::RequestError> request = decode_request();
   if (!request.ok()) {
     return reply_for_bad_request(request.error(), person->uid, client);
   }
@@ -332,6 +393,49 @@ SsoReply SsoService::handle_logout(std::string_view session_id, std::string_view
           "You are signed out of careid. Close the browser to end the sessions of the services "
           "you used.",
           "", cleared_cookie()};
+}
+
+SsoReply SsoService::handle_logout_request(bool post_binding, std::string_view message,
+                                           std::string_view session_id,
+                                           std::string_view client) const {
+  auto logger = log::get("federation");
+  auto request = post_binding ? idp_.decode_logout_post(message)
+                              : idp_.decode_logout_redirect(message);
+  if (!request.ok()) {
+    // Rate-limited, because a client can trigger one per request.
+    static log::RateLimitedLog refusal_log(logger);
+    refusal_log.warn("logout_bad_request", "logout outcome=bad_request sp=- client={} error=\"{}\"",
+                     client, request.error().message);
+    return {SsoReply::Kind::kBadRequest, request.error().message, "", ""};
+  }
+
+  std::vector<SsoSession> ended = end_named_sessions(*sessions_, *request, session_id);
+  // Other SPs of the ended sessions keep their own sessions, so the response carries
+  // PartialLogout when careid could have sent one of them a LogoutRequest (SAML Core 3.7.3.2).
+  // TODO: send them front-channel LogoutRequests first and collect their LogoutResponses
+  // (SAML Profiles 4.4.3.3); until then they keep their sessions until those expire.
+  bool partial = has_other_logout_participants(ended, request->issuer, idp_);
+  std::string uid = ended.empty() ? "-" : ended.front().uid;
+
+  Result<saml::LogoutReply> reply = idp_.build_logout_response(*request, partial);
+  if (!reply.ok()) {
+    logger->error("logout outcome=internal_error sp={} client={} error=\"{}\"", request->issuer,
+                  client, reply.status().to_string());
+    return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
+  }
+  logger->info("logout outcome=success uid={} sp={} sessions={} partial={} client={}", uid,
+               request->issuer, ended.size(), partial, client);
+  record_logout(audit_, uid, request->issuer, ended.size(), partial, client);
+
+  bool cookie_session_ended = std::any_of(ended.begin(), ended.end(), [&](const SsoSession& s) {
+    return !session_id.empty() && s.id == session_id;
+  });
+  std::string cookie = cookie_session_ended ? cleared_cookie() : "";
+  if (!reply->redirect_url.empty()) {
+    return {SsoReply::Kind::kRedirect, "", std::move(reply->redirect_url), std::move(cookie)};
+  }
+  return {SsoReply::Kind::kPostForm, std::move(reply->post_page), reply->destination,
+          std::move(cookie)};
 }
 
 }  // namespace careid::federation::sso

@@ -45,6 +45,7 @@ struct SsoReply {
     kPostForm,
     kRolePage,       // 200: `body` is the role selection page (role_page.h)
     kLoggedOut,      // 200: `body` is a short text saying the session ended
+    kRedirect,       // 302 to `acs_url`: a SAML message over the HTTP-Redirect binding
     kDenied,         // 403: no valid card, unknown person, stale role form; `body` gives the reason
     kBadRequest,     // 400: AuthnRequest or role form rejected, SP unknown; `body` gives the reason
     kUnavailable,    // 503: the directory could not be read
@@ -52,6 +53,8 @@ struct SsoReply {
   };
   Kind kind = Kind::kInternalError;
   std::string body;
+  // Where the SAML message goes: the ACS URL of a login, the SP's SingleLogoutService of a
+  // logout, and for kRedirect the whole URL with the signed query.
   std::string acs_url;
   // A Set-Cookie header value to send with the reply, or empty for none.
   std::string set_cookie;
@@ -73,6 +76,11 @@ class SsoService {
   SsoReply handle_sso(const PeerCertificate& card, std::string_view query,
                       std::string_view session_id, std::string_view client) const;
 
+  // Handles POST /saml/sso: as handle_sso, with the AuthnRequest in the HTTP-POST binding's
+  // form body (SAMLRequest, RelayState).
+  SsoReply handle_sso_post(const PeerCertificate& card, std::string_view form_body,
+                           std::string_view session_id, std::string_view client) const;
+
   // handle_sso without a session cookie.
   SsoReply handle_redirect(const PeerCertificate& card, std::string_view query,
                            std::string_view client) const;
@@ -87,9 +95,23 @@ class SsoService {
   // cookie. Always kLoggedOut.
   SsoReply handle_logout(std::string_view session_id, std::string_view client) const;
 
+  // Handles GET (HTTP-Redirect binding, `message` is the raw query string) or POST
+  // (HTTP-POST binding, `message` is the form body) /saml/slo: a LogoutRequest from an SP.
+  // Ends the SSO sessions that the request names by SessionIndex, or else the session of
+  // the cookie `session_id`, but only those in which the SP received an assertion. Returns
+  // the signed LogoutResponse as kRedirect or kPostForm, or kBadRequest for a rejected
+  // request. Logs `logout outcome=... sp=... sessions=... client=...` and records an
+  // "sso.logout" event.
+  SsoReply handle_logout_request(bool post_binding, std::string_view message,
+                                 std::string_view session_id, std::string_view client) const;
+
   SessionStore& sessions() const { return *sessions_; }
 
  private:
+  using RequestDecoder =
+      std::function<Result<saml::AuthnRequest, saml::RequestError>()>;
+  SsoReply sign_on(const PeerCertificate& card, const RequestDecoder& decode_request,
+                   std::string_view session_id, std::string_view client) const;
   SsoReply refuse_card(const LoginFailure& failure, const PeerCertificate& card,
                        std::string_view client) const;
   void record_assertion(const Person& person, const saml::AuthnRequest& request,

@@ -1,6 +1,22 @@
 #include "federation/sso/subject.h"
 
 namespace careid::federation::sso {
+namespace {
+
+void add_role_lists(const RoleProfile& role, saml::Subject& subject) {
+  std::vector<std::string> codes;
+  for (const RoleActivity& activity : role.activities) {
+    codes.push_back(activity.code);
+  }
+  if (!codes.empty()) {
+    subject.attributes[kAttributeActivityCode] = std::move(codes);
+  }
+  if (!role.workgroups.empty()) {
+    subject.attributes[kAttributeWorkgroup] = role.workgroups;
+  }
+}
+
+}  // namespace
 
 saml::Subject build_subject(const Person& person, std::string name_id,
                             std::chrono::system_clock::time_point authn_instant,
@@ -24,6 +40,7 @@ saml::Subject build_subject(const Person& person, std::string name_id,
     subject.attributes[kAttributeOrgCode] = {role->org_code};
     subject.attributes[kAttributeJobRoleCode] = {role->job_role_code};
     subject.attributes[kAttributeJobRoleName] = {role->job_role_name};
+    add_role_lists(*role, subject);
   }
   return subject;
 }

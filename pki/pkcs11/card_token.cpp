@@ -11,20 +11,24 @@ struct LoggedIn {
   Session session;
 };
 
-Result<LoggedIn> open_user_session(Module& module, const TokenSelector& selector, const Pin& pin) {
-  auto token = module.find_token(selector);
-  if (!token.ok()) {
-    return token.status();
-  }
-  auto session = module.open_session(token->slot);
+Result<LoggedIn> log_in_user(Module& module, TokenInfo token, const Pin& pin) {
+  auto session = module.open_session(token.slot);
   if (!session.ok()) {
     return session.status();
   }
   Status login = session->login_user(pin);
   if (!login.ok()) {
-    return login.with_context("user login to " + selector.describe());
+    return login.with_context("user login to token '" + token.label + "'");
   }
-  return LoggedIn{std::move(*token), std::move(*session)};
+  return LoggedIn{std::move(token), std::move(*session)};
+}
+
+Result<LoggedIn> open_user_session(Module& module, const TokenSelector& selector, const Pin& pin) {
+  auto token = module.find_token(selector);
+  if (!token.ok()) {
+    return token.status();
+  }
+  return log_in_user(module, std::move(*token), pin);
 }
 
 ObjectFilter card_filter(ObjectClass object_class, std::string_view uid) {
@@ -105,19 +109,33 @@ Result<TokenInfo> initialize_token(Module& module, std::string_view label, const
   if (!token.ok()) {
     return token.status();
   }
-  auto session = module.open_session(token->slot);
+  CAREID_RETURN_IF_ERROR(set_user_pin(module, *token, so_pin, user_pin));
+  return module.token_info(token->slot);
+}
+
+Status set_user_pin(Module& module, const TokenInfo& token, const Pin& so_pin, const Pin& user_pin) {
+  auto session = module.open_session(token.slot);
   if (!session.ok()) {
     return session.status();
   }
   CAREID_RETURN_IF_ERROR(session->login_so(so_pin));
-  CAREID_RETURN_IF_ERROR(session->init_user_pin(user_pin));
-  return module.find_token(TokenSelector{std::string(label), ""});
+  return session->init_user_pin(user_pin);
 }
 
 Result<TokenCard> issue_card(Module& module, const TokenSelector& token, const Pin& pin,
                              const CertificateAuthority& ca, std::string_view uid,
                              const CardKeyOptions& options) {
-  auto login = open_user_session(module, token, pin);
+  auto found = module.find_token(token);
+  if (!found.ok()) {
+    return found.status();
+  }
+  return issue_card(module, *found, pin, ca, uid, options);
+}
+
+Result<TokenCard> issue_card(Module& module, const TokenInfo& token, const Pin& pin,
+                             const CertificateAuthority& ca, std::string_view uid,
+                             const CardKeyOptions& options) {
+  auto login = log_in_user(module, token, pin);
   if (!login.ok()) {
     return login.status();
   }
@@ -126,7 +144,7 @@ Result<TokenCard> issue_card(Module& module, const TokenSelector& token, const P
     return existing.status();
   }
   if (!existing->empty()) {
-    return Status::already_exists(token.describe() + " already holds a card for uid " +
+    return Status::already_exists("token '" + token.label + "' already holds a card for uid " +
                                   std::string(uid) + "; use `careidctl card renew` to replace it");
   }
   return put_card(*login, ca, uid, options);

@@ -58,6 +58,15 @@ Result<TokenCard> issue_card(Module& module, const TokenSelector& token, const P
                              const CertificateAuthority& ca, std::string_view uid,
                              const CardKeyOptions& options = {});
 
+// As issue_card, on a token found before, so that no slot is scanned.
+Result<TokenCard> issue_card(Module& module, const TokenInfo& token, const Pin& pin,
+                             const CertificateAuthority& ca, std::string_view uid,
+                             const CardKeyOptions& options = {});
+
+// Logs in to `token` as security officer and sets the user PIN (C_InitPIN), the second
+// half of initialize_token for a token that Module::init_token_in_slot initialised.
+Status set_user_pin(Module& module, const TokenInfo& token, const Pin& so_pin, const Pin& user_pin);
+
 // Replaces the card for `uid` on the token: a new key pair and certificate as issue_card,
 // then the previous certificate and its keys are deleted. NotFound when the token contains
 // no card for `uid`. Revoking the previous certificate is the caller's job.

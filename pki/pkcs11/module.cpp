@@ -102,7 +102,7 @@ Result<Module> Module::load(const std::filesystem::path& path) {
   return Module(std::move(impl));
 }
 
-Result<std::vector<TokenInfo>> Module::list_tokens() const {
+Result<std::vector<SlotId>> Module::slot_ids() const {
   CK_ULONG count = 0;
   CK_RV rv = impl_->functions->C_GetSlotList(CK_TRUE, nullptr, &count);
   if (rv != CKR_OK) {
@@ -114,15 +114,30 @@ Result<std::vector<TokenInfo>> Module::list_tokens() const {
     return detail::ck_status("C_GetSlotList", rv);
   }
   slots.resize(count);
+  return std::vector<SlotId>(slots.begin(), slots.end());
+}
 
+Result<TokenInfo> Module::token_info(SlotId slot) const {
+  CK_TOKEN_INFO info{};
+  CK_RV rv = impl_->functions->C_GetTokenInfo(slot, &info);
+  if (rv != CKR_OK) {
+    return detail::ck_status("C_GetTokenInfo", rv);
+  }
+  return to_token_info(slot, info);
+}
+
+Result<std::vector<TokenInfo>> Module::list_tokens() const {
+  auto slots = slot_ids();
+  if (!slots.ok()) {
+    return slots.status();
+  }
   std::vector<TokenInfo> tokens;
-  for (CK_SLOT_ID slot : slots) {
-    CK_TOKEN_INFO info{};
-    rv = impl_->functions->C_GetTokenInfo(slot, &info);
-    if (rv != CKR_OK) {
-      return detail::ck_status("C_GetTokenInfo", rv);
+  for (SlotId slot : *slots) {
+    auto token = token_info(slot);
+    if (!token.ok()) {
+      return token.status();
     }
-    tokens.push_back(to_token_info(slot, info));
+    tokens.push_back(std::move(*token));
   }
   return tokens;
 }
@@ -181,17 +196,26 @@ Result<TokenInfo> Module::init_token(std::string_view label, const Pin& so_pin) 
                                       " holds an uninitialised token");
   }
 
+  CAREID_RETURN_IF_ERROR(init_token_in_slot(free_slot->slot, label, so_pin));
+
+  // SoftHSM 2 moves a newly initialised token to a new slot id, so look it up again.
+  return find_token(TokenSelector{std::string(label), ""});
+}
+
+Status Module::init_token_in_slot(SlotId slot, std::string_view label, const Pin& so_pin) {
+  if (label.empty() || label.size() > kMaxTokenLabelBytes) {
+    return Status::invalid_argument("invalid token label '" + std::string(label) +
+                                    "': expected 1 to 32 bytes");
+  }
   unsigned char padded[kMaxTokenLabelBytes];
   std::memset(padded, ' ', sizeof padded);
   std::memcpy(padded, label.data(), label.size());
   auto* pin = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(so_pin.value().data()));
-  CK_RV rv = impl_->functions->C_InitToken(free_slot->slot, pin, so_pin.value().size(), padded);
+  CK_RV rv = impl_->functions->C_InitToken(slot, pin, so_pin.value().size(), padded);
   if (rv != CKR_OK) {
     return detail::ck_status("C_InitToken", rv);
   }
-
-  // SoftHSM 2 moves a newly initialised token to a new slot id, so look it up again.
-  return find_token(TokenSelector{std::string(label), ""});
+  return Status::ok_status();
 }
 
 Result<Session> Module::open_session(SlotId slot) {

@@ -105,6 +105,20 @@ class Module {
   // FailedPrecondition when two tokens carry the label.
   Result<TokenInfo> find_token(const TokenSelector& selector) const;
 
+  // Returns the ids of the slots with a token present, in the module's order (C_GetSlotList).
+  // Cheaper than list_tokens for a module with many tokens, because it calls no
+  // C_GetTokenInfo.
+  Result<std::vector<SlotId>> slot_ids() const;
+
+  // Returns the token information of one slot (C_GetTokenInfo).
+  Result<TokenInfo> token_info(SlotId slot) const;
+
+  // Initialises the uninitialised token in `slot` with C_InitToken, without checking that
+  // no other token has `label` (init_token checks). InvalidArgument for a label longer
+  // than 32 bytes. SoftHSM 2 then moves the token to a new slot id, so find it again with
+  // slot_ids and token_info.
+  Status init_token_in_slot(SlotId slot, std::string_view label, const Pin& so_pin);
+
   // Initialises a new token with C_InitToken on the first slot whose token is not
   // initialised (SoftHSM 2 always offers one) and sets its SO PIN. AlreadyExists when a
   // token with `label` exists; ResourceExhausted when no slot is free; InvalidArgument for

@@ -13,9 +13,13 @@
 
 #include "base/status.h"
 #include "provisioning/job_roles.h"
-#include "provisioning/rbac/catalogue.h"
+#include "rbac/catalogue.h"
 
 namespace careid::provisioning::rbac {
+
+// The RBAC model lives in rbac/ because federation uses it too. The import code uses its
+// names unqualified.
+using namespace careid::rbac;
 
 struct RbacFiles {
   std::filesystem::path activities;     // code,name,includes

@@ -7,7 +7,7 @@
 #include "directory/engine/open_directory.h"
 #include "directory/result_code.h"
 #include "provisioning/directory_entries.h"
-#include "provisioning/rbac/rbac_entries.h"
+#include "rbac/rbac_entries.h"
 
 #ifndef CAREID_SCHEMA_DIR
 #define CAREID_SCHEMA_DIR "schemas"

@@ -9,9 +9,13 @@
 #include "base/status.h"
 #include "directory/engine/directory.h"
 #include "provisioning/job_roles.h"
-#include "provisioning/rbac/catalogue.h"
+#include "rbac/catalogue.h"
 
 namespace careid::provisioning::rbac {
+
+// The RBAC model lives in rbac/ because federation uses it too. The import code uses its
+// names unqualified.
+using namespace careid::rbac;
 
 struct ImportCounts {
   std::uint64_t added = 0;

@@ -94,40 +94,34 @@ Status process_row(Registrar& registrar, Row& row, IntakeSummary& summary, CardI
   CAREID_RETURN_IF_ERROR(registrar.check_role(role));
 
   // The person: found by mail on a rerun.
-  auto existing = registrar.find_person_by_mail(row["mail"]);
-  if (!existing.ok()) {
-    return existing.status();
+  auto person = registrar.find_or_register_person(
+      PersonRequest{row["uid"], row["given_name"], row["surname"], row["mail"], level});
+  if (!person.ok()) {
+    return person.status();
   }
-  std::string uid;
-  bool new_person = false;
-  if (*existing) {
-    uid = **existing;
-    if (!row["uid"].empty() && row["uid"] != uid) {
-      return Status::already_exists("mail " + row["mail"] + " belongs to uid " + uid + ", not " + row["uid"]);
-    }
-  } else {
-    auto registered = registrar.register_person(
-        PersonRequest{row["uid"], row["given_name"], row["surname"], row["mail"], level});
-    if (!registered.ok()) {
-      return registered.status();
-    }
-    uid = *registered;
-    new_person = true;
+  const std::string& uid = person->uid;
+  if (!person->registered && !row["uid"].empty() && row["uid"] != uid) {
+    return Status::already_exists("mail " + row["mail"] + " belongs to uid " + uid + ", not " + row["uid"]);
   }
 
   role.uid = uid;
   auto assigned = registrar.assign_role(role);
   if (!assigned.ok()) {
-    return assigned.status().with_context("uid " + uid + (new_person ? " (registered)" : ""));
+    return assigned.status().with_context("uid " + uid + (person->registered ? " (registered)" : ""));
   }
-  summary.registered += new_person ? 1 : 0;
+  summary.registered += person->registered ? 1 : 0;
   summary.roles_assigned += assigned->already_present ? 0 : 1;
-  summary.already_done += (!new_person && assigned->already_present) ? 1 : 0;
 
-  if (card_issuer && new_person) {
-    CAREID_RETURN_IF_ERROR(card_issuer->issue_card(uid));
-    ++summary.cards_issued;
+  bool card_existed = true;
+  if (card_issuer != nullptr) {
+    auto card = card_issuer->ensure_card(uid);
+    if (!card.ok()) {
+      return card.status().with_context("card for uid " + uid);
+    }
+    card_existed = *card == CardOutcome::kAlreadyIssued;
+    summary.cards_issued += card_existed ? 0 : 1;
   }
+  summary.already_done += (!person->registered && assigned->already_present && card_existed) ? 1 : 0;
   return Status::ok_status();
 }
 

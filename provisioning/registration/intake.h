@@ -2,8 +2,9 @@
 // intake day. The columns are documented in docs/rbac-data.md.
 //
 // Idempotence: a person is identified by mail and a role profile by (organisation, job role
-// or position, start date). A rerun of the same file finds both and writes nothing for rows
-// already done, so an interrupted intake can simply be run again.
+// or position, start date). A rerun of the same file finds both, and with --issue-cards the
+// person's good card, and writes nothing for rows already done, so an interrupted intake can
+// simply be run again.
 //
 // Rows that fail are reported with their line and reason and do not stop the run.
 #pragma once
@@ -18,13 +19,21 @@
 
 namespace careid::provisioning::registration {
 
-// Issues a smartcard for a newly registered person. Intake calls it after the role profile
-// exists when --issue-cards is given.
-// TODO: no implementation yet; wire the PKCS#11 card issuance here when it lands.
+enum class CardOutcome {
+  kIssued,         // a new card was put on a token and recorded
+  kAlreadyIssued,  // the person already had a good card, so nothing was written
+};
+
+// Gives a registered person a smartcard. Intake calls it after the role profile exists when
+// --issue-cards is given, for new and existing people alike, so a rerun completes a row
+// whose card failed. TokenCardIssuer (token_card_issuer.h) is the PKCS#11 implementation.
 class CardIssuer {
  public:
   virtual ~CardIssuer() = default;
-  virtual Status issue_card(const std::string& uid) = 0;
+
+  // Issues a card to `uid` unless a good card is recorded for it. An error rejects the row,
+  // except kUnavailable, which stops the intake.
+  virtual Result<CardOutcome> ensure_card(const std::string& uid) = 0;
 };
 
 struct IntakeOptions {
@@ -40,7 +49,7 @@ struct IntakeSummary {
   std::uint64_t rows = 0;
   std::uint64_t registered = 0;      // new people
   std::uint64_t roles_assigned = 0;  // new role profiles
-  std::uint64_t already_done = 0;    // rows whose person and role profile existed
+  std::uint64_t already_done = 0;    // rows whose person, role profile and card (with --issue-cards) existed
   std::uint64_t rejected = 0;
   std::uint64_t cards_issued = 0;
 };

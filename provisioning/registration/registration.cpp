@@ -88,14 +88,19 @@ bool is_twelve_digit_id(std::string_view text) {
 
 Registrar::Registrar(LdapClient& client) : client_(client), random_(std::random_device{}()) {}
 
-Result<std::string> Registrar::allocate_id(std::string_view parent_dn, std::string_view rdn_type) {
+std::string Registrar::random_id() {
   std::uniform_int_distribution<std::uint64_t> digits(100'000'000'000ULL, 999'999'999'999ULL);
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  while (true) {
     std::uint64_t value = digits(random_);
-    if (value / 1000 == 555'000'000ULL) {
-      continue;  // the demo person's block
+    if (value / 1000 != 555'000'000ULL) {  // not in the demo person's block
+      return std::to_string(value);
     }
-    std::string id = std::to_string(value);
+  }
+}
+
+Result<std::string> Registrar::allocate_id(std::string_view parent_dn, std::string_view rdn_type) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string id = random_id();
     auto existing = client_.read(std::string(rdn_type) + "=" + id + "," + std::string(parent_dn));
     if (!existing.ok()) {
       return existing.status();
@@ -105,6 +110,36 @@ Result<std::string> Registrar::allocate_id(std::string_view parent_dn, std::stri
     }
   }
   return Status::internal("could not find a free 12-digit id below " + std::string(parent_dn) + " in 8 tries");
+}
+
+// Returns the person entry, from memory for a person this Registrar added.
+Result<directory::Entry> Registrar::read_person(const std::string& uid) {
+  if (auto added = childless_people_.find(uid); added != childless_people_.end()) {
+    return added->second;
+  }
+  auto person = client_.read(person_dn(uid));
+  if (!person.ok()) {
+    return person.status();
+  }
+  if (!*person) {
+    return Status::not_found("no person with uid " + uid + "; register them first with careidctl person register");
+  }
+  return std::move(**person);
+}
+
+// Returns the person's org person and role profiles at `org_code`, in one search. A person
+// this Registrar added has none.
+Result<std::vector<directory::Entry>> Registrar::read_org_entries(const std::string& uid,
+                                                                  const std::string& org_code) {
+  if (childless_people_.contains(uid)) {
+    return std::vector<directory::Entry>();
+  }
+  // NOTE: careidd plans this search from the objectClass and nhsIDCode indexes and then
+  // checks the ancestors of every candidate, so for a person who exists it costs time in
+  // proportion to the entries at the organisation, not below the person.
+  return client_.search(person_dn(uid), Scope::kSubtree,
+                        "(&(|(objectClass=nhsOrgPerson)(objectClass=nhsOrgPersonRole))(nhsIDCode=" +
+                            escape_filter_value(org_code) + "))");
 }
 
 Result<std::optional<std::string>> Registrar::find_person_by_mail(std::string_view mail) {
@@ -130,7 +165,28 @@ Result<std::string> Registrar::register_person(const PersonRequest& request) {
     return Status::already_exists("a person with mail " + request.mail + " is already registered as uid " +
                                   **same_mail + "; assign roles to that uid");
   }
+  return add_person(request);
+}
 
+Result<PersonRegistration> Registrar::find_or_register_person(const PersonRequest& request) {
+  CAREID_RETURN_IF_ERROR(check_person_request(request));
+
+  auto same_mail = find_person_by_mail(request.mail);
+  if (!same_mail.ok()) {
+    return same_mail.status();
+  }
+  if (*same_mail) {
+    return PersonRegistration{**same_mail, false};
+  }
+  auto uid = add_person(request);
+  if (!uid.ok()) {
+    return uid.status();
+  }
+  return PersonRegistration{*uid, true};
+}
+
+// Adds the person entry. The caller has checked the request and the mail.
+Result<std::string> Registrar::add_person(const PersonRequest& request) {
   std::string uid = request.uid;
   if (uid.empty()) {
     auto allocated = allocate_id(kPeopleDn, "uid");
@@ -139,11 +195,13 @@ Result<std::string> Registrar::register_person(const PersonRequest& request) {
     }
     uid = *allocated;
   }
-  Status added = client_.add(person_entry(request, uid));
+  directory::Entry entry = person_entry(request, uid);
+  Status added = client_.add(entry);
   if (added.code() == StatusCode::kAlreadyExists) {
     return Status::already_exists("uid " + uid + " is already registered; leave --uid out to allocate a new one");
   }
   CAREID_RETURN_IF_ERROR(added);
+  childless_people_.insert_or_assign(uid, std::move(entry));
   return uid;
 }
 
@@ -267,18 +325,11 @@ Result<Assignment> Registrar::assign_role(const RoleRequest& request) {
   const OrgInfo* org = &resolved->org;
   const JobRoleInfo* role = &resolved->job_role;
 
-  auto person = client_.read(person_dn(request.uid));
+  auto person = read_person(request.uid);
   if (!person.ok()) {
     return person.status();
   }
-  if (!*person) {
-    return Status::not_found("no person with uid " + request.uid + "; register them first with careidctl person register");
-  }
-
-  // The org person and role profiles at this organisation, in one search.
-  auto existing = client_.search(person_dn(request.uid), Scope::kSubtree,
-                                 "(&(|(objectClass=nhsOrgPerson)(objectClass=nhsOrgPersonRole))(nhsIDCode=" +
-                                     escape_filter_value(org_code) + "))");
+  auto existing = read_org_entries(request.uid, org_code);
   if (!existing.ok()) {
     return existing.status();
   }
@@ -287,6 +338,8 @@ Result<Assignment> Registrar::assign_role(const RoleRequest& request) {
     return Assignment{std::string(same->first_value("uniqueIdentifier")), same->dn, true};
   }
 
+  // Below a person added by this Registrar nothing exists yet, so any id is free.
+  const bool childless = childless_people_.erase(request.uid) > 0;
   std::string org_person_id;
   for (const directory::Entry& entry : *existing) {
     if (has_class(entry, "nhsOrgPerson")) {
@@ -294,7 +347,7 @@ Result<Assignment> Registrar::assign_role(const RoleRequest& request) {
     }
   }
   if (org_person_id.empty()) {
-    auto id = allocate_id(person_dn(request.uid), "uniqueIdentifier");
+    auto id = childless ? Result<std::string>(random_id()) : allocate_id(person_dn(request.uid), "uniqueIdentifier");
     if (!id.ok()) {
       return id.status();
     }
@@ -306,9 +359,9 @@ Result<Assignment> Registrar::assign_role(const RoleRequest& request) {
     }
     org_person.add_value("uniqueIdentifier", org_person_id);
     org_person.add_value("uid", request.uid);
-    org_person.add_value("cn", std::string((*person)->first_value("cn")));
-    org_person.add_value("sn", std::string((*person)->first_value("sn")));
-    if (std::string_view given = (*person)->first_value("givenName"); !given.empty()) {
+    org_person.add_value("cn", std::string(person->first_value("cn")));
+    org_person.add_value("sn", std::string(person->first_value("sn")));
+    if (std::string_view given = person->first_value("givenName"); !given.empty()) {
       org_person.add_value("givenName", std::string(given));
     }
     org_person.add_value("o", org->name);
@@ -316,7 +369,8 @@ Result<Assignment> Registrar::assign_role(const RoleRequest& request) {
     CAREID_RETURN_IF_ERROR(client_.add(org_person));
   }
 
-  auto profile_id = allocate_id(org_person_dn(org_person_id, request.uid), "uniqueIdentifier");
+  auto profile_id = childless ? Result<std::string>(random_id())
+                              : allocate_id(org_person_dn(org_person_id, request.uid), "uniqueIdentifier");
   if (!profile_id.ok()) {
     return profile_id.status();
   }
@@ -425,17 +479,13 @@ Result<std::vector<rbac::RoleProfile>> LdapAccessSource::read_role_profiles(std:
     return person.status();
   }
   if (!*person) {
-    return Status::not_found("no person with uid " + std::string(uid));
+    return rbac::person_not_found(uid, kPeopleDn);
   }
   auto entries = client_.search(person_dn(uid), Scope::kSubtree, "(objectClass=nhsOrgPersonRole)");
   if (!entries.ok()) {
     return entries.status();
   }
-  std::vector<rbac::RoleProfile> profiles;
-  for (const directory::Entry& entry : *entries) {
-    profiles.push_back(rbac::role_profile_from_entry(entry));
-  }
-  return profiles;
+  return rbac::role_profiles_from_entries(*entries);
 }
 
 Result<std::optional<rbac::Position>> LdapAccessSource::read_position(std::string_view dn) {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "provisioning/rbac/access.h"
-#include "provisioning/rbac/rbac_entries.h"
+#include "rbac/access.h"
+#include "rbac/rbac_entries.h"
 #include "provisioning/registration/ldap_client.h"
 
 namespace careid::provisioning::registration {
@@ -47,6 +47,12 @@ struct RoleRequest {
   std::optional<rbac::Date> end;
 };
 
+// The outcome of find_or_register_person.
+struct PersonRegistration {
+  std::string uid;
+  bool registered = false;  // true when added now, false when a person with the mail existed
+};
+
 // The outcome of assign_role.
 struct Assignment {
   std::string role_profile_id;
@@ -62,6 +68,10 @@ class Registrar {
   // mail, a uid that is not 12 digits, or a check level outside 1-3; kAlreadyExists when the
   // uid is taken or another person has the mail (the message names that uid).
   Result<std::string> register_person(const PersonRequest& request);
+
+  // Returns the uid of the person with the request's mail, or registers the person as
+  // register_person does. One search fewer than find_person_by_mail then register_person.
+  Result<PersonRegistration> find_or_register_person(const PersonRequest& request);
 
   // Returns the uid of the person with `mail`, or std::nullopt.
   Result<std::optional<std::string>> find_person_by_mail(std::string_view mail);
@@ -106,13 +116,21 @@ class Registrar {
   Result<OrgInfo> lookup_org(const std::string& code);
   Result<JobRoleInfo> lookup_job_role(const std::string& code);
   Result<rbac::Position> lookup_position(const std::string& dn);
+  std::string random_id();
   Result<std::string> allocate_id(std::string_view parent_dn, std::string_view rdn_type);
+  Result<std::string> add_person(const PersonRequest& request);
+  Result<directory::Entry> read_person(const std::string& uid);
+  Result<std::vector<directory::Entry>> read_org_entries(const std::string& uid, const std::string& org_code);
 
   LdapClient& client_;
   std::mt19937_64 random_;
   std::map<std::string, OrgInfo> orgs_;
   std::map<std::string, JobRoleInfo> job_roles_;
   std::map<std::string, rbac::Position> positions_;
+  // People this Registrar added that have no entries below them yet, by uid. assign_role
+  // skips reading them back and searching below them, which halves the requests per new
+  // person in an intake.
+  std::map<std::string, directory::Entry> childless_people_;
 };
 
 // AccessSource that reads over LDAP, for `careidctl access explain`.

@@ -52,6 +52,7 @@ TEST_CASE("verify detects changed record", "[audit]") {
   CHECK(report.bad_line == 5);
   CHECK(report.bad_file == trail.file);
   CHECK(report.reason.find("the record was changed") != std::string::npos);
+  CHECK_FALSE(report.key_needed);
 }
 
 TEST_CASE("verify detects removed record", "[audit]") {
@@ -160,9 +161,11 @@ TEST_CASE("verify hmac trail needs key", "[audit]") {
   VerifyReport wrong_key = trail.verify(std::string(64, 'b'));
   CHECK_FALSE(wrong_key.ok);
   CHECK(wrong_key.bad_line == 1);
+  CHECK_FALSE(wrong_key.key_needed);
 
   VerifyReport no_key = verify_trail(trail_files(trail.file), VerifyOptions{});
   CHECK_FALSE(no_key.ok);
+  CHECK(no_key.key_needed);
   CHECK(no_key.reason.find("give the key") != std::string::npos);
 }
 

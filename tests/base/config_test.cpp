@@ -62,3 +62,28 @@ TEST_CASE("config reports syntax error with file", "[base][config]") {
   REQUIRE_FALSE(config.ok());
   CHECK_THAT(config.status().message(), Catch::Contains("careid-config-syntax.toml"));
 }
+
+TEST_CASE("config reads assertion encryption lists", "[base][config]") {
+  auto path = write_temp("careid-config-saml-encryption.toml",
+                         "[saml]\nencrypt_assertions_for = [\"https://a.example/sp\"]\n"
+                         "never_encrypt_assertions_for = [\"https://b.example/sp\"]\n");
+
+  auto config = careid::load_config(path);
+
+  REQUIRE(config.ok());
+  CHECK(config->saml.encrypt_assertions_for == std::vector<std::string>{"https://a.example/sp"});
+  CHECK(config->saml.never_encrypt_assertions_for ==
+        std::vector<std::string>{"https://b.example/sp"});
+  CHECK(careid::default_config("/srv/careid").saml.encrypt_assertions_for.empty());
+}
+
+TEST_CASE("config rejects SP in both encryption lists", "[base][config]") {
+  auto path = write_temp("careid-config-saml-encryption-both.toml",
+                         "[saml]\nencrypt_assertions_for = [\"https://a.example/sp\"]\n"
+                         "never_encrypt_assertions_for = [\"https://a.example/sp\"]\n");
+
+  auto config = careid::load_config(path);
+
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.status().message(), Catch::Contains("https://a.example/sp"));
+}

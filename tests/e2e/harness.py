@@ -96,14 +96,16 @@ class ManagedProcess:
     Only the group that this object started is signalled.
     """
 
-    def __init__(self, name, command, log_path, cwd=None, env=None):
+    def __init__(self, name, command, log_path, cwd=None, env=None, popen_options=None):
+        """Start `command`. `popen_options` (a dict) adds subprocess.Popen arguments, such
+        as `user` or `preexec_fn`."""
         self.name = name
         self.command = command
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, cwd=cwd, env=env,
-                                        start_new_session=True)
+                                        start_new_session=True, **(popen_options or {}))
 
     def running(self):
         return self.process.poll() is None
@@ -121,6 +123,13 @@ class ManagedProcess:
 
         # Children that outlived the leader (Apache workers) share its group.
         self._signal_group(signal.SIGKILL)
+        self._log.close()
+        return self.process.returncode
+
+    def kill(self):
+        """Send SIGKILL to the group at once, as a crash would end it; return the exit code."""
+        self._signal_group(signal.SIGKILL)
+        self.process.wait()
         self._log.close()
         return self.process.returncode
 
@@ -258,11 +267,12 @@ class Careid:
                                f"stdout:\n{out}\nstderr:\n{err}")
         return out
 
-    def start(self):
-        """Start careidd and wait for both "listening" lines."""
+    def start(self, popen_options=None):
+        """Start careidd and wait for both "listening" lines. `popen_options` as for
+        ManagedProcess."""
         config = os.path.join(self.data_dir, "careid.toml")
         self.daemon = ManagedProcess("careidd", [self.careidd, "--config", config],
-                                     self.log_path)
+                                     self.log_path, popen_options=popen_options)
         self.daemon.wait_for_lines([
             rf"ldap listening on ldap://127\.0\.0\.1:{self.ldap_port}\b",
             rf"https listening on https://127\.0\.0\.1:{self.https_port}\b",

@@ -205,6 +205,12 @@ def test_verify_and_export_user(context):
     for line in open(audit_file(context)):
         check_equal(json.loads(line)["alg"], "hmac-sha256", "chain algorithm of the demo trail")
 
+    # --file without --key: the trail cannot be checked, which is not the same as broken.
+    code, out, err = careidctl_audit(context, "verify", "--file", audit_file(context))
+    check_equal(code, 1, f"verify without the key exit code (stdout: {out.strip()})")
+    check_in("--key", err, "verify without the key names the option")
+    check("broken" not in err, f"verify without the key calls the trail broken: {err.strip()}")
+
     records = exported(context, "--user", kDemoUid)
     find_record(records, "login of the demo card", event="sso.login", actor=kDemoUid)
     since = exported(context, "--user", kDemoUid, "--since", "2200-01-01T00:00:00Z")

@@ -1,12 +1,15 @@
 """Card revocation seen from outside: a demo card logs in with curl, `careidctl card revoke`
 (another process) revokes it, and within the revocation refresh delay (1 s here) careidd
-refuses the login with 403. `openssl ocsp` against careidd's responder then reports revoked,
-and the CRL from `careidctl pki crl` and from GET /pki/crl lists the card.
+refuses the login with 403 and a SASL EXTERNAL bind with invalidCredentials (49), which
+the audit trail records against the card holder's uid. `openssl ocsp` against careidd's
+responder then reports revoked, and the CRL from `careidctl pki crl` and from GET /pki/crl
+lists the card.
 
 The test SP exists only as metadata; nothing listens at its ACS URL.
 """
 
 import base64
+import json
 import os
 import re
 import sys
@@ -27,6 +30,8 @@ kPostBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 kRefreshSeconds = 1
 # The refresh delay plus time for the background reload and one request.
 kRevocationDeadlineSeconds = kRefreshSeconds + 4
+# Long enough for the audit trail's group commit (10 ms in the demo configuration).
+kAuditSettleSeconds = 0.5
 
 
 def write_sp_metadata(work_dir):
@@ -124,6 +129,19 @@ def check_ocsp_get(careid, work_dir):
     check_in(": revoked", out, "OCSP status over GET")
 
 
+def last_external_bind(careid):
+    """Return the last SASL EXTERNAL ldap.bind record of the audit trail."""
+    time.sleep(kAuditSettleSeconds)
+    found = None
+    with open(os.path.join(careid.data_dir, "audit", "audit.log")) as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record["event"] == "ldap.bind" and record["details"].get("mechanism") == "EXTERNAL":
+                found = record
+    check(found is not None, "an ldap.bind record for SASL EXTERNAL in the audit trail")
+    return found
+
+
 def test_card_revocation(context):
     careid = Careid(context.args.build_dir, context.work_dir,
                     sp_metadata=[write_sp_metadata(context.work_dir)])
@@ -170,6 +188,12 @@ def test_card_revocation(context):
     code, output = external_bind(careid, ldaps_port)
     check_equal(code, 49, f"SASL EXTERNAL with the revoked card exit code (output: {output.strip()})")
     check_in("revoked", output, "the SASL EXTERNAL diagnostic message")
+    record = last_external_bind(careid)
+    check_equal(record["outcome"], "failure", "the revoked card's bind record outcome")
+    check_equal(record["details"]["result_code"], 49, "the revoked card's bind record result code")
+    check_equal(record["details"]["uid"], kDemoUid, "the revoked card's bind record uid")
+    check_equal(record["details"]["card_serial"], serial, "the revoked card's bind record serial")
+    check_in(f"uid={kDemoUid},", record["actor"], "the revoked card's bind record actor")
 
     answer = ocsp_status(careid)
     check_in(": revoked", answer, "OCSP status after revocation")

@@ -16,6 +16,7 @@ curl through the engine section of an OpenSSL configuration file.
 
 import base64
 import datetime
+import json
 import os
 import re
 import sys
@@ -218,6 +219,7 @@ def test_unlock_sets_new_pin(context):
                           "--new-pin-file", secret_file(context, "new-pin", kNewPin))
     check_equal(code, 0, f"careidctl card unlock exit code (output: {out})")
     context.pin = kNewPin
+    check_unlock_recorded(context)
 
     code, out = careidctl(context, "show", "--token-label", kTokenLabel,
                           "--pin-file", secret_file(context, "pin", kPin))
@@ -227,6 +229,17 @@ def test_unlock_sets_new_pin(context):
     check_equal(code, 0, f"card show with the new PIN exit code (output: {out})")
     check_in("private key", out, "card show with the new PIN")
     check_card_login(saml_response(context, kNewPin))
+
+
+def check_unlock_recorded(context):
+    config = os.path.join(context.careid.data_dir, "careid.toml")
+    code, out, err = run([context.careid.careidctl, "audit", "export", "--config", config, "--event", "card.unlock"])
+    check_equal(code, 0, f"audit export exit code (stderr: {err})")
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    check_equal(len(records), 1, f"card.unlock records: {records}")
+    check_equal(records[0]["subject"], kDemoUid, "card.unlock subject")
+    check_equal(records[0]["outcome"], "success", "card.unlock outcome")
+    check_equal(records[0]["details"].get("token_label"), kTokenLabel, "card.unlock token label")
 
 
 def test_renew_revokes_previous_card(context):

@@ -148,6 +148,11 @@ def test_confidential_client_roles_and_introspection(context):
     for role in roles:
         for name in ("person_roleid", "org_code", "role_name", "role_code"):
             check(role.get(name), f"role member {name} missing: {role}")
+        # The demo directory has no RBAC catalogue, so these lists may be empty.
+        for name in ("activities", "activity_codes", "workgroups"):
+            check(isinstance(role.get(name), list), f"role member {name} is not a list: {role}")
+        check_equal(len(role["activities"]), len(role["activity_codes"]),
+                    "one activity name per activity code")
 
     introspection = requests.post(document["introspection_endpoint"],
                                   data={"token": token["access_token"]},

@@ -2,10 +2,14 @@
 and bulk intake: careidctl against a running careidd over LDAP.
 
 The cases run in order against one demo directory: the RBAC sample files are imported
-first, then people are registered and given roles, and the intake runs twice.
+first, then people are registered and given roles, and the intake runs twice. Then intake
+issues cards on SoftHSM 2 tokens in the data folder (one token per person, labelled with the
+uid), reruns skip the people whose cards exist, and `careidctl pki issue-card` issues a
+soft card to a registered person only.
 """
 
 import csv
+import json
 import os
 import re
 import sys
@@ -22,10 +26,16 @@ kDay = "2026-12-04"
 kPositionDn = "cn=Trust Doctor,uniqueIdentifier=R0A,ou=Organisations,o=nhs"
 
 
+kSoPin = "87654321"
+kPin = "123456"
+kWrongPin = "999999"
+
+
 class State:
     """Values one case hands to the next."""
     uid = None
     profile_id = None
+    staff_file = None
 
 
 def careidctl(context, *args):
@@ -213,6 +223,10 @@ def explain_with_card(context):
     check_equal(code, 0, f"explain as admin exit code (stdout: {out}, stderr: {err})")
     check_in("GRANTED: B0825", out, "demo person's baseline activity")
 
+    code, out, err = as_admin(context, "access", "explain", "--uid", "999999999999", "--activity", "B0825")
+    check_equal(code, 1, "explain for an unknown uid exit code")
+    check_in("no person uid=999999999999 under ou=People,o=nhs", err, "explain for an unknown uid message")
+
 
 def write_intake(path, rows):
     with open(path, "w", newline="") as handle:
@@ -259,6 +273,123 @@ def intake_with_bad_rows(context):
     code, out, err = as_admin(context, "intake", "--csv", staff, "--report", report)
     check_equal(code, 1, f"rerun exit code (stdout: {out}, stderr: {err})")
     check_in("rows: 10, registered: 0, role profiles added: 0, already done: 6, rejected: 4", out, "rerun summary")
+    State.staff_file = staff
+
+
+def secret_file(context, name, value):
+    path = os.path.join(context.subdir("secrets"), name)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write(value + "\n")
+    return path
+
+
+def intake_with_cards(context, staff, report):
+    """Run intake --issue-cards as the directory administrator; return (code, stdout, stderr)."""
+    return as_admin(context, "intake", "--csv", staff, "--report", report, "--issue-cards",
+                    "--data", context.careid.data_dir, "--so-pin-file", secret_file(context, "so-pin", kSoPin),
+                    "--pin-file", secret_file(context, "pin", kPin))
+
+
+def uid_of(context, mail):
+    code, out = harness.ldap_tool(context.careid, "ldapsearch",
+                                  ["-b", "ou=People,o=nhs", "-s", "one", f"(mail={mail})", "uid"], bind_admin=True)
+    check_equal(code, 0, f"search for {mail}")
+    found = re.search(r"^uid: (\d{12})$", out, re.MULTILINE)
+    check(found, f"no uid for {mail}:\n{out}")
+    return found.group(1)
+
+
+def card_issue_records(context):
+    config = os.path.join(context.careid.data_dir, "careid.toml")
+    code, out, err = careidctl(context, "audit", "export", "--config", config, "--event", "card.issue")
+    check_equal(code, 0, f"audit export exit code (stderr: {err})")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def intake_issues_cards(context):
+    folder = context.subdir("intake-cards")
+    staff = os.path.join(folder, "staff.csv")
+    rows = [[f"Card{i}", f"Holder{i}", f"card{i}@example.nhs.uk", kOrg, "R8001", "", "2026-12-01", "2", ""]
+            for i in range(3)]
+    # A token for this uid exists already with another user PIN, so its card fails.
+    locked_uid = "100000000077"
+    rows.append(["Other", "Pin", "other.pin@example.nhs.uk", kOrg, "R8001", "", "2026-12-01", "2", locked_uid])
+    write_intake(staff, rows)
+    code, out, err = careidctl(context, "card", "init-token", "--data", context.careid.data_dir,
+                               "--label", locked_uid, "--so-pin-file", secret_file(context, "so-pin", kSoPin),
+                               "--pin-file", secret_file(context, "wrong-pin", kWrongPin))
+    check_equal(code, 0, f"card init-token exit code (stderr: {err})")
+    report = os.path.join(folder, "rejected.csv")
+
+    code, out, err = intake_with_cards(context, staff, report)
+    check_equal(code, 1, f"intake --issue-cards exit code (stdout: {out}, stderr: {err})")
+    check_in("rows: 4, registered: 4, role profiles added: 4, already done: 0, rejected: 1, cards issued: 3",
+             out, "intake --issue-cards summary")
+    check_in("intake: 4/4 rows", err, "progress lines")
+    with open(report, newline="") as handle:
+        rejected = list(csv.DictReader(handle))
+    check_equal([row["line"] for row in rejected], ["5"], "rejected lines")
+    check_in(f"card for uid {locked_uid}", rejected[0]["reason"], "line 5 reason")
+    check_in("CKR_PIN_INCORRECT", rejected[0]["reason"], "line 5 reason")
+
+    # The card is on the person's own token: key pair and certificate labelled with the uid.
+    uid = uid_of(context, "card0@example.nhs.uk")
+    code, out, err = careidctl(context, "card", "show", "--data", context.careid.data_dir, "--token-label", uid,
+                               "--pin-file", secret_file(context, "pin", kPin))
+    check_equal(code, 0, f"card show exit code (stderr: {err})")
+    check_in(f"private key  label '{uid}'", out, "private key on the token")
+    check_in("not extractable", out, "private key on the token")
+    check_in(f"CN={uid}", out, "certificate on the token")
+
+    records = card_issue_records(context)
+    issued = {record["subject"] for record in records if record["outcome"] == "success"}
+    for i in range(3):
+        check_in(uid_of(context, f"card{i}@example.nhs.uk"), issued, f"card.issue record of card{i}")
+    failed = [record for record in records if record["subject"] == locked_uid and record["outcome"] == "failure"]
+    check_equal(len(failed), 1, f"failed card.issue records of {locked_uid}")
+
+    code, out, err = intake_with_cards(context, staff, report)
+    check_equal(code, 1, f"rerun exit code (stdout: {out}, stderr: {err})")
+    check_in("rows: 4, registered: 0, role profiles added: 0, already done: 3, rejected: 1, cards issued: 0",
+             out, "rerun summary")
+    check_equal(len(card_issue_records(context)), len(records) + 1, "card.issue records after the rerun")
+
+
+def intake_cards_for_registered_people(context):
+    # The people of the first intake have no cards yet: a rerun with --issue-cards adds them.
+    report = os.path.join(context.subdir("intake"), "rejected-cards.csv")
+    code, out, err = intake_with_cards(context, State.staff_file, report)
+    check_equal(code, 1, f"intake exit code (stdout: {out}, stderr: {err})")
+    check_in("rows: 10, registered: 0, role profiles added: 0, already done: 0, rejected: 4, cards issued: 6",
+             out, "summary")
+
+    code, out, err = intake_with_cards(context, State.staff_file, report)
+    check_equal(code, 1, f"rerun exit code (stdout: {out}, stderr: {err})")
+    check_in("rows: 10, registered: 0, role profiles added: 0, already done: 6, rejected: 4, cards issued: 0",
+             out, "rerun summary")
+
+
+def pki_issue_card_checks_uid(context):
+    data = context.careid.data_dir
+    code, out, err = careidctl(context, "pki", "issue-card", "--data", data, "--uid", "999999999998")
+    check_equal(code, 1, "issue-card for an unknown uid exit code")
+    check_in("no person with uid 999999999998", err, "issue-card for an unknown uid message")
+    check(not os.path.exists(os.path.join(data, "pki", "cards", "999999999998.pem")),
+          "issue-card wrote a certificate for an unknown uid")
+
+    uid = uid_of(context, "card1@example.nhs.uk")
+    code, out, err = careidctl(context, "pki", "issue-card", "--data", data, "--uid", uid)
+    check_equal(code, 0, f"issue-card exit code (stderr: {err})")
+    issued = re.search(r"issued card ([0-9a-f]+) for (\S+), valid until (\S+)", out)
+    check(issued, f"issue-card output names no serial, subject and end:\n{out}")
+    check_equal(len(issued.group(1)) % 2, 0, f"hex digits of serial {issued.group(1)}")
+    check_in(f"CN={uid}", issued.group(2), "issued subject")
+    check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", issued.group(3)), f"not-after {issued.group(3)}")
+
+    serial = issued.group(1).lstrip("0")
+    matching = [record for record in card_issue_records(context)
+                if record["subject"] == uid and record["details"].get("serial") == serial]
+    check_equal(len(matching), 1, f"card.issue records for serial {serial}")
 
 
 if __name__ == "__main__":
@@ -273,4 +404,7 @@ if __name__ == "__main__":
         role_end,
         explain_with_card,
         intake_with_bad_rows,
+        intake_issues_cards,
+        intake_cards_for_registered_people,
+        pki_issue_card_checks_uid,
     ])

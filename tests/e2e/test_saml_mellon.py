@@ -4,9 +4,12 @@ curl plays the browser. It requests the SP's protected page and follows mellon's
 to careidd's /saml/sso with the demo smartcard as TLS client certificate. When careidd
 shows its role page (a person with several role profiles), curl posts a role choice. It then
 posts the returned SAMLResponse form to mellon's assertion consumer service and reads the
-protected page, a shell CGI that prints the MELLON_* variables. A second login in the same
-careidd session needs no role choice, and /logout ends the session. Requests without a card or with a card
-from a foreign CA must get HTTP 403 from careidd.
+protected page, a shell CGI that prints the MELLON_* variables. The SP's metadata has a
+KeyDescriptor use="encryption", so careidd encrypts the assertion and mellon decrypts it
+with its SP key. A second login in the same careidd session needs no role choice, and
+/logout ends the session. mellon's /mellon/logout starts SAML Single Logout, which ends
+careidd's session too. Requests without a card or with a card from a foreign CA must get
+HTTP 403 from careidd.
 
 The first case needs no careidd: it runs the same Apache set-up against an IdP metadata
 fixture with a self-made certificate and checks mellon's redirect and AuthnRequest.
@@ -14,7 +17,6 @@ fixture with a self-made certificate and checks mellon's redirect and AuthnReque
 
 import base64
 import datetime
-import html.parser
 import os
 import re
 import shutil
@@ -28,12 +30,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
 from harness import check, check_equal, check_in, kDemoUid, run  # noqa: E402
+from saml_forms import FormParser  # noqa: E402
 
 kApacheModules = "/usr/lib/apache2/modules"
 kApacheStartSeconds = 20.0
 kHttpTimeoutSeconds = 20
 kRoleCodePattern = re.compile(r"^S\d+:G\d+:R\d+$")
 kRsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+kAes256Gcm = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+kRsaOaep = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
 kPersistent = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 kRedirectBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 kPostBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -102,6 +107,9 @@ def sp_metadata(entity_id, base_url, cert_path):
   <md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true"
       protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing">
+      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate_body(cert_path)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:KeyDescriptor use="encryption">
       <ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate_body(cert_path)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
     </md:KeyDescriptor>
     <md:SingleLogoutService Binding="{kRedirectBinding}" Location="{base_url}/mellon/logout"/>
@@ -296,22 +304,6 @@ def curl(context, url, *options):
                 headers[name.strip().lower()] = value.strip()
     with open(body, errors="replace") as handle:
         return HttpResponse(int(out.strip() or 0), headers, handle.read())
-
-
-class FormParser(html.parser.HTMLParser):
-    """Collect the first form's action and its input name/value pairs."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.fields = {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attributes.get("action")
-        elif tag == "input" and attributes.get("name"):
-            self.fields[attributes["name"]] = attributes.get("value") or ""
 
 
 def decode_redirect_request(location):
@@ -646,15 +638,71 @@ def test_session_reuses_role_then_logout(context):
     check_equal(form.action, expected_action, "form after logout")
 
 
+def test_single_logout_from_mellon(context):
+    """mellon's /mellon/logout sends a signed LogoutRequest; careidd ends the session.
+
+    careidd returns a signed LogoutResponse over HTTP-Redirect to mellon's
+    SingleLogoutService, and mellon accepts it and redirects to ReturnTo. The protected page
+    then requires a new login, and careidd's session is gone: a person with several role
+    profiles gets the role page again.
+    """
+    sp = started_sp(context)
+    folder = context.subdir("single-logout")
+    idp_jar = os.path.join(folder, "idp-cookies")
+    jar = os.path.join(folder, "cookies")
+    location = sso_location(context, sp, jar)
+    form = saml_form_after_role_choice(context, card_curl(context, location, idp_jar), idp_jar)
+    role_page_in_login = context.role_page_shown
+    check_mellon_variables(post_to_acs(context, sp, jar, form.fields))
+
+    return_to = f"{sp.base_url}/"
+    start = curl(context, f"{sp.base_url}/mellon/logout?ReturnTo="
+                 f"{urllib.parse.quote(return_to, safe='')}", "-b", jar, "-c", jar)
+    slo_url = f"{context.careid.https_url}/saml/slo?"
+    location = start.header("location") or ""
+    check(start.status in (302, 303) and location.startswith(slo_url),
+          f"GET /mellon/logout: status {start.status}, location {location!r}; error log:\n"
+          f"{harness.tail(sp.error_log)}")
+    request_xml = decode_redirect_request(location)
+    check_in("LogoutRequest", request_xml, "mellon's logout message")
+    check_in("SessionIndex", request_xml, "mellon's LogoutRequest")
+    check_in("Signature=", location, "mellon signs the LogoutRequest")
+
+    response = card_curl(context, location, idp_jar)
+    back = response.header("location") or ""
+    check_equal(response.status, 302, f"GET /saml/slo status (body: {response.body[:300]!r})")
+    check(back.startswith(f"{sp.base_url}/mellon/logout?SAMLResponse="),
+          f"careidd's LogoutResponse goes to {back!r}")
+    check_in("Signature=", back, "careidd signs the LogoutResponse")
+    check_in("Max-Age=0", response.header("set-cookie") or "", "SLO clears careidd's cookie")
+
+    done = curl(context, back, "-b", jar, "-c", jar)
+    check(done.status in (302, 303), f"mellon's LogoutResponse handling: status {done.status}; "
+                                     f"error log:\n{harness.tail(sp.error_log)}")
+    check_equal(done.header("location"), return_to, "mellon returns to ReturnTo")
+    again = curl(context, sp.protected_url, "-b", jar, "-c", jar)
+    check(again.status in (302, 303), f"protected page after logout: status {again.status}")
+
+    relogin = card_curl(context, sso_location(context, sp, jar), idp_jar)
+    relogin_form = FormParser()
+    relogin_form.feed(relogin.body)
+    expected_action = "/saml/role" if role_page_in_login else f"{sp.base_url}/mellon/postResponse"
+    check_equal(relogin_form.action, expected_action, "next login after Single Logout")
+
+
 def check_assertion(xml):
-    """Check the parts of careidd's Response that the interface fixes."""
-    # TODO: assumes careidd names attributes by their LDAP names (Name="uid"); if it sends
-    # OIDs with a FriendlyName, mellon needs MellonSetEnv lines to keep MELLON_uid.
-    check(re.search(r"<(\w+:)?Assertion[\s>]", xml), f"SAMLResponse has no Assertion:\n{xml}")
-    check_in(kRsaSha256, xml, "SignatureMethod")
-    check_in(kPersistent, xml, "NameID Format")
-    for name in kAssertedAttributes:
-        check_in(f'Name="{name}"', xml, "asserted attributes")
+    """Check the parts of careidd's Response that the interface fixes.
+
+    The SP's metadata has a KeyDescriptor use="encryption", so the assertion arrives
+    encrypted (AES-256-GCM, RSA-OAEP) and mellon decrypts it with MellonSPPrivateKeyFile;
+    the attributes are checked in mellon's variables (check_mellon_variables).
+    """
+    check(re.search(r"<(\w+:)?EncryptedAssertion[\s>]", xml),
+          f"SAMLResponse has no EncryptedAssertion:\n{xml}")
+    check(not re.search(r"<(\w+:)?Assertion[\s>]", xml), "SAMLResponse has a plaintext Assertion")
+    check_in(kAes256Gcm, xml, "EncryptedData EncryptionMethod")
+    check_in(kRsaOaep, xml, "EncryptedKey EncryptionMethod")
+    check(kDemoUid not in xml, "the uid is readable in the encrypted SAMLResponse")
 
 
 def check_mellon_variables(page):
@@ -703,6 +751,7 @@ kCases = [
     test_idp_metadata,
     test_sso_with_demo_card,
     test_session_reuses_role_then_logout,
+    test_single_logout_from_mellon,
     test_sso_without_card_forbidden,
     test_sso_with_foreign_card_forbidden,
 ]

@@ -191,6 +191,16 @@ TEST_CASE("serial normalisation", "[pki][registry]") {
   CHECK(careid::pki::normalize_serial_hex(std::string(40, 'f')).ok());
 }
 
+TEST_CASE("serial in whole octets", "[pki][registry]") {
+  CHECK(careid::pki::serial_hex_octets("a1b2c") == "0a1b2c");
+  CHECK(careid::pki::serial_hex_octets("a1b2c3") == "a1b2c3");
+  CHECK(careid::pki::serial_hex_octets("0") == "00");
+  CHECK(careid::pki::serial_hex_octets("") == "");
+
+  // The printed form goes back to the registry key.
+  CHECK(*careid::pki::normalize_serial_hex(careid::pki::serial_hex_octets("a1b2c")) == "a1b2c");
+}
+
 TEST_CASE("revocation reason names", "[pki][registry]") {
   CHECK(*careid::pki::parse_revocation_reason("keycompromise") == RevocationReason::kKeyCompromise);
   CHECK(careid::pki::revocation_reason_name(RevocationReason::kRemoveFromCrl) == "removeFromCRL");

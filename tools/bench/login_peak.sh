@@ -86,32 +86,16 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# The load generator plays the SP: careidd must trust its metadata. Nothing listens at the
-# ACS or redirect URLs, because login_load reads the Response and the code itself.
-sp_entity_id="https://loadgen-sp.invalid/metadata"
-acs_url="https://loadgen-sp.invalid/acs"
-client_id="loadgen"
-redirect_uri="http://127.0.0.1:9/callback"
-cat > "$work/loadgen-sp.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="$sp_entity_id">
-  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true"
-      protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
-    <md:AssertionConsumerService index="0" isDefault="true"
-        Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="$acs_url"/>
-  </md:SPSSODescriptor>
-</md:EntityDescriptor>
-XML
+# The load generator plays the SP and the OpenID client (loadgen_peer.sh).
+source "$source_dir/tools/bench/loadgen_peer.sh"
+write_loadgen_sp_metadata "$work/loadgen-sp.xml"
 
 # Sets up a data folder with `$1` (ecdsa or rsa) cards and starts careidd on it.
 # Sets data, https_port and careidd_pid.
 set_up_and_start() {
   local key_type="$1"
   data="$work/data-$key_type"
-  mkdir -p "$data/oidc-clients"
-  printf '{"client_id": "%s", "token_endpoint_auth_method": "none", "redirect_uris": ["%s"], "scopes": ["openid"]}\n' \
-    "$client_id" "$redirect_uri" > "$data/oidc-clients/loadgen.json"
+  write_loadgen_oidc_client "$data"
   https_port="$(free_port)"
   "$careidctl" demo setup --data "$data" --people "$people" --ldap-port "$(free_port)" \
     --https-port "$https_port" --sp-metadata "$work/loadgen-sp.xml" --key-type "$key_type" \
@@ -140,12 +124,10 @@ set_up_and_start() {
 run_load() {
   local key_type="$1" flow="$2"
   shift 2
-  local flow_options=(--flow "$flow")
+  local flow_options
+  mapfile -t flow_options < <(loadgen_flow_options "$flow" "$data")
   if [ "$flow" = saml ]; then
-    flow_options+=(--sp-entity-id "$sp_entity_id" --acs-url "$acs_url" --verify-sample 3
-                   --idp-certificate "$data/pki/saml-signing.pem")
-  else
-    flow_options+=(--client-id "$client_id" --redirect-uri "$redirect_uri")
+    flow_options+=(--verify-sample 3)
   fi
   local output
   output="$("$login_load" --port "$https_port" --server-ca "$data/pki/card-ca.pem" \

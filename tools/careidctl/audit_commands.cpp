@@ -90,6 +90,13 @@ void add_verify(CLI::App& audit, int& exit_code) {
     audit::VerifyOptions options;
     options.hmac_key = trail->hmac_key;
     audit::VerifyReport report = audit::verify_trail(trail->files, options);
+    if (report.key_needed) {
+      exit_code = fail(Status::failed_precondition(
+          "cannot verify " + report.bad_file.string() + ": its records are chained with HMAC-SHA256, so the key "
+          "is needed; give the key file with --key, or use --config with a careid.toml whose "
+          "audit.hmac_key_file names it"));
+      return;
+    }
     if (!report.ok) {
       exit_code = fail(Status::corruption("audit trail broken at " + report.bad_file.string() + " line " +
                                           std::to_string(report.bad_line) + ": " + report.reason));

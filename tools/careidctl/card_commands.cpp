@@ -20,6 +20,7 @@
 #include "pki/layout.h"
 #include "pki/pkcs11/card_token.h"
 #include "pki/pkcs11/softhsm.h"
+#include "provisioning/registration/token_card_issuer.h"
 #include "tools/careidctl/commands.h"
 
 namespace careid::careidctl {
@@ -29,8 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace p11 = pki::pkcs11;
 
-constexpr const char* kPinVariable = "CAREID_CARD_PIN";
-constexpr const char* kSoPinVariable = "CAREID_CARD_SO_PIN";
 constexpr const char* kNewPinVariable = "CAREID_CARD_NEW_PIN";
 constexpr const char* kActor = "careidctl";
 
@@ -40,7 +39,7 @@ const std::map<std::string, pki::KeyType> kCardKeyTypes = {{"ecdsa", pki::KeyTyp
 // Options that every card subcommand takes.
 struct TokenOptions {
   fs::path data_dir;
-  fs::path module = std::string(p11::kDefaultModulePath);
+  fs::path module;  // empty: [pki] pkcs11_module of the data folder's careid.toml
   p11::TokenSelector token;
   std::optional<fs::path> pin_file;
 };
@@ -53,9 +52,9 @@ int fail(const Status& status) {
 void add_token_options(CLI::App* command, TokenOptions& options, bool select_token) {
   command->add_option("--data", options.data_dir, "Data folder (its tokens/ folder holds SoftHSM tokens)")
       ->required();
-  // TODO: careid.toml has no key for the module yet, so a deployment with another module
-  // passes --module to every card command.
-  command->add_option("--module", options.module, "PKCS#11 module")->capture_default_str();
+  command->add_option("--module", options.module,
+                      "PKCS#11 module; default: [pki] pkcs11_module of <data>/careid.toml, else " +
+                          std::string(p11::kDefaultModulePath));
   if (select_token) {
     auto* label = command->add_option("--token-label", options.token.label, "Label of the token");
     auto* serial = command->add_option("--token-serial", options.token.serial, "Serial of the token");
@@ -65,25 +64,20 @@ void add_token_options(CLI::App* command, TokenOptions& options, bool select_tok
 
 // Points SoftHSM at the data folder's tokens and loads the module.
 Result<p11::Module> load_module(const TokenOptions& options) {
+  fs::path module_path = options.module;
+  if (module_path.empty()) {
+    auto configured = provisioning::registration::pkcs11_module_of(options.data_dir);
+    if (!configured.ok()) {
+      return configured.status();
+    }
+    module_path = *configured;
+  }
   CAREID_RETURN_IF_ERROR(p11::use_softhsm_tokens_of(options.data_dir));
-  return p11::Module::load(options.module);
+  return p11::Module::load(module_path);
 }
 
-// Opens the audit trail that the data folder's careid.toml configures. Returns null when
-// the folder has no careid.toml or the trail is switched off (audit.file empty).
 Result<std::unique_ptr<audit::AuditLog>> open_audit(const fs::path& data_dir) {
-  fs::path config_file = data_dir / "careid.toml";
-  if (!fs::exists(config_file)) {
-    return std::unique_ptr<audit::AuditLog>();
-  }
-  auto config = load_config(config_file);
-  if (!config.ok()) {
-    return config.status();
-  }
-  if (config->audit.file.empty()) {
-    return std::unique_ptr<audit::AuditLog>();
-  }
-  return audit::open_audit_log(config->audit);
+  return provisioning::registration::open_audit_log_of(data_dir);
 }
 
 void record_event(audit::AuditLog* log, std::string action, std::string uid, std::string serial,
@@ -122,7 +116,7 @@ std::string pkcs11_uri(const std::string& token_label, const std::string& object
 
 void print_card(const p11::TokenCard& card, std::string_view verb) {
   auto info = card.certificate.info();
-  std::cout << verb << " card " << (info.ok() ? info->serial_hex : "?") << " for "
+  std::cout << verb << " card " << (info.ok() ? pki::serial_hex_octets(info->serial_hex) : "?") << " for "
             << (info.ok() ? info->subject : "?") << " on token '" << card.token_label
             << "' (serial " << card.token_serial << ")\n"
             << "  key id:  " << pki::hex_encode(card.object_id) << "\n"
@@ -146,7 +140,7 @@ struct IssueContext {
 };
 
 Result<IssueContext> open_issue_context(const IssueOptions& options) {
-  auto pin = p11::Pin::read(options.token.pin_file, kPinVariable);
+  auto pin = p11::Pin::read(options.token.pin_file, kCardPinVariable);
   if (!pin.ok()) {
     return pin.status();
   }
@@ -223,13 +217,15 @@ Status renew(const IssueOptions& options) {
   Status revoked = context->registry->revoke(replaced->serial_hex, pki::RevocationReason::kSuperseded,
                                              std::chrono::system_clock::now());
   if (revoked.code() == StatusCode::kNotFound) {
-    std::cout << "  previous certificate " << replaced->serial_hex << " is not in the card registry\n";
+    std::cout << "  previous certificate " << pki::serial_hex_octets(replaced->serial_hex)
+              << " is not in the card registry\n";
     return Status::ok_status();
   }
   CAREID_RETURN_IF_ERROR(revoked.with_context("card registry"));
   record_event(context->audit_log.get(), "revoke", options.uid, replaced->serial_hex,
                audit::kSuccess, "superseded");
-  std::cout << "  revoked previous certificate " << replaced->serial_hex << " (superseded)\n";
+  std::cout << "  revoked previous certificate " << pki::serial_hex_octets(replaced->serial_hex)
+            << " (superseded)\n";
   return Status::ok_status();
 }
 
@@ -240,8 +236,8 @@ struct InitTokenOptions {
 };
 
 Status init_token(const InitTokenOptions& options) {
-  auto so_pin = p11::Pin::read(options.so_pin_file, kSoPinVariable);
-  auto pin = p11::Pin::read(options.token.pin_file, kPinVariable);
+  auto so_pin = p11::Pin::read(options.so_pin_file, kCardSoPinVariable);
+  auto pin = p11::Pin::read(options.token.pin_file, kCardPinVariable);
   if (!so_pin.ok() || !pin.ok()) {
     return !so_pin.ok() ? so_pin.status() : pin.status();
   }
@@ -264,20 +260,52 @@ struct UnlockOptions {
   std::optional<fs::path> new_pin_file;
 };
 
+// Records card.unlock. The subject is the uid of the card on the token, or the token label
+// when it contains no card or several. The certificate labels are read without a login.
+void record_unlock(audit::AuditLog* log, p11::Module& module, const p11::TokenSelector& selector,
+                   const std::string& outcome) {
+  if (log == nullptr) {
+    return;
+  }
+  audit::Event event;
+  event.type = "card.unlock";
+  event.actor = kActor;
+  event.outcome = outcome;
+  event.client = "local";
+  event.subject = selector.describe();
+  auto contents = p11::read_token(module, selector, std::nullopt);
+  if (contents.ok()) {
+    nlohmann::json holders = nlohmann::json::array();
+    for (const p11::ObjectInfo& object : contents->objects) {
+      if (object.object_class == p11::ObjectClass::kCertificate) {
+        holders.push_back(object.label);
+      }
+    }
+    event.subject = holders.size() == 1 ? holders[0].get<std::string>() : contents->token.label;
+    event.details["token_label"] = contents->token.label;
+    event.details["token_serial"] = contents->token.serial;
+    event.details["card_labels"] = std::move(holders);
+  }
+  log->record(std::move(event));
+}
+
 Status unlock(const UnlockOptions& options) {
-  auto so_pin = p11::Pin::read(options.so_pin_file, kSoPinVariable);
+  auto so_pin = p11::Pin::read(options.so_pin_file, kCardSoPinVariable);
   auto new_pin = p11::Pin::read(options.new_pin_file, kNewPinVariable);
   if (!so_pin.ok() || !new_pin.ok()) {
     return !so_pin.ok() ? so_pin.status() : new_pin.status();
+  }
+  auto audit_log = open_audit(options.token.data_dir);
+  if (!audit_log.ok()) {
+    return audit_log.status().with_context("audit trail");
   }
   auto module = load_module(options.token);
   if (!module.ok()) {
     return module.status();
   }
-  CAREID_RETURN_IF_ERROR(p11::reset_user_pin(*module, options.token.token, *so_pin, *new_pin));
-
-  // TODO: the unlock is not in the audit trail, because audit::CardEvent needs the holder's
-  // uid and a token is not tied to one uid here.
+  Status reset = p11::reset_user_pin(*module, options.token.token, *so_pin, *new_pin);
+  record_unlock(audit_log->get(), *module, options.token.token, reset.ok() ? audit::kSuccess : audit::kFailure);
+  CAREID_RETURN_IF_ERROR(reset);
   std::cout << "set a new user PIN on " << options.token.token.describe() << "\n";
   return Status::ok_status();
 }
@@ -296,7 +324,7 @@ void print_object(const p11::ObjectInfo& object, const p11::TokenContents& conte
   for (const auto& [handle, certificate] : contents.certificates) {
     auto info = certificate.info();
     if (handle == object.handle && info.ok()) {
-      std::cout << "\n      " << info->subject << "  serial " << info->serial_hex << "  "
+      std::cout << "\n      " << info->subject << "  serial " << pki::serial_hex_octets(info->serial_hex) << "  "
                 << info->key_type;
     }
   }
@@ -305,8 +333,8 @@ void print_object(const p11::ObjectInfo& object, const p11::TokenContents& conte
 
 Status show(const TokenOptions& options) {
   std::optional<p11::Pin> pin;
-  if (options.pin_file.has_value() || std::getenv(kPinVariable) != nullptr) {
-    auto read = p11::Pin::read(options.pin_file, kPinVariable);
+  if (options.pin_file.has_value() || std::getenv(kCardPinVariable) != nullptr) {
+    auto read = p11::Pin::read(options.pin_file, kCardPinVariable);
     if (!read.ok()) {
       return read.status();
     }
@@ -337,8 +365,8 @@ Status show(const TokenOptions& options) {
 
 void add_card_commands(CLI::App& app, int& exit_code) {
   CLI::App* card = command_group(app, "card", "Smartcards on PKCS#11 tokens");
-  const std::string pin_help = std::string("File (mode 0600) holding the user PIN; default: $") + kPinVariable;
-  const std::string so_pin_help = std::string("File (mode 0600) holding the SO PIN; default: $") + kSoPinVariable;
+  const std::string pin_help = std::string("File (mode 0600) holding the user PIN; default: $") + kCardPinVariable;
+  const std::string so_pin_help = std::string("File (mode 0600) holding the SO PIN; default: $") + kCardSoPinVariable;
 
   static InitTokenOptions init_options;
   auto* init = card->add_subcommand("init-token", "Initialise a token: label, SO PIN and user PIN");

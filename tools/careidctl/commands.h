@@ -13,9 +13,14 @@ void add_card_batch_commands(CLI::App& app, int& exit_code);  // after add_pki_c
 void add_directory_commands(CLI::App& app, int& exit_code);
 void add_card_commands(CLI::App& app, int& exit_code);
 void add_audit_commands(CLI::App& app, int& exit_code);
+void add_backup_commands(CLI::App& app, int& exit_code);
 void add_revocation_commands(CLI::App& app, int& exit_code);
 void add_rbac_commands(CLI::App& app, int& exit_code);
 void add_registration_commands(CLI::App& app, int& exit_code);
+
+// Environment variables that contain card PINs when no PIN file is named.
+inline constexpr const char* kCardPinVariable = "CAREID_CARD_PIN";
+inline constexpr const char* kCardSoPinVariable = "CAREID_CARD_SO_PIN";
 
 // Returns the subcommand group `name` of `app`, adding it with `help` when it is missing,
 // so that several files can add commands to one group in any order.

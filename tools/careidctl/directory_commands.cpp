@@ -1,17 +1,12 @@
-// careidctl directory: offline maintenance of a data folder's directory store.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-
+// careidctl directory: maintenance of a data folder's directory store.
 #include <chrono>
-#include <cerrno>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 
 #include "base/config.h"
 #include "directory/engine/open_directory.h"
+#include "tools/careidctl/careidd_ports.h"
 #include "tools/careidctl/commands.h"
 
 namespace careid::careidctl {
@@ -19,40 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Tells whether something listens on the configured LDAP address and port, by trying to
-// bind it: nothing is sent. careidd must be stopped during a reindex, because it would
-// keep writing index keys for the configuration it started with.
-// NOTE: another program on that port also counts as a running careidd.
-bool ldap_port_in_use(const LdapConfig& ldap) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(ldap.port);
-  if (inet_pton(AF_INET, ldap.listen_address.c_str(), &address.sin_addr) != 1) {
-    return false;  // not an IPv4 literal: the check is skipped
-  }
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return false;
-  }
-  // SO_REUSEADDR lets the bind succeed past connections of a stopped careidd that are still
-  // in TIME_WAIT; Linux still rejects it while a socket listens on the port.
-  const int reuse = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
-  bool in_use = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 && errno == EADDRINUSE;
-  ::close(fd);
-  return in_use;
-}
-
 Status reindex(const fs::path& config_file) {
   auto config = load_config(config_file);
   if (!config.ok()) {
     return config.status();
   }
-  if (ldap_port_in_use(config->ldap)) {
-    return Status::failed_precondition("LDAP port " + config->ldap.listen_address + ":" +
-                                       std::to_string(config->ldap.port) +
-                                       " is in use; stop careidd before reindexing");
-  }
+  // careidd would keep writing index keys for the configuration it started with.
+  CAREID_RETURN_IF_ERROR(require_careidd_stopped(*config, "before reindexing"));
 
   const auto started = std::chrono::steady_clock::now();
   auto directory = directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
@@ -77,10 +45,41 @@ Status reindex(const fs::path& config_file) {
   return Status::ok_status();
 }
 
+// Prints the check's findings and returns FailedPrecondition when it found problems.
+Status check(const fs::path& config_file, std::size_t max_problems) {
+  auto config = load_config(config_file);
+  if (!config.ok()) {
+    return config.status();
+  }
+  auto directory = directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
+  if (!directory.ok()) {
+    return directory.status();
+  }
+  auto report = (*directory)->check_store({max_problems});
+  if (!report.ok()) {
+    return report.status();
+  }
+
+  for (const std::string& problem : report->problems) {
+    std::cout << "problem: " << problem << "\n";
+  }
+  if (report->unlisted_problems > 0) {
+    std::cout << "... and " << report->unlisted_problems << " more problems\n";
+  }
+  std::cout << "checked " << report->entries << " entries and " << report->index_records << " index records: "
+            << (report->consistent() ? "consistent" : "NOT consistent") << "\n";
+  if (!report->consistent()) {
+    return Status::failed_precondition("the directory store in " + (config->data_dir / "store").string() +
+                                       " is not consistent; `careidctl directory reindex` repairs index "
+                                       "problems, and `careidctl restore` puts back a backup");
+  }
+  return Status::ok_status();
+}
+
 }  // namespace
 
 void add_directory_commands(CLI::App& app, int& exit_code) {
-  auto* directory = app.add_subcommand("directory", "Offline maintenance of the directory store")->require_subcommand(1);
+  auto* directory = app.add_subcommand("directory", "Maintenance of the directory store")->require_subcommand(1);
 
   static fs::path config;
   auto* reindex_command =
@@ -88,6 +87,20 @@ void add_directory_commands(CLI::App& app, int& exit_code) {
   reindex_command->add_option("--config", config, "careid.toml of the data folder")->required()->check(CLI::ExistingFile);
   reindex_command->callback([&] {
     Status status = reindex(config);
+    if (!status.ok()) {
+      std::cerr << "careidctl: " << status.message() << "\n";
+    }
+    exit_code = status.ok() ? 0 : 1;
+  });
+
+  static std::size_t max_problems = 100;
+  auto* check_command = directory->add_subcommand(
+      "check", "Check that every entry decodes, parent links hold and the indexes match the entries");
+  check_command->add_option("--config", config, "careid.toml of the data folder")->required()->check(CLI::ExistingFile);
+  check_command->add_option("--max-problems", max_problems, "Problems to print; more are only counted")
+      ->capture_default_str();
+  check_command->callback([&] {
+    Status status = check(config, max_problems);
     if (!status.ok()) {
       std::cerr << "careidctl: " << status.message() << "\n";
     }

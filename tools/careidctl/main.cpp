@@ -1,5 +1,7 @@
 // careidctl: careid's provisioning and admin command line. Each subcommand is a thin
 // wrapper over the provisioning library; run `careidctl --help` for the list.
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -11,6 +13,8 @@
 #include "directory/auth/password.h"
 #include "provisioning/demo_setup.h"
 #include "provisioning/directory_loading.h"
+#include "provisioning/person_card.h"
+#include "pki/card_registry.h"
 #include "provisioning/workforce.h"
 #include "sus/cli/commands.h"
 #include "tools/careidctl/commands.h"
@@ -43,6 +47,23 @@ void print_demo_summary(const provisioning::DemoSetupResult& result, const provi
             << "    PKCS#12:           " << result.card_pkcs12.string() << " (password '"
             << options.card_pkcs12_password << "')\n"
             << "  HTTPS server CA:     " << result.server_ca.string() << "\n";
+}
+
+std::string format_utc(std::chrono::system_clock::time_point time) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+void print_person_card(const provisioning::PersonCard& card) {
+  std::cout << "issued card " << pki::serial_hex_octets(card.info.serial_hex) << " for " << card.info.subject
+            << ", valid until " << format_utc(card.info.not_after) << "\n"
+            << "  certificate: " << card.certificate.string() << "\n"
+            << "  private key: " << card.key.string() << "\n"
+            << "  PKCS#12:     " << card.pkcs12.string() << "\n";
 }
 
 void add_demo_commands(CLI::App& app, int& exit_code) {
@@ -127,8 +148,11 @@ void add_pki_commands(CLI::App& app, int& exit_code) {
   card->add_option("--key-type", card_key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
       ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
   card->callback([&] {
-    Status status = provisioning::issue_card(card_data, uid, pkcs12_password, card_key_type);
-    exit_code = status.ok() ? 0 : fail(status);
+    auto issued = provisioning::issue_person_card(card_data, uid, pkcs12_password, card_key_type);
+    exit_code = issued.ok() ? 0 : fail(issued.status());
+    if (issued.ok()) {
+      print_person_card(*issued);
+    }
   });
 }
 
@@ -161,6 +185,7 @@ int main(int argc, char** argv) {
   add_demo_commands(app, exit_code);
   add_load_command(app, exit_code);
   careid::careidctl::add_directory_commands(app, exit_code);
+  careid::careidctl::add_backup_commands(app, exit_code);
   add_pki_commands(app, exit_code);
   careid::careidctl::add_card_batch_commands(app, exit_code);
   careid::careidctl::add_card_commands(app, exit_code);

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "provisioning/job_roles.h"
-#include "provisioning/rbac/access.h"
+#include "rbac/access.h"
 #include "provisioning/rbac/rbac_files.h"
 #include "provisioning/rbac/rbac_import.h"
 #include "provisioning/registration/registration.h"

@@ -4,9 +4,12 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <memory>
 
 #include "provisioning/registration/intake.h"
 #include "provisioning/registration/registration.h"
+#include "provisioning/registration/token_card_issuer.h"
 #include "tools/careidctl/commands.h"
 #include "tools/careidctl/registration_options.h"
 
@@ -14,7 +17,7 @@ namespace careid::careidctl {
 namespace {
 
 namespace registration = provisioning::registration;
-namespace rbac = provisioning::rbac;
+namespace rbac = careid::rbac;
 
 int report_failure(const Status& status) {
   std::cerr << "careidctl: " << status.message() << "\n";
@@ -145,32 +148,80 @@ void show_progress(std::uint64_t done, std::uint64_t total, bool terminal) {
   }
 }
 
-// Stands in for card issuance until the PKCS#11 issuer is wired in.
-class UnavailableCardIssuer : public registration::CardIssuer {
- public:
-  Status issue_card(const std::string& uid) override {
-    return Status::unimplemented("card issuance for uid " + uid +
-                                 " is not available in intake yet; issue it with careidctl pki issue-card");
-  }
+// The --issue-cards options of intake.
+struct IntakeCardOptions {
+  bool issue_cards = false;
+  registration::TokenCardIssuerOptions issuer;
+  std::optional<std::filesystem::path> so_pin_file;
+  std::optional<std::filesystem::path> pin_file;
 };
+
+Result<std::unique_ptr<registration::TokenCardIssuer>> open_card_issuer(const IntakeCardOptions& options) {
+  if (options.issuer.data_dir.empty()) {
+    return Status::invalid_argument("--issue-cards needs --data, the data folder with the card CA and tokens");
+  }
+  auto so_pin = pki::pkcs11::Pin::read(options.so_pin_file, kCardSoPinVariable);
+  if (!so_pin.ok()) {
+    return so_pin.status();
+  }
+  auto pin = pki::pkcs11::Pin::read(options.pin_file, kCardPinVariable);
+  if (!pin.ok()) {
+    return pin.status();
+  }
+  return registration::TokenCardIssuer::open(options.issuer, std::move(*so_pin), std::move(*pin));
+}
+
+void print_intake_summary(const registration::IntakeSummary& summary, const registration::IntakeOptions& options) {
+  std::cout << "rows: " << summary.rows << ", registered: " << summary.registered
+            << ", role profiles added: " << summary.roles_assigned << ", already done: " << summary.already_done
+            << ", rejected: " << summary.rejected << ", cards issued: " << summary.cards_issued << "\n";
+  if (summary.rejected > 0 && !options.report.empty()) {
+    std::cout << "rejected rows are listed in " << options.report.string() << "\n";
+  }
+}
+
+void add_intake_card_options(CLI::App* intake, IntakeCardOptions& cards) {
+  static const std::map<std::string, pki::KeyType> key_types = {{"ecdsa", pki::KeyType::kEcdsaP256},
+                                                                {"rsa", pki::KeyType::kRsa2048}};
+  intake->add_flag("--issue-cards", cards.issue_cards,
+                   "Give each person a card on a SoftHSM token labelled with their uid, unless the card "
+                   "registry holds a good one");
+  intake->add_option("--data", cards.issuer.data_dir, "Data folder with the card CA, card registry and tokens");
+  intake->add_option("--module", cards.issuer.module,
+                     "PKCS#11 module; default: [pki] pkcs11_module of <data>/careid.toml");
+  intake->add_option("--key-type", cards.issuer.key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
+      ->transform(CLI::CheckedTransformer(key_types, CLI::ignore_case));
+  intake->add_option("--so-pin-file", cards.so_pin_file,
+                     std::string("File (mode 0600) with the SO PIN of new tokens; default: $") + kCardSoPinVariable);
+  intake->add_option("--pin-file", cards.pin_file,
+                     std::string("File (mode 0600) with the initial user PIN; default: $") + kCardPinVariable);
+}
 
 void add_intake_command(CLI::App& app, int& exit_code) {
   static registration::LdapConnectOptions connection;
   static registration::IntakeOptions options;
-  static bool issue_cards = false;
+  static IntakeCardOptions cards;
   auto* intake = app.add_subcommand("intake", "Register people and assign roles from a CSV file (docs/rbac-data.md); exits 1 when a row is rejected");
   add_ldap_options(intake, connection);
   intake->add_option("--csv", options.csv, "Staff file")->required()->check(CLI::ExistingFile);
   intake->add_option("--report", options.report, "CSV of rejected rows (line,mail,reason)");
-  intake->add_flag("--issue-cards", issue_cards, "Issue a card to each new person (not available yet)");
+  add_intake_card_options(intake, cards);
   intake->callback([&] {
+    std::unique_ptr<registration::TokenCardIssuer> card_issuer;
+    if (cards.issue_cards) {
+      auto opened = open_card_issuer(cards);
+      if (!opened.ok()) {
+        exit_code = report_failure(opened.status());
+        return;
+      }
+      card_issuer = std::move(*opened);
+    }
     auto client = registration::LdapClient::connect(connection);
     if (!client.ok()) {
       exit_code = report_failure(client.status());
       return;
     }
-    UnavailableCardIssuer card_issuer;
-    options.card_issuer = issue_cards ? &card_issuer : nullptr;
+    options.card_issuer = card_issuer.get();
     bool terminal = isatty(STDERR_FILENO) == 1;
     options.progress = [terminal](std::uint64_t done, std::uint64_t total) { show_progress(done, total, terminal); };
 
@@ -180,12 +231,7 @@ void add_intake_command(CLI::App& app, int& exit_code) {
       exit_code = report_failure(summary.status());
       return;
     }
-    std::cout << "rows: " << summary->rows << ", registered: " << summary->registered
-              << ", role profiles added: " << summary->roles_assigned << ", already done: " << summary->already_done
-              << ", rejected: " << summary->rejected << ", cards issued: " << summary->cards_issued << "\n";
-    if (summary->rejected > 0 && !options.report.empty()) {
-      std::cout << "rejected rows are listed in " << options.report.string() << "\n";
-    }
+    print_intake_summary(*summary, options);
     exit_code = summary->rejected > 0 ? 1 : 0;
   });
 }

@@ -73,7 +73,7 @@ std::string describe(const pki::CardStatus& status) {
 }
 
 void print_card(const pki::CardRecord& card) {
-  std::cout << card.serial_hex << "  uid " << card.uid << "  " << describe(card.status) << "\n"
+  std::cout << pki::serial_hex_octets(card.serial_hex) << "  uid " << card.uid << "  " << describe(card.status) << "\n"
             << "  subject " << card.subject << ", valid " << format_time(card.not_before) << " to "
             << format_time(card.not_after)
             << (card.token_serial.empty() ? std::string() : ", token " + card.token_serial) << "\n";

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "audit/audit_log.h"
+#include "audit/metrics_sink.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "directory/engine/open_directory.h"
@@ -23,6 +24,8 @@
 #include "federation/oidc/setup.h"
 #include "federation/saml/identity_provider.h"
 #include "pki/revocation_services.h"
+#include "tools/careidd/daemon_metrics.h"
+#include "tools/careidd/reload.h"
 
 namespace {
 
@@ -38,11 +41,18 @@ federation::saml::IdpSettings idp_settings(const Config& config) {
   federation::saml::IdpSettings settings;
   settings.entity_id = config.saml.entity_id.empty() ? config.public_url() + "/saml/metadata" : config.saml.entity_id;
   settings.sso_url = config.public_url() + "/saml/sso";
+  settings.slo_url = config.public_url() + "/saml/slo";
   settings.signing_key = config.saml.signing_key;
   settings.signing_certificate = config.saml.signing_certificate;
   settings.sp_metadata_dir = config.saml.sp_metadata_dir;
   settings.assertion_lifetime = std::chrono::seconds(config.saml.assertion_lifetime_seconds);
   settings.require_signed_requests = config.saml.require_signed_requests;
+  for (const std::string& entity_id : config.saml.encrypt_assertions_for) {
+    settings.assertion_encryption[entity_id] = federation::saml::AssertionEncryption::kRequired;
+  }
+  for (const std::string& entity_id : config.saml.never_encrypt_assertions_for) {
+    settings.assertion_encryption[entity_id] = federation::saml::AssertionEncryption::kNever;
+  }
   return settings;
 }
 
@@ -56,13 +66,15 @@ Result<std::unique_ptr<audit::AuditLog>> open_audit(const Config& config) {
 }
 
 // Runs until SIGINT or SIGTERM. Returns the exit code.
-int serve(const Config& config) {
+int serve(const Config& config, const fs::path& config_path) {
   // Declared first so that it outlives every server that records into it.
   auto audit_log = open_audit(config);
   if (!audit_log.ok()) {
     return fail(audit_log.status().with_context("opening the audit trail"));
   }
-  audit::Sink& audit_sink = *audit_log ? static_cast<audit::Sink&>(**audit_log) : audit::null_sink();
+  audit::Sink& audit_trail = *audit_log ? static_cast<audit::Sink&>(**audit_log) : audit::null_sink();
+  // Counts logins, assertions and tokens for the metrics, then passes each event on.
+  audit::MetricsSink audit_sink(audit_trail);
 
   auto directory = directory::engine::open_directory(config, CAREID_SCHEMA_DIR);
   if (!directory.ok()) {
@@ -87,6 +99,7 @@ int serve(const Config& config) {
   https_options.oidc = openid->get();
   https_options.pki = {revocation->cache.get(), revocation->crl.get(), revocation->ocsp.get()};
   https_options.audit = &audit_sink;
+  https_options.stop_timeout = std::chrono::seconds(config.shutdown_timeout_seconds);
   auto https = federation::http::HttpsServer::create(config, people, **idp, https_options);
   if (!https.ok()) {
     return fail(https.status().with_context("starting HTTPS"));
@@ -103,18 +116,36 @@ int serve(const Config& config) {
   if (!https_port.ok()) {
     return fail(https_port.status());
   }
+  auto daemon_metrics = daemon::start_metrics(config, **directory);
+  if (!daemon_metrics.ok()) {
+    return fail(daemon_metrics.status());
+  }
 
-  // On a signal, stop accepting and close connections, then stop the io_context once the
-  // LDAP sessions have ended, or after a grace period when one does not. The handlers are
+  // SIGINT and SIGTERM stop careidd gracefully: both servers stop accepting and reading
+  // requests, and the operations in progress send their responses. The io_context stops
+  // once the LDAP connections have closed, or shutdown_timeout_seconds after the signal,
+  // when the connections left are closed and their operations abandoned. The handlers are
   // installed before the "listening" lines, which supervisors and tests wait for, so a
   // signal sent after them never meets the default action.
+  const auto shutdown_timeout = std::chrono::seconds(config.shutdown_timeout_seconds);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer poll(io);
-  const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::chrono::steady_clock::time_point deadline;
+  bool forced = false;
+  std::thread https_stopper;
   std::function<void()> stop_when_idle = [&] {
-    if (ldap.connection_count() == 0 || std::chrono::steady_clock::now() >= *deadline) {
+    const bool late = std::chrono::steady_clock::now() >= deadline;
+    if (ldap.connection_count() == 0 || (late && forced)) {
       io.stop();
       return;
+    }
+    if (late) {
+      log::get("careidd")->warn("shutdown_timeout_seconds ({}) passed with {} LDAP connections open; closing them",
+                                config.shutdown_timeout_seconds, ldap.connection_count());
+      ldap.stop();
+      forced = true;
+      // Closed sessions unregister once their workers let go; this bounds the wait for them.
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     }
     poll.expires_after(std::chrono::milliseconds(50));
     poll.async_wait([&](const boost::system::error_code& error) {
@@ -127,24 +158,26 @@ int serve(const Config& config) {
     if (error) {
       return;
     }
-    log::get("careidd")->info("signal {} received, stopping", signal_number);
-    ldap.stop();
-    (*https)->stop();
-    *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    log::get("careidd")->info("signal {} received, stopping: operations in progress get up to {} s to finish",
+                              signal_number, config.shutdown_timeout_seconds);
+    ldap.drain();
+    // HttpsServer::stop() blocks until its connections finish, so it runs beside the
+    // LDAP drain instead of holding this I/O thread.
+    https_stopper = std::thread([&https] { (*https)->stop(); });
+    deadline = std::chrono::steady_clock::now() + shutdown_timeout;
     stop_when_idle();
   });
 
-  // By convention, SIGHUP requests that a daemon reload its configuration. Without a handler it
-  // would end the process, so careidd catches it and keeps running unchanged.
-  // TODO: reload the SP metadata folder and log_level on SIGHUP; until then an operator
-  // restarts careidd to apply any configuration change.
+  // SIGHUP reloads what can change while serving (reload.h), as daemons conventionally do.
+  // Without a handler it would end the process. The reload reads files on this I/O thread,
+  // which delays that thread's connections meanwhile.
   boost::asio::signal_set hangups(io, SIGHUP);
   std::function<void()> await_hangup = [&] {
     hangups.async_wait([&](const boost::system::error_code& error, int) {
       if (error) {
         return;
       }
-      log::get("careidd")->warn("SIGHUP received: reload not supported yet; restart careidd to apply configuration changes");
+      daemon::reload(config_path, config, **idp, openid->get());
       await_hangup();
     });
   };
@@ -169,6 +202,11 @@ int serve(const Config& config) {
               << std::endl;
   }
 
+  if (*daemon_metrics) {
+    std::cout << "metrics at http://" << config.metrics.listen.substr(0, config.metrics.listen.rfind(':')) << ":"
+              << (*daemon_metrics)->port << "/metrics" << std::endl;
+  }
+
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.ldap.threads; ++i) {
     threads.emplace_back([&io] { io.run(); });
@@ -176,6 +214,9 @@ int serve(const Config& config) {
   io.run();
   for (std::thread& thread : threads) {
     thread.join();
+  }
+  if (https_stopper.joinable()) {
+    https_stopper.join();
   }
   ldap.join_workers();
   log::get("careidd")->info("stopped");
@@ -203,5 +244,5 @@ int main(int argc, char** argv) {
     std::cout << config_path.string() << ": OK\n";
     return 0;
   }
-  return serve(*config);
+  return serve(*config, config_path);
 }

@@ -1,7 +1,9 @@
 // The engine's access checks with the default policy: search visibility, attribute and
 // filter hiding, writes by a registration authority inside and outside its organisation,
-// rename, Password Modify and the bind lockout.
+// rename, Password Modify, the bind lockout, and role profile dates. A policy with an
+// activity rule checks that RBAC baseline activities count.
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "directory/engine/directory.h"
 #include "directory/engine/open_directory.h"
 #include "directory/schema/schema_file.h"
+#include "rbac/rbac_entries.h"
 
 namespace {
 
@@ -30,13 +33,20 @@ struct Fixture {
   std::unique_ptr<Directory> directory;
   Identity root{"cn=admin,o=nhs", "cn=admin,o=nhs", true};
 
-  explicit Fixture(std::uint32_t lockout_failures = 3) {
+  // An empty `policy_text` selects the default policy.
+  explicit Fixture(std::uint32_t lockout_failures = 3, const std::string& policy_text = "") {
     static int counter = 0;
     folder = fs::temp_directory_path() / ("careid-access-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     fs::remove_all(folder);
     auto schema = careid::directory::schema::load_schema_directory(fs::path(CAREID_SOURCE_DIR) / "schemas");
     REQUIRE(schema.ok());
-    auto policy = careid::directory::engine::load_access_policy(**schema, {});
+    fs::path policy_file;
+    if (!policy_text.empty()) {
+      policy_file = folder.string() + ".policy.toml";
+      std::ofstream(policy_file) << policy_text;
+    }
+    auto policy = careid::directory::engine::load_access_policy(**schema, policy_file);
+    INFO((policy.ok() ? "" : policy.status().message()));
     REQUIRE(policy.ok());
     careid::directory::engine::DirectoryOptions options;
     options.store_folder = folder;
@@ -58,6 +68,7 @@ struct Fixture {
   ~Fixture() {
     directory.reset();
     fs::remove_all(folder);
+    fs::remove(folder.string() + ".policy.toml");
   }
 
   static Attributes person(const std::string& uid) {
@@ -79,6 +90,32 @@ struct Fixture {
     auto hash = careid::directory::auth::hash_password(careid::directory::auth::PasswordScheme::kSsha, "pw");
     protocol::ModifyRequest set_password{dn, {{protocol::ModifyOperation::kReplace, {"userPassword", {*hash}}}}};
     REQUIRE(directory->modify(set_password, root).result_code == ResultCode::kSuccess);
+  }
+
+  // Adds a person at `org` with one role profile from `start` up to `end` (Generalized
+  // Time; empty for none).
+  void add_dated_person(const std::string& uid, const std::string& org, const std::string& role,
+                        const std::string& start, const std::string& end) {
+    add_person(uid, org, role);
+    const std::string profile = "uniqueIdentifier=" + uid + "1,uniqueIdentifier=" + uid + "0,uid=" + uid + ",ou=People,o=nhs";
+    protocol::ModifyRequest dates{profile, {{protocol::ModifyOperation::kAdd, {"objectClass", {"careidRoleProfile"}}}}};
+    if (!start.empty()) {
+      dates.changes.push_back({protocol::ModifyOperation::kAdd, {"careidRoleStartDate", {start}}});
+    }
+    if (!end.empty()) {
+      dates.changes.push_back({protocol::ModifyOperation::kAdd, {"careidRoleEndDate", {end}}});
+    }
+    protocol::LdapResult result = directory->modify(dates, root);
+    INFO(result.diagnostic_message);
+    REQUIRE(result.result_code == ResultCode::kSuccess);
+  }
+
+  void require_add(const careid::directory::Entry& entry) {
+    Attributes attributes;
+    for (const auto& attribute : entry.attributes) {
+      attributes.push_back({attribute.description, attribute.values});
+    }
+    require_add(entry.dn, std::move(attributes));
   }
 
   void require_add(const std::string& dn, Attributes attributes) {
@@ -248,4 +285,88 @@ TEST_CASE("bind lockout after failures", "[directory][engine][access]") {
   CHECK(f.directory->modify(unlock, ra).result_code == ResultCode::kInsufficientAccessRights);
   CHECK(f.directory->modify(unlock, f.root).result_code == ResultCode::kSuccess);
   CHECK(f.directory->bind_simple(dn, "pw", identity).result_code == ResultCode::kSuccess);
+}
+
+TEST_CASE("ended or future role grants nothing", "[directory][engine][access]") {
+  Fixture f;
+  // R5080 at A: person 3 until 2020, person 4 from 2999, person 5 until 2999.
+  f.add_dated_person("3", "A", "S0080:G0450:R5080", "20190101000000Z", "20200101000000Z");
+  f.add_dated_person("4", "A", "S0080:G0450:R5080", "29990101000000Z", "");
+  f.add_dated_person("5", "A", "S0080:G0450:R5080", "20190101000000Z", "29990101000000Z");
+
+  Identity ended = f.bind("3");
+  CHECK(f.modify("uid=1,ou=People,o=nhs", "telephoneNumber", "0100 7", ended) ==
+        ResultCode::kInsufficientAccessRights);
+  Identity future = f.bind("4");
+  CHECK(f.modify("uid=1,ou=People,o=nhs", "telephoneNumber", "0100 7", future) ==
+        ResultCode::kInsufficientAccessRights);
+  Identity current = f.bind("5");
+  CHECK(f.modify("uid=1,ou=People,o=nhs", "telephoneNumber", "0100 7", current) == ResultCode::kSuccess);
+}
+
+namespace {
+
+// Subjects with activity B0100 at the target's organisation write, everyone bound reads, and
+// binds need auth on userPassword.
+constexpr const char* kActivityPolicy = R"toml(
+[[rule]]
+name = "bind"
+attributes = ["userPassword"]
+grant = "auth"
+
+[[rule]]
+name = "activity-writers"
+subtree = "ou=People,o=nhs"
+activities = ["B0100"]
+at_target_organisation = true
+grant = "write"
+
+[[rule]]
+name = "readers"
+who = "authenticated"
+grant = "read"
+)toml";
+
+// B0200 includes B0100. R8000's baseline is B0200, so R8000 holders have B0100 through the
+// include; R5080 has no baseline.
+void add_catalogue(Fixture& f) {
+  namespace rbac = careid::rbac;
+  f.require_add("ou=Roles,o=nhs", {{"objectClass", {"top", "organizationalUnit"}}, {"ou", {"Roles"}}});
+  for (const careid::directory::Entry& entry : rbac::rbac_container_entries()) {
+    f.require_add(entry);
+  }
+  rbac::Catalogue catalogue;
+  catalogue.add_activity({"B0100", "Edit People", {}});
+  catalogue.add_activity({"B0200", "Manage People", {"B0100"}});
+  catalogue.add_baseline_rule({"R8000", "", {"B0200"}});
+  for (const careid::directory::Entry& entry : rbac::catalogue_entries(catalogue, "20261201")) {
+    f.require_add(entry);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("activity rule uses rbac baseline", "[directory][engine][access]") {
+  Fixture f(3, kActivityPolicy);
+  add_catalogue(f);
+
+  // Person 2 has R8000 at B, so B0200 by baseline and B0100 through its include.
+  Identity user = f.bind("2");
+  CHECK(f.modify("uid=2,ou=People,o=nhs", "telephoneNumber", "0100 8", user) == ResultCode::kSuccess);
+  CHECK(f.modify("uid=1,ou=People,o=nhs", "telephoneNumber", "0100 8", user) ==
+        ResultCode::kInsufficientAccessRights);
+
+  // Person 1 has R5080, whose baseline is empty.
+  Identity ra = f.bind("1");
+  CHECK(f.modify("uid=1,ou=People,o=nhs", "telephoneNumber", "0100 8", ra) == ResultCode::kInsufficientAccessRights);
+}
+
+TEST_CASE("activity rule ignores ended role", "[directory][engine][access]") {
+  Fixture f(3, kActivityPolicy);
+  add_catalogue(f);
+  f.add_dated_person("3", "B", "S8000:G8000:R8000", "20190101000000Z", "20200101000000Z");
+
+  Identity ended = f.bind("3");
+  CHECK(f.modify("uid=2,ou=People,o=nhs", "telephoneNumber", "0100 8", ended) ==
+        ResultCode::kInsufficientAccessRights);
 }

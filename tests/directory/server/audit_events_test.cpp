@@ -65,6 +65,44 @@ TEST_CASE("audit sasl external bind identity", "[directory][server][audit]") {
   CHECK(event.subject == kPersonDn);
 }
 
+TEST_CASE("audit failed external bind names card", "[directory][server][audit]") {
+  protocol::BindRequest bind{3, "", protocol::SaslCredentials{"EXTERNAL", std::nullopt}};
+  careid::audit::Event event = server::describe_bind(bind, "127.0.0.1:4000");
+  server::ClientCertificate card;
+  card.present = true;
+  card.verified = true;
+  card.common_names = {"555000000001"};
+  card.serial_hex = "1f2e";
+  server::describe_client_certificate(event, &card, "o=nhs");
+  server::complete_event(event, protocol::BindResponse{{ResultCode::kInvalidCredentials, "", "revoked", {}},
+                                                       std::nullopt});
+
+  CHECK(event.outcome == "failure");
+  CHECK(event.actor == kPersonDn);
+  CHECK(event.subject == kPersonDn);
+  CHECK(event.details["uid"] == "555000000001");
+  CHECK(event.details["card_serial"] == "1f2e");
+  CHECK(event.details["result_code"] == 49);
+}
+
+TEST_CASE("audit external bind without uid", "[directory][server][audit]") {
+  protocol::BindRequest bind{3, "", protocol::SaslCredentials{"EXTERNAL", std::nullopt}};
+  careid::audit::Event event = server::describe_bind(bind, "127.0.0.1:4000");
+  server::ClientCertificate card;
+  card.present = true;
+  card.common_names = {"Not A Uid"};
+  card.serial_hex = "1f2e";
+  server::describe_client_certificate(event, &card, "o=nhs");
+  CHECK(event.actor == careid::audit::kAnonymous);
+  CHECK(event.details["card_serial"] == "1f2e");
+  CHECK_FALSE(event.details.contains("uid"));
+
+  careid::audit::Event no_card = server::describe_bind(bind, "127.0.0.1:4000");
+  server::describe_client_certificate(no_card, nullptr, "o=nhs");
+  CHECK(no_card.actor == careid::audit::kAnonymous);
+  CHECK_FALSE(no_card.details.contains("card_serial"));
+}
+
 TEST_CASE("audit add attribute names only", "[directory][server][audit]") {
   protocol::AddRequest add{kPersonDn, {{"objectClass", {"nhsPerson"}}, {"userPassword", {"{SSHA}abc"}}}};
   auto event = server::describe_update(request_with(add), admin(), "127.0.0.1:4000");

@@ -169,6 +169,44 @@ TEST_CASE("https sso with valid card posts form", "[federation][http][net]") {
   CHECK(running.source.calls == 1);
 }
 
+TEST_CASE("https sso POST binding posts form", "[federation][http][net]") {
+  RunningServer running(make_config(shared_pki()));
+  running.source.people.at(testing::kTestUid).roles.resize(1);
+  // curl's --data-binary sends Content-Type application/x-www-form-urlencoded.
+  std::string form = std::string("--data-binary '") + testing::kGoodQuery + "'";
+
+  CurlResult result = run_curl(running.port, "/saml/sso", "card", form);
+  CurlResult no_card = run_curl(running.port, "/saml/sso", "", form);
+  CurlResult wrong_type =
+      run_curl(running.port, "/saml/sso", "card", form + " -H 'Content-Type: text/plain'");
+  CurlResult put = run_curl(running.port, "/saml/sso", "card", "-X PUT");
+
+  REQUIRE(result.status == 200);
+  CHECK_THAT(result.body, Catch::Contains("uid=555000000001"));
+  CHECK_THAT(result.headers, Catch::Contains("form-action https://sp.example.test:8444;"));
+  CHECK(no_card.status == 403);
+  CHECK(wrong_type.status == 415);
+  CHECK(put.status == 405);
+  CHECK_THAT(put.headers, Catch::Contains("Allow: GET, POST"));
+}
+
+TEST_CASE("https SAML logout redirects", "[federation][http][net]") {
+  RunningServer running(make_config(shared_pki()));
+  std::string target = std::string("/saml/slo?") + testing::kGoodLogoutQuery;
+
+  // No card is needed: the LogoutRequest's signature authenticates the SP.
+  CurlResult redirect = run_curl(running.port, target, "");
+  CurlResult post = run_curl(running.port, "/saml/slo", "",
+                             std::string("--data-binary '") + testing::kGoodLogoutQuery + "'");
+  CurlResult rejected = run_curl(running.port, "/saml/slo?SAMLRequest=forged", "");
+
+  REQUIRE(redirect.status == 302);
+  CHECK_THAT(redirect.headers,
+             Catch::Contains(std::string("Location: ") + testing::kTestSlo + "?to=_logout1"));
+  CHECK(post.status == 302);
+  CHECK(rejected.status == 400);
+}
+
 TEST_CASE("https role page session logout", "[federation][http][net]") {
   RunningServer running(make_config(shared_pki()));
 

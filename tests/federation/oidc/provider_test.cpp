@@ -68,6 +68,8 @@ struct Fixture {
     role.org_code = "R0A";
     role.job_role_code = "S8000:G8000:R8000";
     role.job_role_name = "Clinical Practitioner Access Role";
+    role.activities = {{"B0264", "Access Clinical Record"}, {"B9999", ""}};
+    role.workgroups = {"WG-CARDIO"};
     person.roles = {role};
     source.people.emplace(kUid, person);
 
@@ -403,6 +405,10 @@ TEST_CASE("userinfo returns CIS2 claims", "[oidc][provider]") {
   CHECK(role["org_code"] == "R0A");
   CHECK(role["role_code"] == "S8000:G8000:R8000");
   CHECK(role["role_name"] == "Clinical Practitioner Access Role");
+  // CIS2 names: activity names and codes in the same order; a missing name is replaced by the code.
+  CHECK(role["activities"] == Json::array({"Access Clinical Record", "B9999"}));
+  CHECK(role["activity_codes"] == Json::array({"B0264", "B9999"}));
+  CHECK(role["workgroups"] == Json::array({"WG-CARDIO"}));
 }
 
 TEST_CASE("userinfo with openid scope only", "[oidc][provider]") {

@@ -20,52 +20,6 @@ using namespace careid::testing;
 
 namespace {
 
-struct SignedSpOptions {
-  bool metadata_requires_signature = true;
-  bool config_requires_signature = false;
-  const TestKey* sp_key = &test_keys().other_rsa;
-};
-
-// An IdP whose one SP signs its requests with `sp_key`.
-struct SignedSpFixture {
-  TempDir dir;
-  std::unique_ptr<saml::IdentityProvider> idp;
-
-  explicit SignedSpFixture(const SignedSpOptions& options = {}) {
-    std::filesystem::create_directory(dir / "sp");
-    std::string metadata = sp_metadata_xml(kSpEntityId, certificate_body(options.sp_key->certificate));
-    if (options.metadata_requires_signature) {
-      metadata.replace(metadata.find("AuthnRequestsSigned=\"false\""), 27,
-                       "AuthnRequestsSigned=\"true\"");
-    }
-    write_text(dir / "sp" / "sp.xml", metadata);
-    saml::IdpSettings settings;
-    settings.entity_id = kIdpEntityId;
-    settings.sso_url = kIdpSsoUrl;
-    settings.signing_key = test_keys().rsa.key;
-    settings.signing_certificate = test_keys().rsa.certificate;
-    settings.sp_metadata_dir = dir / "sp";
-    settings.require_signed_requests = options.config_requires_signature;
-    settings.clock = fixed_now;
-    auto created = saml::IdentityProvider::create(settings);
-    REQUIRE(created.ok());
-    idp = std::move(created).value();
-  }
-};
-
-// The query of a Redirect message signed as SAML Bindings 3.4.4.1 describes.
-std::string signed_query(const std::string& xml, const std::string& relay_state,
-                         std::string_view sig_alg, const TestKey& key,
-                         pki::SignatureDigest digest = pki::SignatureDigest::kSha256) {
-  std::string query = redirect_query(xml, relay_state);
-  query += "&SigAlg=" + url_encode(std::string(sig_alg));
-  auto private_key = pki::PrivateKey::load_pem_file(key.key);
-  REQUIRE(private_key.ok());
-  auto signature = pki::sign_detached(*private_key, digest, pki::as_bytes(query));
-  REQUIRE(signature.ok());
-  return query + "&Signature=" + url_encode(base64(pki::to_string(*signature)));
-}
-
 AuthnRequestOptions with_id(const std::string& id) {
   AuthnRequestOptions options;
   options.id = id;

@@ -10,7 +10,11 @@
 #include <string>
 
 #include "federation/saml/identity_provider.h"
+#include "pki/detached_signature.h"
 #include "pki/encoding.h"
+#include "pki/key.h"
+#include "xml/document.h"
+#include "xml/signature.h"
 #include "tests/xml/test_keys.h"
 
 namespace careid::testing {
@@ -73,6 +77,39 @@ inline std::string redirect_query(const std::string& xml, const std::string& rel
     query += "&RelayState=" + url_encode(relay_state);
   }
   return query;
+}
+
+// The query of a Redirect message signed as SAML Bindings 3.4.4.1 describes.
+inline std::string signed_query(const std::string& xml, const std::string& relay_state,
+                         std::string_view sig_alg, const TestKey& key,
+                         pki::SignatureDigest digest = pki::SignatureDigest::kSha256) {
+  std::string query = redirect_query(xml, relay_state);
+  query += "&SigAlg=" + url_encode(std::string(sig_alg));
+  auto private_key = pki::PrivateKey::load_pem_file(key.key);
+  if (!private_key.ok()) {
+    throw std::runtime_error(private_key.status().to_string());
+  }
+  auto signature = pki::sign_detached(*private_key, digest, pki::as_bytes(query));
+  if (!signature.ok()) {
+    throw std::runtime_error(signature.status().to_string());
+  }
+  return query + "&Signature=" + url_encode(base64(pki::to_string(*signature)));
+}
+
+// Signs the root element of `xml` (a SAML request) with careid's own signer; the
+// ds:Signature follows saml:Issuer as SAML Core 5.4.1 requires.
+inline std::string signed_request_xml(const std::string& xml, const TestKey& key) {
+  auto doc = xml::Document::parse(xml);
+  auto signing_key = xml::SigningKey::load(key.key, key.certificate);
+  if (!doc.ok() || !signing_key.ok()) {
+    throw std::runtime_error("cannot parse the request or load the key to sign it");
+  }
+  xml::Element root = doc->root();
+  xml::Element issuer = root.first_child("urn:oasis:names:tc:SAML:2.0:assertion", "Issuer");
+  if (!xml::sign_enveloped(*doc, root, issuer, *signing_key).ok()) {
+    throw std::runtime_error("signing the request failed");
+  }
+  return doc->to_string();
 }
 
 struct AuthnRequestOptions {
@@ -151,6 +188,41 @@ struct IdpFixture {
     settings.signing_certificate = key.certificate;
     settings.sp_metadata_dir = dir / "sp";
     settings.sign_response = sign_response;
+    settings.clock = fixed_now;
+    auto created = federation::saml::IdentityProvider::create(settings);
+    if (!created.ok()) {
+      throw std::runtime_error(created.status().to_string());
+    }
+    idp = std::move(created).value();
+  }
+};
+
+struct SignedSpOptions {
+  bool metadata_requires_signature = true;
+  bool config_requires_signature = false;
+  const TestKey* sp_key = &test_keys().other_rsa;
+};
+
+// An IdP whose one SP signs its requests with `sp_key`.
+struct SignedSpFixture {
+  TempDir dir;
+  std::unique_ptr<federation::saml::IdentityProvider> idp;
+
+  explicit SignedSpFixture(const SignedSpOptions& options = {}) {
+    std::filesystem::create_directory(dir / "sp");
+    std::string metadata = sp_metadata_xml(kSpEntityId, certificate_body(options.sp_key->certificate));
+    if (options.metadata_requires_signature) {
+      metadata.replace(metadata.find("AuthnRequestsSigned=\"false\""), 27,
+                       "AuthnRequestsSigned=\"true\"");
+    }
+    write_text(dir / "sp" / "sp.xml", metadata);
+    federation::saml::IdpSettings settings;
+    settings.entity_id = kIdpEntityId;
+    settings.sso_url = kIdpSsoUrl;
+    settings.signing_key = test_keys().rsa.key;
+    settings.signing_certificate = test_keys().rsa.certificate;
+    settings.sp_metadata_dir = dir / "sp";
+    settings.require_signed_requests = options.config_requires_signature;
     settings.clock = fixed_now;
     auto created = federation::saml::IdentityProvider::create(settings);
     if (!created.ok()) {

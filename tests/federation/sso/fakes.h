@@ -18,6 +18,11 @@ inline constexpr const char* kTestAcs = "https://sp.example.test:8444/acs";
 inline constexpr const char* kGoodQuery = "SAMLRequest=good&RelayState=abc";
 // A query the fake IdP rejects while knowing the SP, so the error goes back to the SP.
 inline constexpr const char* kKnownSpBadQuery = "SAMLRequest=badpolicy";
+// The only LogoutRequest message the fake IdP accepts, and where it sends the response.
+inline constexpr const char* kGoodLogoutQuery = "SAMLRequest=logout&RelayState=relay";
+inline constexpr const char* kTestSlo = "https://sp.example.test:8444/slo";
+// A second SP with a SingleLogoutService, for partial logout.
+inline constexpr const char* kOtherSp = "https://other-sp.example.test/metadata";
 
 inline Person make_test_person() {
   Person person;
@@ -27,8 +32,8 @@ inline Person make_test_person() {
   person.mail = "ada.lovelace@nhs.example";
   person.roles = {
       {"100000000001", "RVL", "S8000:G8000:R8000", "Clinical Practitioner Access Role",
-       "Royal Victoria Infirmary"},
-      {"100000000002", "Y12345", "S0080:G0450:R5080", "Admin Access Role", ""},
+       "Royal Victoria Infirmary", {}, {}},
+      {"100000000002", "Y12345", "S0080:G0450:R5080", "Admin Access Role", "", {}, {}},
   };
   return person;
 }
@@ -72,6 +77,62 @@ class FakeIdentityProvider : public saml::IdentityProvider {
     }
     return saml::AuthnRequest{"_request1", kTestSp, kTestAcs, "", "abc"};
   }
+
+  // Accepts the form body kGoodQuery only.
+  Result<saml::AuthnRequest, saml::RequestError> decode_post_request(
+      std::string_view form_body) const override {
+    if (form_body == kGoodQuery) {
+      return saml::AuthnRequest{"_request2", kTestSp, kTestAcs, "", "abc"};
+    }
+    saml::RequestError error;
+    error.status_code = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+    error.message = "form field SAMLRequest is missing or empty";
+    return error;
+  }
+
+  // Accepts the message kGoodLogoutQuery only (either binding): a LogoutRequest from kTestSp
+  // for SessionIndex `logout_session_index`.
+  Result<saml::LogoutRequest, saml::RequestError> decode_logout_redirect(
+      std::string_view query) const override {
+    if (query != kGoodLogoutQuery) {
+      saml::RequestError error;
+      error.status_code = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+      error.message = "LogoutRequest signature rejected";
+      return error;
+    }
+    saml::LogoutRequest request{"_logout1", kTestSp, "name", {}, "relay"};
+    if (!logout_session_index.empty()) {
+      request.session_indexes.push_back(logout_session_index);
+    }
+    return request;
+  }
+
+  Result<saml::LogoutRequest, saml::RequestError> decode_logout_post(
+      std::string_view form_body) const override {
+    return decode_logout_redirect(form_body);
+  }
+
+  // Redirects to kTestSlo for the Redirect binding's test and posts there otherwise; the
+  // message names the request and whether logout was partial.
+  Result<saml::LogoutReply> build_logout_response(const saml::LogoutRequest& request,
+                                                  bool partial) const override {
+    saml::LogoutReply reply;
+    reply.destination = kTestSlo;
+    std::string message = "to=" + request.id + ";partial=" + (partial ? "true" : "false");
+    if (logout_by_post) {
+      reply.post_page = "<html><body>" + message + "</body></html>";
+    } else {
+      reply.redirect_url = std::string(kTestSlo) + "?" + message;
+    }
+    return reply;
+  }
+
+  bool supports_single_logout(std::string_view sp_entity_id) const override {
+    return sp_entity_id == kTestSp || sp_entity_id == kOtherSp;
+  }
+
+  std::string logout_session_index;
+  bool logout_by_post = false;
 
   Result<std::string> build_post_response_page(const saml::AuthnRequest& request,
                                                const saml::Subject& subject) const override {

@@ -225,7 +225,8 @@ TEST_CASE("cookie header parsing", "[federation][sso][session]") {
 }
 
 TEST_CASE("role page escapes and searches", "[federation][sso][session]") {
-  std::vector<RoleProfile> roles = {{"1", "RVL", "S1:G1:R1", "Nurse <script>", "Trust & Co"}};
+  std::vector<RoleProfile> roles = {
+      {"1", "RVL", "S1:G1:R1", "Nurse <script>", "Trust & Co", {}, {}}};
   std::string page = build_role_page("Ann \"A\"", roles, "tok");
   CHECK_THAT(page, Catch::Contains("Nurse &lt;script&gt; at Trust &amp; Co (RVL)"));
   CHECK_THAT(page, Catch::Contains("Ann &quot;A&quot;"));
@@ -233,7 +234,7 @@ TEST_CASE("role page escapes and searches", "[federation][sso][session]") {
   CHECK_THAT(page, !Catch::Contains("<script>"));
 
   for (int i = 2; i <= 6; ++i) {
-    roles.push_back({std::to_string(i), "X" + std::to_string(i), "S:G:R", "Role", ""});
+    roles.push_back({std::to_string(i), "X" + std::to_string(i), "S:G:R", "Role", "", {}, {}});
   }
   std::string searchable = build_role_page("Ann", roles, "tok");
   CHECK_THAT(searchable, Catch::Contains("id=\"role-search\""));

@@ -64,6 +64,21 @@ TEST_CASE("subject omits empty mail and roles", "[federation][sso]") {
   CHECK(subject.attributes.count("cn") == 1);
 }
 
+TEST_CASE("subject lists role activities", "[federation][sso]") {
+  Person person = testing::make_test_person();
+  person.roles[1].activities = {{"B0264", "Access Clinical Record"}, {"B0825", ""}};
+  person.roles[1].workgroups = {"WG-A", "WG-B"};
+
+  saml::Subject chosen = build_subject(person, "pseudonym", kNow, &person.roles[1]);
+  CHECK(chosen.attributes.at("nhsActivityCode") == std::vector<std::string>{"B0264", "B0825"});
+  CHECK(chosen.attributes.at("nhsWorkgroup") == std::vector<std::string>{"WG-A", "WG-B"});
+
+  // The other role has no activities or workgroups, so neither attribute is sent.
+  saml::Subject other = build_subject(person, "pseudonym", kNow, &person.roles[0]);
+  CHECK(other.attributes.count("nhsActivityCode") == 0);
+  CHECK(other.attributes.count("nhsWorkgroup") == 0);
+}
+
 TEST_CASE("sso service returns post form", "[federation][sso]") {
   Fixture fixture;
   // One role profile: chosen automatically, no role page.
@@ -136,6 +151,122 @@ TEST_CASE("sso service checks card before request", "[federation][sso]") {
   SsoReply reply = fixture.service.handle_redirect(PeerCertificate{}, "SAMLRequest=%%%", "test");
 
   CHECK(reply.kind == SsoReply::Kind::kDenied);
+}
+
+TEST_CASE("sso service accepts POST binding", "[federation][sso]") {
+  Fixture fixture;
+  fixture.source.people.at(kTestUid).roles.resize(1);
+
+  SsoReply reply = fixture.service.handle_sso_post(valid_card(), kGoodQuery, "", "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kPostForm);
+  CHECK(reply.acs_url == testing::kTestAcs);
+  CHECK_THAT(reply.body, Catch::Contains("uid=555000000001"));
+  CHECK_THAT(reply.set_cookie, Catch::StartsWith("__Host-careid_session="));
+}
+
+TEST_CASE("POST binding checks card first", "[federation][sso]") {
+  Fixture fixture;
+
+  SsoReply no_card = fixture.service.handle_sso_post(PeerCertificate{}, "SAMLRequest=", "", "test");
+  SsoReply bad_form = fixture.service.handle_sso_post(valid_card(), "SAMLRequest=", "", "test");
+
+  CHECK(no_card.kind == SsoReply::Kind::kDenied);
+  CHECK(bad_form.kind == SsoReply::Kind::kBadRequest);
+  CHECK_THAT(bad_form.body, Catch::Contains("SAMLRequest is missing"));
+}
+
+// A session with an assertion for each of `sps`, as the logout tests need it.
+SsoSession started_session(SsoService& service, const std::vector<std::string>& sps) {
+  Result<SsoSession> session = service.sessions().start(std::string(64, 'a'), kTestUid, "");
+  REQUIRE(session.ok());
+  for (const std::string& sp : sps) {
+    service.sessions().record_service_provider(session->id, sp);
+  }
+  return *session;
+}
+
+TEST_CASE("SP logout ends its session", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp});
+  fixture.idp.logout_session_index = session.session_index;
+
+  SsoReply reply =
+      fixture.service.handle_logout_request(false, testing::kGoodLogoutQuery, session.id, "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kRedirect);
+  CHECK(reply.acs_url == std::string(testing::kTestSlo) + "?to=_logout1;partial=false");
+  CHECK_THAT(reply.set_cookie, Catch::Contains("Max-Age=0"));
+  CHECK(fixture.service.sessions().session_count() == 0);
+}
+
+TEST_CASE("SP logout by POST binding", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp});
+  fixture.idp.logout_session_index = session.session_index;
+  fixture.idp.logout_by_post = true;
+
+  // A cross-site POST carries no SameSite=Lax cookie, so the SessionIndex alone names it.
+  SsoReply reply =
+      fixture.service.handle_logout_request(true, testing::kGoodLogoutQuery, "", "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kPostForm);
+  CHECK(reply.acs_url == testing::kTestSlo);
+  CHECK_THAT(reply.body, Catch::Contains("partial=false"));
+  CHECK(reply.set_cookie.empty());
+  CHECK(fixture.service.sessions().session_count() == 0);
+}
+
+TEST_CASE("logout reports other SPs as partial", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp, testing::kOtherSp});
+  fixture.idp.logout_session_index = session.session_index;
+
+  SsoReply reply =
+      fixture.service.handle_logout_request(false, testing::kGoodLogoutQuery, session.id, "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kRedirect);
+  CHECK_THAT(reply.acs_url, Catch::EndsWith("partial=true"));
+  CHECK(fixture.service.sessions().session_count() == 0);
+}
+
+TEST_CASE("logout keeps sessions of other SPs", "[federation][sso][logout]") {
+  Fixture fixture;
+  // The requesting SP received no assertion in this session, so it cannot end it.
+  SsoSession session = started_session(fixture.service, {testing::kOtherSp});
+  fixture.idp.logout_session_index = session.session_index;
+
+  SsoReply reply =
+      fixture.service.handle_logout_request(false, testing::kGoodLogoutQuery, session.id, "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kRedirect);
+  CHECK(reply.set_cookie.empty());
+  CHECK(fixture.service.sessions().session_count() == 1);
+}
+
+TEST_CASE("logout without SessionIndex uses cookie", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp});
+  SsoSession other = started_session(fixture.service, {testing::kTestSp});
+
+  SsoReply reply =
+      fixture.service.handle_logout_request(false, testing::kGoodLogoutQuery, session.id, "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kRedirect);
+  CHECK(fixture.service.sessions().session_count() == 1);
+  CHECK(fixture.service.sessions().end(other.id).has_value());
+}
+
+TEST_CASE("rejected LogoutRequest is 400", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp});
+
+  SsoReply reply = fixture.service.handle_logout_request(false, "SAMLRequest=forged", session.id,
+                                                         "test");
+
+  CHECK(reply.kind == SsoReply::Kind::kBadRequest);
+  CHECK_THAT(reply.body, Catch::Contains("signature rejected"));
+  CHECK(fixture.service.sessions().session_count() == 1);
 }
 
 }  // namespace careid::federation::sso

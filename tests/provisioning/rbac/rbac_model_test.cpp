@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "../test_files.h"
-#include "provisioning/rbac/access.h"
-#include "provisioning/rbac/catalogue.h"
-#include "provisioning/rbac/rbac_entries.h"
+#include "rbac/access.h"
+#include "rbac/catalogue.h"
+#include "rbac/rbac_entries.h"
 #include "provisioning/rbac/rbac_files.h"
 
 namespace careid::provisioning::rbac {

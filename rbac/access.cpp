@@ -1,20 +1,9 @@
-#include "provisioning/rbac/access.h"
+#include "rbac/access.h"
 
 #include <sstream>
 
-namespace careid::provisioning::rbac {
+namespace careid::rbac {
 namespace {
-
-// Returns why `profile` grants nothing on `date`, or an empty string when it is active.
-std::string inactive_reason(const RoleProfile& profile, Date date) {
-  if (profile.start && date < *profile.start) {
-    return "not started: starts " + format_iso_date(*profile.start);
-  }
-  if (profile.end && date >= *profile.end) {
-    return "ended " + format_iso_date(*profile.end);
-  }
-  return "";
-}
 
 const Position* find_position(const std::map<std::string, Position>& positions, const RoleProfile& profile) {
   if (profile.position_dn.empty()) {
@@ -76,6 +65,16 @@ void describe_profile(std::ostream& out, const ProfileAssessment& assessed, cons
 }
 
 }  // namespace
+
+std::string inactive_reason(const RoleProfile& profile, Date date) {
+  if (profile.start && date < *profile.start) {
+    return "not started: starts " + format_iso_date(*profile.start);
+  }
+  if (profile.end && date >= *profile.end) {
+    return "ended " + format_iso_date(*profile.end);
+  }
+  return "";
+}
 
 std::set<std::string> profile_activities(const Catalogue& catalogue, const RoleProfile& profile,
                                          const Position* position, Date date) {
@@ -160,6 +159,11 @@ std::string format_explanation(const AccessExplanation& explanation, const Catal
   return out.str();
 }
 
+Status person_not_found(std::string_view uid, std::string_view people_base) {
+  return Status::not_found("no person uid=" + std::string(uid) + " under " + std::string(people_base) +
+                           "; check the uid, or register the person with careidctl person register");
+}
+
 Result<AccessFacts> read_access_facts(AccessSource& source, std::string_view uid) {
   AccessFacts facts;
   auto catalogue = source.read_catalogue();
@@ -197,4 +201,4 @@ Result<std::set<std::string>> effective_activities(AccessSource& source, std::st
   return effective_activities(facts->catalogue, facts->profiles, facts->positions, org_code, today_utc());
 }
 
-}  // namespace careid::provisioning::rbac
+}  // namespace careid::rbac

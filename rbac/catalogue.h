@@ -1,6 +1,6 @@
 // The national RBAC reference data: activities (B-codes) and the activities each includes,
 // areas of work, and the baseline policy that gives each job role its default activities.
-// Job roles themselves come from provisioning/job_roles.h.
+// Job roles themselves are imported by careidctl (provisioning/job_roles.h).
 //
 // Access checks use the transitive closure of "includes": a user with B0825 also has every
 // activity B0825 includes, and every activity those include. validate() rejects a cycle,
@@ -16,7 +16,7 @@
 
 #include "base/status.h"
 
-namespace careid::provisioning::rbac {
+namespace careid::rbac {
 
 struct Activity {
   std::string code;                   // "B0825"
@@ -77,4 +77,4 @@ class Catalogue {
 // Returns true when `code` is "B" followed by four digits, the national activity code form.
 bool is_activity_code(std::string_view code);
 
-}  // namespace careid::provisioning::rbac
+}  // namespace careid::rbac

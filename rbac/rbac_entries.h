@@ -19,9 +19,9 @@
 
 #include "base/status.h"
 #include "directory/entry.h"
-#include "provisioning/rbac/catalogue.h"
+#include "rbac/catalogue.h"
 
-namespace careid::provisioning::rbac {
+namespace careid::rbac {
 
 inline constexpr std::string_view kActivitiesDn = "ou=Activities,ou=Roles,o=nhs";
 inline constexpr std::string_view kAreasOfWorkDn = "ou=Areas of Work,ou=Roles,o=nhs";
@@ -71,6 +71,7 @@ std::string position_dn(std::string_view org_code, std::string_view name);
 directory::Entry position_entry(const Position& position);
 Position position_from_entry(const directory::Entry& entry);
 RoleProfile role_profile_from_entry(const directory::Entry& entry);
+std::vector<RoleProfile> role_profiles_from_entries(const std::vector<directory::Entry>& entries);
 
 // Dates travel as Generalized Time at midnight UTC (RFC 4517 3.3.13), "20261201000000Z",
 // and are typed as YYYY-MM-DD. Both parsers return kInvalidArgument naming the value.
@@ -81,4 +82,4 @@ std::string format_generalized_date(Date date);
 // Today's date in UTC.
 Date today_utc();
 
-}  // namespace careid::provisioning::rbac
+}  // namespace careid::rbac

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "base/status.h"
-#include "provisioning/rbac/catalogue.h"
-#include "provisioning/rbac/rbac_entries.h"
+#include "rbac/catalogue.h"
+#include "rbac/rbac_entries.h"
 
-namespace careid::provisioning::rbac {
+namespace careid::rbac {
 
 // One way a profile grants an activity: `granted` (a baseline or position activity) and the
 // chain of includes from it down to the activity asked about.
@@ -49,6 +49,10 @@ struct AccessExplanation {
   std::vector<ProfileAssessment> profiles;  // the profiles at the organisation
 };
 
+// Returns why `profile` grants nothing on `date` ("ended 2026-12-01", "not started: starts
+// ..."), or an empty string when it is active then.
+std::string inactive_reason(const RoleProfile& profile, Date date);
+
 // Returns the activities one profile grants on `date`, includes expanded; empty when the
 // profile is not active then. `position` is the profile's position, or null. This is the set
 // for the activity codes of one role in an OpenID Connect role claim.
@@ -72,19 +76,22 @@ AccessExplanation explain_access(const Catalogue& catalogue, const std::vector<R
 std::string format_explanation(const AccessExplanation& explanation, const Catalogue& catalogue);
 
 // Source of access data. careidctl reads it over LDAP (LdapAccessSource), careidd from its
-// own directory (DirectoryAccessSource in directory_access_source.h).
+// own directory (federation/identity/directory_access_source.h).
 class AccessSource {
  public:
   virtual ~AccessSource() = default;
 
   // The activity, area of work and baseline entries under ou=Roles.
   virtual Result<Catalogue> read_catalogue() = 0;
-  // The nhsOrgPersonRole entries below uid=<uid>,ou=People; kNotFound when there is no
-  // such person.
+  // The nhsOrgPersonRole entries below uid=<uid>,ou=People; kNotFound (person_not_found)
+  // when there is no such person.
   virtual Result<std::vector<RoleProfile>> read_role_profiles(std::string_view uid) = 0;
   // The careidPosition entry at `dn`, or std::nullopt when it does not exist.
   virtual Result<std::optional<Position>> read_position(std::string_view dn) = 0;
 };
+
+// The kNotFound status for a uid without an entry under `people_base` ("ou=People,o=nhs").
+Status person_not_found(std::string_view uid, std::string_view people_base);
 
 // Reads the person's profiles and the positions they name, for the functions above.
 struct AccessFacts {
@@ -99,4 +106,4 @@ Result<AccessFacts> read_access_facts(AccessSource& source, std::string_view uid
 Result<std::set<std::string>> effective_activities(AccessSource& source, std::string_view uid,
                                                    std::string_view org_code);
 
-}  // namespace careid::provisioning::rbac
+}  // namespace careid::rbac

@@ -1,8 +1,8 @@
-#include "provisioning/rbac/catalogue.h"
+#include "rbac/catalogue.h"
 
 #include <algorithm>
 
-namespace careid::provisioning::rbac {
+namespace careid::rbac {
 namespace {
 
 enum class Mark { kUnvisited, kOnPath, kDone };
@@ -169,4 +169,4 @@ std::set<std::string> Catalogue::baseline_activities(std::string_view job_role,
   return granted;
 }
 
-}  // namespace careid::provisioning::rbac
+}  // namespace careid::rbac

@@ -1,4 +1,4 @@
-#include "provisioning/rbac/rbac_entries.h"
+#include "rbac/rbac_entries.h"
 
 #include <charconv>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "directory/dn/dn.h"
 
-namespace careid::provisioning::rbac {
+namespace careid::rbac {
 namespace {
 
 directory::Entry container(std::string_view dn, std::string_view ou) {
@@ -192,6 +192,14 @@ Position position_from_entry(const directory::Entry& entry) {
                   values_of(entry, "careidApplication")};
 }
 
+std::vector<RoleProfile> role_profiles_from_entries(const std::vector<directory::Entry>& entries) {
+  std::vector<RoleProfile> profiles;
+  for (const directory::Entry& entry : entries) {
+    profiles.push_back(role_profile_from_entry(entry));
+  }
+  return profiles;
+}
+
 RoleProfile role_profile_from_entry(const directory::Entry& entry) {
   RoleProfile profile;
   profile.dn = entry.dn;
@@ -253,4 +261,4 @@ Date today_utc() {
   return Date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
 }
 
-}  // namespace careid::provisioning::rbac
+}  // namespace careid::rbac

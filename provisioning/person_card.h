@@ -1,0 +1,31 @@
+// `careidctl pki issue-card`: a card whose key and certificate are files (a soft card, for
+// demos and tests), for a person who exists in the data folder's directory. The card is
+// recorded in the card registry and a card.issue event in the audit trail.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "base/status.h"
+#include "pki/certificate.h"
+#include "pki/key.h"
+
+namespace careid::provisioning {
+
+struct PersonCard {
+  pki::CertificateInfo info;
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+  std::filesystem::path pkcs12;
+};
+
+// Checks that uid=<uid>,ou=People,o=nhs exists in the directory of <data_dir>/careid.toml,
+// then issues the card as issue_card (demo_setup.h) does and appends card.issue to the
+// configured audit trail. Errors: FailedPrecondition when the folder has no careid.toml,
+// NotFound when the person is missing (both checked before anything is written), and those
+// of issue_card. The directory is read directly, so a running careidd may stay up.
+Result<PersonCard> issue_person_card(const std::filesystem::path& data_dir, std::string_view uid,
+                                     std::string_view pkcs12_password,
+                                     pki::KeyType key_type = pki::KeyType::kEcdsaP256);
+
+}  // namespace careid::provisioning

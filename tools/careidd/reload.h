@@ -1,0 +1,21 @@
+// careidd's reload on SIGHUP: rereads the configuration file and applies what can change
+// safely while serving.
+#pragma once
+
+#include <filesystem>
+
+#include "base/config.h"
+#include "federation/oidc/provider.h"
+#include "federation/saml/identity_provider.h"
+
+namespace careid::daemon {
+
+// Rereads `config_path` and applies its log_level, then rereads the files in the SP
+// metadata folder and the OpenID clients folder that `running` (the configuration careidd
+// started with) names. Each part is applied only when it is valid, so a bad file keeps the
+// old state of that part and logs why. Other keys, the two folder paths included, need a
+// restart, and the log line of each reload states this. `openid` may be null (provider off).
+void reload(const std::filesystem::path& config_path, const Config& running,
+            federation::saml::IdentityProvider& idp, federation::oidc::Provider* openid);
+
+}  // namespace careid::daemon
