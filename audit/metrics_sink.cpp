@@ -23,8 +23,13 @@ void MetricsSink::record(Event event) {
 void MetricsSink::count_login(const Event& event) {
   std::string_view result = kSuccess;
   if (event.outcome != kSuccess) {
+    // An if, not a conditional expression: mixing std::string and "" in one would make a
+    // temporary string that `result` outlives.
+    result = "";
     const auto reason = event.details.find("reason");
-    result = reason != event.details.end() && reason->is_string() ? reason->get_ref<const std::string&>() : "";
+    if (reason != event.details.end() && reason->is_string()) {
+      result = reason->get_ref<const std::string&>();
+    }
   }
 
   std::size_t slot = 0;

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include <toml.hpp>
+
+#include "base/toml_text.h"
 
 namespace careid {
 namespace {
@@ -325,12 +329,20 @@ Config default_config(const fs::path& base_dir) {
 }
 
 Result<Config> load_config(const fs::path& path) {
-  toml::value root;
-  try {
-    root = toml::parse(path.string());
-  } catch (const std::exception& e) {
-    return Status::invalid_argument(path.string() + ": cannot read or parse the file: " + e.what());
+  std::ifstream file(path, std::ios::binary);
+  std::string text;
+  if (file) {
+    text.assign(std::istreambuf_iterator<char>(file), {});
   }
+  if (!file.is_open() || file.bad()) {
+    return Status::invalid_argument(path.string() +
+                                    ": cannot read the file; check that it exists and is readable");
+  }
+  Result<toml::value> parsed = parse_toml(text, path.string());
+  if (!parsed.ok()) {
+    return Status::invalid_argument(path.string() + ": cannot parse the file: " + parsed.status().message());
+  }
+  toml::value root = std::move(*parsed);
 
   Config config;
   Status status = check_sections(root);

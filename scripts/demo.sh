@@ -15,6 +15,12 @@ if [ ! -f "$data_dir/careid.toml" ]; then
   "$build_dir/tools/careidctl/careidctl" demo setup --data "$data_dir" \
     --people "${CAREID_DEMO_PEOPLE:-10000}" \
     --ldap-port "${CAREID_LDAP_PORT:-3389}" --https-port "${CAREID_HTTPS_PORT:-8443}"
+  # The sample activities and baseline give role profiles activity codes in logins. They
+  # are made up (docs/rbac-data.md); load the national files the same way.
+  "$build_dir/tools/careidctl/careidctl" rbac import --config "$data_dir/careid.toml" \
+    --activities data/reference/rbac-activities-sample.csv \
+    --baseline data/reference/rbac-baseline-sample.csv \
+    --areas-of-work data/reference/rbac-areas-of-work-sample.csv
 else
   echo "demo: reusing $data_dir (delete it to start again)"
   echo "  admin DN cn=admin,o=nhs, password in $data_dir/admin-password"

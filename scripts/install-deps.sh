@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev libargon2-dev
   catch2
   ldap-utils libldap2-dev python3-ldap3 python3-requests python3-authlib python3-pysaml2 curl openssl
-  apache2 libapache2-mod-auth-mellon
+  apache2 libapache2-mod-auth-mellon libapache2-mod-auth-openidc
   clang-14 libclang-rt-14-dev
   slapd 389-ds-base
   softhsm2 opensc libengine-pkcs11-openssl libp11-kit-dev

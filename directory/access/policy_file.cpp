@@ -5,6 +5,7 @@
 
 #include <toml.hpp>
 
+#include "base/toml_text.h"
 #include "directory/access/policy.h"
 
 namespace careid::directory::access {
@@ -181,13 +182,11 @@ Result<Rule> read_rule(const toml::value& table, std::string_view source, std::s
 Result<std::shared_ptr<const Policy>> parse_policy(std::string_view text, std::string_view source,
                                                    const DnNormaliser& normalise,
                                                    const std::function<bool(std::string_view)>& is_attribute) {
-  toml::value root;
-  try {
-    std::istringstream stream{std::string(text)};
-    root = toml::parse(stream, std::string(source));
-  } catch (const std::exception& error) {
-    return Status::invalid_argument(std::string(source) + " is not valid TOML: " + error.what());
+  Result<toml::value> parsed = parse_toml(text, source);
+  if (!parsed.ok()) {
+    return Status::invalid_argument(std::string(source) + " is not valid TOML: " + parsed.status().message());
   }
+  toml::value root = std::move(*parsed);
   if (!root.is_table() || !root.contains("rule") || !root.at("rule").is_array()) {
     return Status::invalid_argument(std::string(source) + " has no [[rule]] tables");
   }

@@ -26,7 +26,7 @@ constexpr const char* kStatusPage =
     "GET /saml/metadata  SAML 2.0 IdP metadata\n"
     "GET /saml/sso       single sign-on, HTTP-Redirect binding; needs an NHS smartcard\n"
     "POST /saml/sso      single sign-on, HTTP-POST binding; needs an NHS smartcard\n"
-    "GET|POST /saml/slo  SAML Single Logout: a LogoutRequest from a service provider\n"
+    "GET|POST /saml/slo  SAML Single Logout: a LogoutRequest or LogoutResponse from a service provider\n"
     "POST /saml/role     the role choice form of the single sign-on page\n"
     "GET /logout         ends the careid session (POST works too)\n"
     "GET /healthz        returns ok while the server runs\n"
@@ -112,6 +112,11 @@ asio::awaitable<sso::SsoReply> run_logout_request(const sso::SsoService* sso, bo
                                                   std::string message, std::string session_id,
                                                   std::string client) {
   co_return sso->handle_logout_request(post_binding, message, session_id, client);
+}
+
+asio::awaitable<sso::SsoReply> run_logout(const sso::SsoService* sso, std::string session_id,
+                                          std::string client) {
+  co_return sso->handle_logout(session_id, client);
 }
 
 // True when the request's Content-Type is application/x-www-form-urlencoded, with or without
@@ -309,7 +314,11 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
     co_return co_await std::move(choice);
   }
   if (path == "/logout") {
-    sso::SsoReply reply = sso_.handle_logout(session_cookie_of(request), client);
+    // Signing the LogoutRequests to the session's SPs blocks, so it runs off the I/O thread.
+    std::string session_id = session_cookie_of(request);
+    auto logout = run_logout(&sso_, std::move(session_id), std::move(client));
+    auto work = asio::co_spawn(blocking_, std::move(logout), asio::use_awaitable);
+    sso::SsoReply reply = co_await std::move(work);
     co_return make_sso_response(std::move(reply), request);
   }
 

@@ -4,10 +4,12 @@
 //   GET /saml/sso       HTTP-Redirect AuthnRequest; needs a valid card (else 403); reads the
 //                       session cookie and may answer with the role selection page
 //   POST /saml/sso      HTTP-POST AuthnRequest (form body, else 415); otherwise as GET
-//   GET|POST /saml/slo  LogoutRequest from an SP (Redirect or POST binding); no card needed;
-//                       302 or the POST form with the LogoutResponse
+//   GET|POST /saml/slo  LogoutRequest or LogoutResponse from an SP (Redirect or POST binding);
+//                       no card needed; 302 or a POST form with the next LogoutRequest or
+//                       the LogoutResponse
 //   POST /saml/role     the role page's form; needs the same card
-//   GET|POST /logout    ends the SSO session and clears its cookie
+//   GET|POST /logout    ends the SSO session, sends LogoutRequests to its SPs one after
+//                       another, and clears the cookie
 //   GET /               plain status page naming the endpoints
 //   GET /healthz        "ok"
 //   /.well-known/openid-configuration, /oidc/*  the OpenID provider (openid_routes.h)

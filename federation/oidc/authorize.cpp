@@ -62,7 +62,8 @@ std::optional<AuthorizationError> check_scopes(const Client& client,
     return AuthorizationError{"invalid_scope", "scope must include openid"};
   }
   for (const std::string& scope : scopes) {
-    bool known = scope == kScopeOpenId || scope == kScopeProfile || scope == kScopeNationalRbac;
+    bool known = scope == kScopeOpenId || scope == kScopeProfile ||
+                 scope == kScopeNationalRbac || scope == kScopeOfflineAccess;
     if (!known || !client.allows_scope(scope)) {
       return AuthorizationError{"invalid_scope", "scope " + scope.substr(0, 64) +
                                                      " is not available to this client"};

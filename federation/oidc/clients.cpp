@@ -1,13 +1,13 @@
 #include "federation/oidc/clients.h"
 
 #include <algorithm>
-#include <exception>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <toml.hpp>
 
+#include "base/toml_text.h"
 #include "pki/digest.h"
 #include "pki/encoding.h"
 
@@ -54,18 +54,43 @@ Result<ClientAuthMethod> parse_auth_method(const Json& object, std::string_view 
     return ClientAuthMethod::kClientSecretBasic;
   }
   std::string name = found->is_string() ? found->get<std::string>() : "";
-  for (ClientAuthMethod method : {ClientAuthMethod::kClientSecretBasic,
-                                  ClientAuthMethod::kClientSecretPost, ClientAuthMethod::kNone}) {
+  for (ClientAuthMethod method :
+       {ClientAuthMethod::kClientSecretBasic, ClientAuthMethod::kClientSecretPost,
+        ClientAuthMethod::kPrivateKeyJwt, ClientAuthMethod::kNone}) {
     if (name == client_auth_method_name(method)) {
       return method;
     }
   }
   return invalid(source, "token_endpoint_auth_method: expected client_secret_basic, "
-                         "client_secret_post or none");
+                         "client_secret_post, private_key_jwt or none");
+}
+
+Status read_keys(const Json& object, std::string_view source, Client& client) {
+  auto found = object.find("jwks");
+  if (client.auth_method != ClientAuthMethod::kPrivateKeyJwt) {
+    return found == object.end()
+               ? Status::ok_status()
+               : invalid(source, "jwks: only a private_key_jwt client registers keys");
+  }
+  if (found == object.end()) {
+    return invalid(source, "jwks: missing; give the client's public keys as a JWK Set");
+  }
+  Result<std::vector<ClientKey>> keys = import_client_jwks(*found);
+  if (!keys.ok()) {
+    return invalid(source, "jwks: " + keys.status().message());
+  }
+  client.keys = std::move(*keys);
+  return Status::ok_status();
 }
 
 Status read_secret(const Json& object, std::string_view source, Client& client) {
   auto found = object.find("client_secret_sha256");
+  if (client.auth_method == ClientAuthMethod::kPrivateKeyJwt) {
+    return found == object.end()
+               ? read_keys(object, source, client)
+               : invalid(source, "client_secret_sha256: a private_key_jwt client has no secret");
+  }
+  CAREID_RETURN_IF_ERROR(read_keys(object, source, client));
   if (client.is_public()) {
     return found == object.end()
                ? Status::ok_status()
@@ -82,10 +107,56 @@ Status read_secret(const Json& object, std::string_view source, Client& client) 
   return Status::ok_status();
 }
 
+Status read_grant_types(const Json& object, std::string_view source, Client& client) {
+  if (!object.contains("grant_types")) {
+    return Status::ok_status();
+  }
+  Result<std::vector<std::string>> grants = string_list(object, "grant_types", source);
+  if (!grants.ok()) {
+    return grants.status();
+  }
+  for (const std::string& grant : *grants) {
+    bool known = grant == kGrantAuthorizationCode || grant == kGrantRefreshToken ||
+                 grant == kGrantClientCredentials;
+    if (!known) {
+      return invalid(source, "grant_types: '" + grant + "' is not one of authorization_code, "
+                                                        "refresh_token, client_credentials");
+    }
+  }
+  client.grant_types = std::move(*grants);
+  if (client.allows_grant(kGrantClientCredentials) && client.is_public()) {
+    return invalid(source, "grant_types: client_credentials needs a confidential client; "
+                           "set token_endpoint_auth_method and a secret or key");
+  }
+  if (client.allows_grant(kGrantRefreshToken) && !client.allows_grant(kGrantAuthorizationCode)) {
+    return invalid(source, "grant_types: refresh_token needs authorization_code as well");
+  }
+  return Status::ok_status();
+}
+
+Status read_refresh_policy(const Json& object, std::string_view source, Client& client) {
+  auto found = object.find("refresh_tokens");
+  if (found == object.end()) {
+    return Status::ok_status();
+  }
+  std::string name = found->is_string() ? found->get<std::string>() : "";
+  if (name == "offline_access") {
+    client.refresh_tokens = RefreshTokenPolicy::kOfflineAccess;
+  } else if (name == "always") {
+    client.refresh_tokens = RefreshTokenPolicy::kAlways;
+  } else {
+    return invalid(source, "refresh_tokens: expected \"offline_access\" or \"always\"");
+  }
+  if (!client.allows_grant(kGrantRefreshToken)) {
+    return invalid(source, "refresh_tokens: add refresh_token to grant_types first");
+  }
+  return Status::ok_status();
+}
+
 Result<Client> client_from_json(const Json& object, std::string_view source) {
   static const char* const kKnown[] = {"client_id", "token_endpoint_auth_method",
                                        "client_secret_sha256", "redirect_uris", "scopes",
-                                       "client_name"};
+                                       "client_name", "grant_types", "refresh_tokens", "jwks"};
   if (!object.is_object()) {
     return invalid(source, "expected a JSON object or TOML table");
   }
@@ -109,10 +180,25 @@ Result<Client> client_from_json(const Json& object, std::string_view source) {
   client.auth_method = *method;
   CAREID_RETURN_IF_ERROR(read_secret(object, source, client));
 
-  Result<std::vector<std::string>> uris = string_list(object, "redirect_uris", source);
+  CAREID_RETURN_IF_ERROR(read_grant_types(object, source, client));
+  CAREID_RETURN_IF_ERROR(read_refresh_policy(object, source, client));
+
   Result<std::vector<std::string>> scopes = string_list(object, "scopes", source);
-  if (!uris.ok() || !scopes.ok()) {
-    return uris.ok() ? scopes.status() : uris.status();
+  if (!scopes.ok()) {
+    return scopes.status();
+  }
+  client.scopes = std::move(*scopes);
+  if (!client.allows_grant(kGrantAuthorizationCode)) {
+    // A service client never redirects a browser, so it has no redirect URIs.
+    return object.contains("redirect_uris")
+               ? invalid(source, "redirect_uris: only clients with the authorization_code "
+                                 "grant have redirect URIs")
+               : Result<Client>(std::move(client));
+  }
+
+  Result<std::vector<std::string>> uris = string_list(object, "redirect_uris", source);
+  if (!uris.ok()) {
+    return uris.status();
   }
   for (const std::string& uri : *uris) {
     if (!is_acceptable_redirect_uri(uri)) {
@@ -121,7 +207,6 @@ Result<Client> client_from_json(const Json& object, std::string_view source) {
     }
   }
   client.redirect_uris = std::move(*uris);
-  client.scopes = std::move(*scopes);
   if (!client.allows_scope("openid")) {
     return invalid(source, "scopes: must include openid");
   }
@@ -174,6 +259,8 @@ std::string_view client_auth_method_name(ClientAuthMethod method) {
       return "client_secret_basic";
     case ClientAuthMethod::kClientSecretPost:
       return "client_secret_post";
+    case ClientAuthMethod::kPrivateKeyJwt:
+      return "private_key_jwt";
     case ClientAuthMethod::kNone:
       return "none";
   }
@@ -188,8 +275,12 @@ bool Client::allows_scope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
+bool Client::allows_grant(std::string_view grant_type) const {
+  return std::find(grant_types.begin(), grant_types.end(), grant_type) != grant_types.end();
+}
+
 bool Client::secret_matches(std::string_view secret) const {
-  if (is_public() || secret.empty()) {
+  if (secret_sha256.empty() || secret.empty()) {
     return false;
   }
   Result<pki::Bytes> hash = pki::sha256(pki::as_bytes(secret));
@@ -205,14 +296,11 @@ Result<Client> parse_client_json(std::string_view text, std::string_view source)
 }
 
 Result<Client> parse_client_toml(std::string_view text, std::string_view source) {
-  toml::value table;
-  try {
-    std::istringstream stream{std::string(text)};
-    table = toml::parse(stream, std::string(source));
-  } catch (const std::exception&) {
+  Result<toml::value> table = parse_toml(text, source);
+  if (!table.ok()) {
     return invalid(source, "not valid TOML");
   }
-  return client_from_json(toml_to_json(table), source);
+  return client_from_json(toml_to_json(*table), source);
 }
 
 Result<ClientRegistry> ClientRegistry::load(const std::filesystem::path& folder) {

@@ -8,12 +8,23 @@
 //    "scopes": ["openid", "profile", "nationalrbacaccess"]}
 //
 // Member names follow RFC 7591 2. token_endpoint_auth_method is "client_secret_basic"
-// (default), "client_secret_post" or "none" (a public client, which must use PKCE).
+// (default), "client_secret_post", "private_key_jwt" or "none" (a public client, which must
+// use PKCE). A private_key_jwt client gives its public keys as a JWK Set in "jwks" (see
+// client_keys.h) and has no secret.
 // Confidential clients give the hex SHA-256 of their secret, never the secret itself. A
 // plain hash is safe only for random secrets of 32 bytes or more (for example from
 // `openssl rand -base64 32`), because a guessable secret falls to a dictionary attack. Redirect URIs must be absolute https URLs without a fragment
 // (RFC 6749 3.1.2), and http is allowed only for 127.0.0.1 and localhost (RFC 8252 7.3).
-// They are compared by exact string match. "openid" must be among the scopes.
+// They are compared by exact string match.
+//
+// grant_types (RFC 7591 2) lists what the client may use at the token endpoint:
+// "authorization_code" (the default), "refresh_token" and "client_credentials". A client
+// with "refresh_token" receives a refresh token when it requests the offline_access scope,
+// or with every code redemption when its refresh_tokens member is "always" (the default is
+// "offline_access"). "client_credentials" is for confidential service clients only. A client
+// with "authorization_code" needs redirect_uris and "openid" among its scopes. A service
+// client with only "client_credentials" needs neither, and its scopes are the ones it may
+// request for itself.
 //
 // Thread safety: immutable after load; share it freely.
 #pragma once
@@ -25,23 +36,35 @@
 #include <vector>
 
 #include "base/status.h"
+#include "federation/oidc/client_keys.h"
 
 namespace careid::federation::oidc {
 
-enum class ClientAuthMethod { kClientSecretBasic, kClientSecretPost, kNone };
+enum class ClientAuthMethod { kClientSecretBasic, kClientSecretPost, kPrivateKeyJwt, kNone };
+
+// When a client allowed the refresh_token grant receives a refresh token.
+enum class RefreshTokenPolicy { kOfflineAccess, kAlways };
+
+inline constexpr const char* kGrantAuthorizationCode = "authorization_code";
+inline constexpr const char* kGrantRefreshToken = "refresh_token";
+inline constexpr const char* kGrantClientCredentials = "client_credentials";
 
 std::string_view client_auth_method_name(ClientAuthMethod method);
 
 struct Client {
   std::string client_id;
   ClientAuthMethod auth_method = ClientAuthMethod::kClientSecretBasic;
-  std::string secret_sha256;  // 32 bytes, binary; empty for public clients
+  std::string secret_sha256;  // 32 bytes, binary; empty for public and private_key_jwt clients
+  std::vector<ClientKey> keys;  // private_key_jwt only
   std::vector<std::string> redirect_uris;
   std::vector<std::string> scopes;
+  std::vector<std::string> grant_types{kGrantAuthorizationCode};
+  RefreshTokenPolicy refresh_tokens = RefreshTokenPolicy::kOfflineAccess;
 
   bool is_public() const { return auth_method == ClientAuthMethod::kNone; }
   bool allows_redirect_uri(std::string_view uri) const;
   bool allows_scope(std::string_view scope) const;
+  bool allows_grant(std::string_view grant_type) const;
   // Compares SHA-256(`secret`) with the stored hash in constant time; false for public clients.
   bool secret_matches(std::string_view secret) const;
 };

@@ -61,11 +61,6 @@ Result<Json> parse_json_object(std::string_view encoded, std::string_view what) 
 // Checks the header against the key set and allow-list; returns the key that must verify.
 Result<const SigningKey*> select_key(const KeySet& keys, const Json& header, std::string_view typ,
                                      std::span<const pki::JwsAlgorithm> allowed) {
-  // RFC 7515 4.1.11: a recipient must reject "crit" extensions it does not understand, and
-  // careid understands none.
-  if (header.contains("crit")) {
-    return Status::invalid_argument("JWS header has a crit member");
-  }
   auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string()) {
     return Status::invalid_argument("JWS header has no alg");
@@ -192,8 +187,7 @@ Result<std::string> sign_jwt(const SigningKey& key, std::string_view typ, const 
   return input + "." + base64url_encode(*signature);
 }
 
-Result<VerifiedJwt> verify_jwt(const KeySet& keys, std::string_view token, std::string_view typ,
-                               std::span<const pki::JwsAlgorithm> allowed) {
+Result<CompactJws> parse_compact_jws(std::string_view token) {
   if (token.size() > kMaxTokenBytes) {
     return Status::invalid_argument("token is longer than " + std::to_string(kMaxTokenBytes) +
                                     " bytes");
@@ -208,23 +202,36 @@ Result<VerifiedJwt> verify_jwt(const KeySet& keys, std::string_view token, std::
   if (!header.ok()) {
     return header.status();
   }
-  Result<const SigningKey*> key = select_key(keys, *header, typ, allowed);
-  if (!key.ok()) {
-    return key.status();
+  // RFC 7515 4.1.11: a recipient must reject "crit" extensions it does not understand, and
+  // careid understands none.
+  if (header->contains("crit")) {
+    return Status::invalid_argument("JWS header has a crit member");
   }
-
-  Result<std::string> signature = base64url_decode(token.substr(second + 1));
-  if (!signature.ok()) {
-    return Status::invalid_argument("JWS signature is not valid base64url");
-  }
-  CAREID_RETURN_IF_ERROR(pki::jws_verify((*key)->key, pki::as_bytes(token.substr(0, second)),
-                                         pki::as_bytes(*signature)));
-
   Result<Json> claims = parse_json_object(token.substr(first + 1, second - first - 1), "JWT claims");
   if (!claims.ok()) {
     return claims.status();
   }
-  return VerifiedJwt{std::move(*header), std::move(*claims)};
+  Result<std::string> signature = base64url_decode(token.substr(second + 1));
+  if (!signature.ok()) {
+    return Status::invalid_argument("JWS signature is not valid base64url");
+  }
+  return CompactJws{std::move(*header), std::move(*claims), token.substr(0, second),
+                    std::move(*signature)};
+}
+
+Result<VerifiedJwt> verify_jwt(const KeySet& keys, std::string_view token, std::string_view typ,
+                               std::span<const pki::JwsAlgorithm> allowed) {
+  Result<CompactJws> jws = parse_compact_jws(token);
+  if (!jws.ok()) {
+    return jws.status();
+  }
+  Result<const SigningKey*> key = select_key(keys, jws->header, typ, allowed);
+  if (!key.ok()) {
+    return key.status();
+  }
+  CAREID_RETURN_IF_ERROR(pki::jws_verify((*key)->key, pki::as_bytes(jws->signing_input),
+                                         pki::as_bytes(jws->signature)));
+  return VerifiedJwt{std::move(jws->header), std::move(jws->claims)};
 }
 
 }  // namespace careid::federation::oidc

@@ -80,6 +80,18 @@ struct VerifiedJwt {
   Json claims;
 };
 
+// A compact JWS split into its parts; nothing in it is verified yet.
+struct CompactJws {
+  Json header;                    // a JSON object without "crit"
+  Json claims;                    // a JSON object
+  std::string_view signing_input;  // header.payload, as received; views the token
+  std::string signature;          // decoded
+};
+
+// Splits and decodes `token` with the size, part and base64url rules above. Every failure is
+// InvalidArgument and its message never contains the token.
+Result<CompactJws> parse_compact_jws(std::string_view token);
+
 // Verifies a compact JWS made by sign_jwt and returns its header and claims (a JSON object).
 // `typ` must equal the header's "typ", so that an ID token is never taken for an access
 // token. Every failure is InvalidArgument (malformed) or PermissionDenied (bad signature,

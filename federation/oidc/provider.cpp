@@ -13,6 +13,7 @@ constexpr std::string_view kAuthorizePath = "/oidc/authorize";
 constexpr std::string_view kTokenPath = "/oidc/token";
 constexpr std::string_view kUserinfoPath = "/oidc/userinfo";
 constexpr std::string_view kIntrospectPath = "/oidc/introspect";
+constexpr std::string_view kRevokePath = "/oidc/revoke";
 
 OidcReply json_reply(const Json& body) {
   OidcReply reply;
@@ -73,7 +74,8 @@ Provider::Provider(ProviderSettings settings, KeySet keys, ClientRegistry client
 
 bool Provider::handles(std::string_view path) {
   return path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath ||
-         path == kTokenPath || path == kUserinfoPath || path == kIntrospectPath;
+         path == kTokenPath || path == kUserinfoPath || path == kIntrospectPath ||
+         path == kRevokePath;
 }
 
 OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificate& card,
@@ -96,6 +98,9 @@ OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificat
   if (!post) {
     return method_not_allowed("POST");
   }
+  if (path == kRevokePath) {
+    return revoke(request, peer);
+  }
   return path == kTokenPath ? token(request, peer) : introspect(request);
 }
 
@@ -107,16 +112,21 @@ OidcReply Provider::discovery() const {
       {"userinfo_endpoint", endpoint(kUserinfoPath)},
       {"jwks_uri", endpoint(kJwksPath)},
       {"introspection_endpoint", endpoint(kIntrospectPath)},
-      {"scopes_supported", {kScopeOpenId, kScopeProfile, kScopeNationalRbac}},
+      {"revocation_endpoint", endpoint(kRevokePath)},
+      {"scopes_supported", {kScopeOpenId, kScopeProfile, kScopeNationalRbac, kScopeOfflineAccess}},
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
-      {"grant_types_supported", {"authorization_code"}},
+      {"grant_types_supported",
+       {kGrantAuthorizationCode, kGrantRefreshToken, kGrantClientCredentials}},
       {"subject_types_supported", {"pairwise"}},
       {"id_token_signing_alg_values_supported", algorithm_names(keys_)},
       {"token_endpoint_auth_methods_supported",
-       {"client_secret_basic", "client_secret_post", "none"}},
+       {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}},
+      {"token_endpoint_auth_signing_alg_values_supported", {"ES256", "RS256"}},
       {"introspection_endpoint_auth_methods_supported",
-       {"client_secret_basic", "client_secret_post"}},
+       {"client_secret_basic", "client_secret_post", "private_key_jwt"}},
+      {"revocation_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}},
       {"code_challenge_methods_supported", {"S256"}},
       {"acr_values_supported", {kAcrSmartcard}},
       {"claims_supported",

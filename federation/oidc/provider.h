@@ -5,13 +5,17 @@
 //   GET  /oidc/jwks                         public signing keys (RFC 7517)
 //   GET  /oidc/authorize                    authorization code flow (OIDC Core 3.1.2); the
 //                                           user signs in with the card's TLS certificate
-//   POST /oidc/token                        code redemption (RFC 6749 4.1.3, RFC 7636 4.6)
+//   POST /oidc/token                        code redemption (RFC 6749 4.1.3, RFC 7636 4.6),
+//                                           refresh (RFC 6749 6), client credentials
+//                                           (RFC 6749 4.4)
 //   GET or POST /oidc/userinfo              claims for a bearer access token (OIDC Core 5.3)
 //   POST /oidc/introspect                   access token state (RFC 7662)
+//   POST /oidc/revoke                       token revocation (RFC 7009)
 //
-// Only response_type=code and grant_type=authorization_code are served. Public clients must
-// use PKCE with S256; "plain" is refused for every client. Codes live code_lifetime and are
-// used once. ID tokens (typ JWT) and access tokens (typ at+jwt, RFC 9068) are signed JWTs;
+// Only response_type=code is served. Public clients must use PKCE with S256; "plain" is
+// refused for every client. Codes live code_lifetime and are used once; a code presented
+// again revokes the tokens issued for it. Refresh tokens rotate on every use, and a used one
+// presented again revokes its whole family (see token_store.h). ID tokens (typ JWT) and access tokens (typ at+jwt, RFC 9068) are signed JWTs;
 // their `sub` is pairwise, derived like the SAML persistent NameID with the client_id in
 // place of the SP entity ID. The claim profile is in federation/README.md.
 //
@@ -34,6 +38,7 @@
 #include "federation/oidc/code_store.h"
 #include "federation/oidc/form.h"
 #include "federation/oidc/jose.h"
+#include "federation/oidc/token_store.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
 #include "federation/sso/persistent_id.h"
@@ -49,6 +54,9 @@ inline constexpr const char* kAmrSmartcard = "sc";
 inline constexpr const char* kScopeOpenId = "openid";
 inline constexpr const char* kScopeProfile = "profile";
 inline constexpr const char* kScopeNationalRbac = "nationalrbacaccess";
+// OIDC Core 11: requests a refresh token. Only clients allowed the refresh_token grant
+// may request it.
+inline constexpr const char* kScopeOfflineAccess = "offline_access";
 
 struct ProviderSettings {
   // `iss` of every token and the base of every endpoint URL, without a trailing slash.
@@ -56,6 +64,8 @@ struct ProviderSettings {
   std::chrono::seconds code_lifetime{60};
   std::chrono::seconds access_token_lifetime{600};
   std::chrono::seconds id_token_lifetime{600};
+  // Lifetime of each refresh token; rotation issues a new one with a fresh lifetime.
+  std::chrono::seconds refresh_token_lifetime{8 * 3600};
 };
 
 struct OidcRequest {
@@ -101,6 +111,7 @@ class Provider {
   OidcReply token(const OidcRequest& request, std::string_view peer) const;
   OidcReply userinfo(const OidcRequest& request) const;
   OidcReply introspect(const OidcRequest& request) const;
+  OidcReply revoke(const OidcRequest& request, std::string_view peer) const;
 
   // The registered clients. The reference stays valid for the provider's lifetime, also
   // after replace_clients().
@@ -119,7 +130,27 @@ class Provider {
   };
 
   Result<AuthenticatedClient, OidcReply> authenticate_client(const OidcRequest& request) const;
-  OidcReply issue_tokens(const AuthorizationGrant& grant, const Client& client) const;
+  // Checks a private_key_jwt client assertion; the error is the reason, for the log only.
+  Result<const Client*, std::string> authenticate_by_assertion(const Parameters& parameters) const;
+  // Tokens that issue_tokens adds beside the access token. A non-empty `family` links the
+  // access token to a TokenStore family, so that revoking the family revokes it.
+  struct IssueOptions {
+    std::string family;
+    bool id_token = true;
+    bool refresh_token = false;
+    bool nonce = true;
+  };
+
+  OidcReply redeem_code(const Client& client, const Parameters& parameters,
+                        std::string_view peer) const;
+  OidcReply refresh(const Client& client, const Parameters& parameters,
+                    std::string_view peer) const;
+  OidcReply client_credentials(const Client& client, const Parameters& parameters,
+                               std::string_view peer) const;
+  OidcReply issue_tokens(const AuthorizationGrant& grant, const Client& client,
+                         const IssueOptions& options) const;
+  void record_token_event(const Client& client, const AuthorizationGrant& grant,
+                          std::string_view grant_type, std::string_view peer) const;
   Result<Json, OidcReply> verify_access_token(std::string_view token) const;
   Result<std::string> pairwise_subject(std::string_view client_id, std::string_view uid) const;
 
@@ -133,6 +164,7 @@ class Provider {
   // Thread-safe on its own; mutable because redeeming a code is not a change of the
   // provider's configuration.
   mutable CodeStore codes_;
+  mutable TokenStore tokens_;
 };
 
 // Builds an OAuth error body {"error": ..., "error_description": ...} (RFC 6749 5.2).
@@ -142,5 +174,8 @@ OidcReply oauth_error(int status, std::string_view error, std::string_view descr
 std::vector<std::string> split_scopes(std::string_view scope);
 
 bool has_scope(const std::vector<std::string>& scopes, std::string_view scope);
+
+// True when the request carries client_assertion or client_assertion_type (RFC 7521 4.2).
+bool has_client_assertion(const Parameters& parameters);
 
 }  // namespace careid::federation::oidc

@@ -104,6 +104,18 @@ Result<Provider::AuthenticatedClient, OidcReply> Provider::authenticate_client(
   std::string_view body_secret = parameter(*parameters, "client_secret");
 
   std::optional<BasicCredentials> basic = parse_basic(request.authorization);
+  if (has_client_assertion(*parameters)) {
+    // RFC 6749 2.3: a client must not use more than one authentication method per request.
+    if (basic || !body_secret.empty()) {
+      return oauth_error(400, "invalid_request", "use one client authentication method");
+    }
+    Result<const Client*, std::string> client = authenticate_by_assertion(*parameters);
+    if (!client.ok()) {
+      log::get("federation")->warn("oidc client assertion rejected: {}", client.error());
+      return invalid_client(false);
+    }
+    return AuthenticatedClient{*client, std::move(*parameters)};
+  }
   if (basic) {
     // RFC 6749 2.3: a client must not use more than one authentication method per request.
     if (!body_secret.empty() || (!body_id.empty() && body_id != basic->id)) {
@@ -140,18 +152,46 @@ OidcReply Provider::token(const OidcRequest& request, std::string_view peer) con
   }
   const Client& client = *authenticated->client;
   const Parameters& parameters = authenticated->parameters;
+
+  std::string_view grant_type = parameter(parameters, "grant_type");
+  if (grant_type.empty()) {
+    log->warn("oidc endpoint=token outcome=invalid_request client_id={} {}", client.client_id,
+              peer);
+    return oauth_error(400, "invalid_request", "grant_type is missing");
+  }
+  bool known = grant_type == kGrantAuthorizationCode || grant_type == kGrantRefreshToken ||
+               grant_type == kGrantClientCredentials;
+  if (!known) {
+    log->warn("oidc endpoint=token outcome=unsupported_grant_type client_id={} {}",
+              client.client_id, peer);
+    return oauth_error(400, "unsupported_grant_type",
+                       "grant_type must be authorization_code, refresh_token or "
+                       "client_credentials");
+  }
+  if (!client.allows_grant(grant_type)) {
+    log->warn("oidc endpoint=token outcome=unauthorized_client client_id={} grant_type={} {}",
+              client.client_id, grant_type, peer);
+    return oauth_error(400, "unauthorized_client",
+                       "the client's registration does not allow grant_type " +
+                           std::string(grant_type));
+  }
+
+  if (grant_type == kGrantRefreshToken) {
+    return refresh(client, parameters, peer);
+  }
+  if (grant_type == kGrantClientCredentials) {
+    return client_credentials(client, parameters, peer);
+  }
+  return redeem_code(client, parameters, peer);
+}
+
+OidcReply Provider::redeem_code(const Client& client, const Parameters& parameters,
+                                std::string_view peer) const {
+  auto log = log::get("federation");
   auto reject = [&](std::string_view error, std::string_view description) {
     log->warn("oidc endpoint=token outcome={} client_id={} {}", error, client.client_id, peer);
     return oauth_error(400, error, description);
   };
-
-  std::string_view grant_type = parameter(parameters, "grant_type");
-  if (grant_type.empty()) {
-    return reject("invalid_request", "grant_type is missing");
-  }
-  if (grant_type != "authorization_code") {
-    return reject("unsupported_grant_type", "only authorization_code is served");
-  }
   std::string_view code = parameter(parameters, "code");
   if (code.empty()) {
     return reject("invalid_request", "code is missing");
@@ -159,10 +199,14 @@ OidcReply Provider::token(const OidcRequest& request, std::string_view peer) con
 
   // take() removes the code before the remaining checks, so a code presented with a wrong
   // verifier or redirect_uri is spent and cannot be tried again.
-  std::optional<AuthorizationGrant> grant = codes_.take(code, clock_());
+  const auto now = clock_();
+  std::optional<AuthorizationGrant> grant = codes_.take(code, now);
   if (!grant || grant->client_id != client.client_id) {
-    // TODO: RFC 6749 4.1.2 recommends revoking the tokens already issued for a code that is
-    // presented twice. Access tokens are self-contained JWTs, so they stay valid until exp.
+    // RFC 6749 4.1.2: a code presented twice revokes the tokens already issued for it.
+    if (!grant && tokens_.revoke_code_family(code, now)) {
+      log->warn("oidc endpoint=token outcome=code_reused tokens_revoked=true client_id={} {}",
+                client.client_id, peer);
+    }
     return reject("invalid_grant", "the code is invalid, expired or already used");
   }
   if (parameter(parameters, "redirect_uri") != grant->redirect_uri) {
@@ -179,19 +223,39 @@ OidcReply Provider::token(const OidcRequest& request, std::string_view peer) con
     return reject("invalid_grant", "code_verifier does not match the code_challenge");
   }
 
-  OidcReply reply = issue_tokens(*grant, client);
+  Result<std::string> family = tokens_.start_family(*grant, code, now,
+                                                      now + settings_.access_token_lifetime);
+  if (!family.ok()) {
+    log->warn("oidc endpoint=token outcome=temporarily_unavailable client_id={}: {}",
+              client.client_id, family.status().message());
+    return oauth_error(503, "temporarily_unavailable", "try again in a minute");
+  }
+  IssueOptions options;
+  options.family = *family;
+  options.refresh_token = client.allows_grant(kGrantRefreshToken) &&
+                          (client.refresh_tokens == RefreshTokenPolicy::kAlways ||
+                           has_scope(grant->scopes, kScopeOfflineAccess));
+  OidcReply reply = issue_tokens(*grant, client, options);
   if (reply.status == 200) {
-    log->info("oidc endpoint=token outcome=tokens_issued client_id={} uid={} {}",
-              client.client_id, grant->uid, peer);
-    audit::Event event;
-    event.type = "oidc.token";
-    event.actor = client.client_id;
-    event.subject = grant->uid;
-    event.client = audit::peer_address(peer);
-    event.details = {{"client_id", client.client_id}, {"scopes", grant->scopes}};
-    audit_.record(std::move(event));
+    record_token_event(client, *grant, kGrantAuthorizationCode, peer);
   }
   return reply;
+}
+
+void Provider::record_token_event(const Client& client, const AuthorizationGrant& grant,
+                                  std::string_view grant_type, std::string_view peer) const {
+  log::get("federation")
+      ->info("oidc endpoint=token outcome=tokens_issued client_id={} grant_type={} uid={} {}",
+             client.client_id, grant_type, grant.uid, peer);
+  audit::Event event;
+  event.type = "oidc.token";
+  event.actor = client.client_id;
+  event.subject = grant.uid.empty() ? client.client_id : grant.uid;
+  event.client = audit::peer_address(peer);
+  event.details = {{"client_id", client.client_id},
+                   {"grant_type", std::string(grant_type)},
+                   {"scopes", grant.scopes}};
+  audit_.record(std::move(event));
 }
 
 }  // namespace careid::federation::oidc

@@ -53,8 +53,11 @@ std::string_view bearer_token(std::string_view authorization) {
 
 }  // namespace
 
-OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& client) const {
-  Result<std::string> subject = pairwise_subject(client.client_id, grant.uid);
+OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& client,
+                                 const IssueOptions& options) const {
+  // RFC 9068 2.2: a token for the client itself (client credentials) has its client_id as sub.
+  Result<std::string> subject = grant.uid.empty() ? Result<std::string>(client.client_id)
+                                                  : pairwise_subject(client.client_id, grant.uid);
   Result<pki::Bytes> token_id = pki::random_bytes(kTokenIdBytes);
   if (!subject.ok() || !token_id.ok()) {
     log::get("federation")->error("oidc token claims failed: {}",
@@ -65,18 +68,11 @@ OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& 
   const auto now = clock_();
   const std::int64_t issued = seconds_since_epoch(now);
 
-  Json common = {{"iss", settings_.issuer},
-                 {"sub", *subject},
-                 {"iat", issued},
-                 {"auth_time", seconds_since_epoch(grant.auth_time)},
-                 {"acr", kAcrSmartcard},
-                 {"amr", {kAmrSmartcard}}};
-  Json id_claims = common;
-  id_claims["aud"] = client.client_id;
-  id_claims["azp"] = client.client_id;
-  id_claims["exp"] = issued + settings_.id_token_lifetime.count();
-  if (!grant.nonce.empty()) {
-    id_claims["nonce"] = grant.nonce;
+  Json common = {{"iss", settings_.issuer}, {"sub", *subject}, {"iat", issued}};
+  if (!grant.uid.empty()) {
+    common["auth_time"] = seconds_since_epoch(grant.auth_time);
+    common["acr"] = kAcrSmartcard;
+    common["amr"] = {kAmrSmartcard};
   }
 
   Json access_claims = common;
@@ -85,26 +81,53 @@ OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& 
   access_claims["scope"] = join_scopes(grant.scopes);
   access_claims["jti"] = base64url_encode(*token_id);
   access_claims["exp"] = issued + settings_.access_token_lifetime.count();
-  if (scopes_release_uid(grant.scopes)) {
+  if (scopes_release_uid(grant.scopes) && !grant.uid.empty()) {
     access_claims["uid"] = grant.uid;
   }
-
-  Result<std::string> id_token = sign_jwt(keys_.signing_key(), kIdTokenType, id_claims);
   Result<std::string> access_token = sign_jwt(keys_.signing_key(), kAccessTokenType, access_claims);
-  if (!id_token.ok() || !access_token.ok()) {
-    log::get("federation")->error("oidc token signing failed: {}",
-                                  id_token.ok() ? access_token.status().message()
-                                                : id_token.status().message());
+  if (!access_token.ok()) {
+    log::get("federation")->error("oidc token signing failed: {}", access_token.status().message());
     return oauth_error(500, "server_error", "tokens could not be signed");
+  }
+  if (!options.family.empty()) {
+    tokens_.add_access_token(options.family, access_claims["jti"].get<std::string>(),
+                             now + settings_.access_token_lifetime);
+  }
+
+  Json response = {{"access_token", *access_token},
+                   {"token_type", "Bearer"},
+                   {"expires_in", settings_.access_token_lifetime.count()},
+                   {"scope", access_claims["scope"]}};
+  if (options.id_token) {
+    Json id_claims = common;
+    id_claims["aud"] = client.client_id;
+    id_claims["azp"] = client.client_id;
+    id_claims["exp"] = issued + settings_.id_token_lifetime.count();
+    if (options.nonce && !grant.nonce.empty()) {
+      id_claims["nonce"] = grant.nonce;
+    }
+    Result<std::string> id_token = sign_jwt(keys_.signing_key(), kIdTokenType, id_claims);
+    if (!id_token.ok()) {
+      log::get("federation")->error("oidc token signing failed: {}", id_token.status().message());
+      return oauth_error(500, "server_error", "tokens could not be signed");
+    }
+    response["id_token"] = *id_token;
+  }
+  if (options.refresh_token) {
+    // TODO: refresh tokens do not end with the SSO session's absolute timeout yet. Each one
+    // lives refresh_token_lifetime from its issue, so a family lasts as long as it is used.
+    Result<std::string> refresh_token =
+        tokens_.issue_refresh_token(options.family, now + settings_.refresh_token_lifetime);
+    if (!refresh_token.ok()) {
+      log::get("federation")->warn("oidc refresh token not issued: {}",
+                                   refresh_token.status().message());
+      return oauth_error(400, "invalid_grant", "the grant was revoked while tokens were issued");
+    }
+    response["refresh_token"] = *refresh_token;
   }
 
   OidcReply reply;
-  reply.body = Json{{"access_token", *access_token},
-                    {"token_type", "Bearer"},
-                    {"expires_in", settings_.access_token_lifetime.count()},
-                    {"id_token", *id_token},
-                    {"scope", access_claims["scope"]}}
-                   .dump();
+  reply.body = response.dump();
   return reply;
 }
 
@@ -123,6 +146,9 @@ Result<Json, OidcReply> Provider::verify_access_token(std::string_view token) co
   if (!current || !ours) {
     return bearer_challenge("invalid_token", "the access token is expired or not for careid");
   }
+  if (tokens_.is_access_token_revoked(claims.value("jti", ""), clock_())) {
+    return bearer_challenge("invalid_token", "the access token was revoked");
+  }
   return claims;
 }
 
@@ -137,6 +163,12 @@ OidcReply Provider::userinfo(const OidcRequest& request) const {
   }
 
   std::vector<std::string> scopes = split_scopes(claims->value("scope", ""));
+  if (!has_scope(scopes, kScopeOpenId)) {
+    // RFC 6750 3.1: a valid token without the scope the resource needs is 403.
+    OidcReply reply = oauth_error(403, "insufficient_scope", "userinfo needs the openid scope");
+    reply.www_authenticate = "Bearer realm=\"careid\", error=\"insufficient_scope\"";
+    return reply;
+  }
   Json info = {{"sub", claims->value("sub", "")}};
   if (scopes_release_uid(scopes)) {
     Result<std::optional<Person>> person = source_.find_person(claims->value("uid", ""));
@@ -186,6 +218,42 @@ OidcReply Provider::introspect(const OidcRequest& request) const {
     }
   }
   reply.body = answer.dump();
+  return reply;
+}
+
+OidcReply Provider::revoke(const OidcRequest& request, std::string_view peer) const {
+  auto log = log::get("federation");
+  Result<AuthenticatedClient, OidcReply> authenticated = authenticate_client(request);
+  if (!authenticated.ok()) {
+    log->warn("oidc endpoint=revoke outcome=client_rejected {}", peer);
+    return authenticated.error();
+  }
+  const Client& client = *authenticated->client;
+  std::string_view token = parameter(authenticated->parameters, "token");
+  if (token.empty()) {
+    return oauth_error(400, "invalid_request", "token is missing");
+  }
+
+  // RFC 7009 2.2: the reply is 200 also for unknown, expired and foreign tokens, so that it
+  // reveals nothing. token_type_hint only speeds up a search, so both kinds are tried.
+  OidcReply reply;
+  reply.content_type = "text/plain; charset=utf-8";
+  const auto now = clock_();
+  if (tokens_.revoke_refresh_token(token, client.client_id, now)) {
+    log->info("oidc endpoint=revoke outcome=refresh_token_revoked client_id={} {}",
+              client.client_id, peer);
+    return reply;
+  }
+  Result<Json, OidcReply> claims = verify_access_token(token);
+  if (claims.ok() && claims->value("client_id", "") == client.client_id) {
+    std::int64_t exp = claims->value("exp", std::int64_t{0});
+    tokens_.revoke_access_token(claims->value("jti", ""),
+                                std::chrono::system_clock::time_point(std::chrono::seconds(exp)));
+    log->info("oidc endpoint=revoke outcome=access_token_revoked client_id={} {}",
+              client.client_id, peer);
+    return reply;
+  }
+  log->info("oidc endpoint=revoke outcome=token_unknown client_id={} {}", client.client_id, peer);
   return reply;
 }
 

@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "base/reloadable.h"
 #include "federation/saml/authn_request.h"
+#include "federation/saml/idp_logout.h"
 #include "federation/saml/idp_metadata.h"
 #include "federation/saml/logout.h"
 #include "federation/saml/post_binding.h"
@@ -81,6 +82,35 @@ class IdentityProviderImpl final : public IdentityProvider {
     }
     LogoutResponseContext context{settings_.entity_id, now(), &key_, &query_key_};
     return saml::build_logout_response(context, *sp, request, partial);
+  }
+
+  Result<OutgoingLogoutRequest> build_logout_request(const LogoutTarget& target) const override {
+    const ServiceProvider* sp = service_providers_.get().find(target.sp_entity_id);
+    if (sp == nullptr) {
+      return Status::invalid_argument("service provider " + target.sp_entity_id +
+                                      " is not registered");
+    }
+    LogoutResponseContext context{settings_.entity_id, now(), &key_, &query_key_};
+    return saml::build_logout_request(context, *sp, target);
+  }
+
+  Result<LogoutResult> decode_logout_response(bool post_binding,
+                                              std::string_view message) const override {
+    if (settings_.slo_url.empty()) {
+      return Status::unimplemented("Single Logout is not configured");
+    }
+    if (post_binding) {
+      auto form = decode_post_form(message);
+      if (!form.ok()) {
+        return form.status();
+      }
+      return check_logout_response(*form, logout_context());
+    }
+    auto query = decode_redirect_query(message);
+    if (!query.ok()) {
+      return query.status();
+    }
+    return check_logout_response(*query, logout_context());
   }
 
   bool supports_single_logout(std::string_view sp_entity_id) const override {

@@ -110,6 +110,31 @@ struct LogoutReply {
   std::string destination;   // the SP endpoint the message goes to
 };
 
+// The principal named in a LogoutRequest that careid sends to an SP (SAML Core 3.7.1): the
+// NameID careid gave that SP and the session's SessionIndex.
+struct LogoutTarget {
+  std::string sp_entity_id;
+  std::string name_id;
+  std::string name_id_format;
+  std::string session_index;
+  std::string relay_state;  // sent with the request; the SP returns it with its response
+};
+
+// A signed LogoutRequest ready for the browser to carry to an SP.
+struct OutgoingLogoutRequest {
+  std::string id;       // the request's ID, which the LogoutResponse names in InResponseTo
+  LogoutReply message;  // the redirect URL or the POST page
+};
+
+// A checked LogoutResponse from an SP (SAML Core 3.7.2), signature verified.
+struct LogoutResult {
+  std::string issuer;
+  std::string in_response_to;
+  std::string status_code;  // the top-level StatusCode Value
+  std::string relay_state;
+  bool success() const;
+};
+
 class IdentityProvider {
  public:
   // Loads the signing key and certificate and every SP metadata file. Fails on an
@@ -150,6 +175,24 @@ class IdentityProvider {
   // HTTP-POST one (enveloped signature). InvalidArgument when the SP has neither.
   virtual Result<LogoutReply> build_logout_response(const LogoutRequest& request,
                                                     bool partial) const = 0;
+
+  // Builds the signed LogoutRequest to target.sp_entity_id, sent to its SingleLogoutService
+  // as build_logout_response chooses it. InvalidArgument when the SP is unknown or has no
+  // SingleLogoutService; kInternal when signing fails. The default returns kUnimplemented.
+  virtual Result<OutgoingLogoutRequest> build_logout_request(const LogoutTarget& target) const {
+    return Status::unimplemented("this identity provider cannot send LogoutRequests");
+  }
+
+  // Decodes a LogoutResponse from the raw query string (HTTP-Redirect) or form body
+  // (HTTP-POST) of /saml/slo. The Issuer must be a registered SP and the response must be
+  // signed (SAML Profiles 4.4.4.2) with one of its signing certificates. Checks Version, ID,
+  // IssueInstant, Destination and InResponseTo, and accepts each response ID once per SP.
+  // The caller compares InResponseTo and Issuer with the request it sent. The default
+  // returns kUnimplemented.
+  virtual Result<LogoutResult> decode_logout_response(bool post_binding,
+                                                      std::string_view message) const {
+    return Status::unimplemented("this identity provider cannot read LogoutResponses");
+  }
 
   // True when the SP is registered and its metadata lists a SingleLogoutService that careid
   // can send to (HTTP-Redirect or HTTP-POST).

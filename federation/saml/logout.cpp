@@ -32,21 +32,7 @@ Result<const ServiceProvider*, RequestError> identify_logout_sp(
 
 // SAML Core 3.2.1 and 3.7.1: Version, IssueInstant, Destination and NotOnOrAfter.
 Status check_logout_fields(xml::Element root, const LogoutCheckContext& context) {
-  if (root.attribute("Version").value_or("") != "2.0") {
-    return Status::invalid_argument("LogoutRequest Version is not 2.0");
-  }
-  auto instant = parse_instant(root.attribute("IssueInstant").value_or(""));
-  if (!instant.has_value() || *instant < context.now - kMaxRequestAge ||
-      *instant > context.now + kMaxClockSkew) {
-    return Status::invalid_argument("LogoutRequest IssueInstant is missing, invalid or too far "
-                                    "from the current time " + format_instant(context.now));
-  }
-  auto destination = root.attribute("Destination");
-  if (destination.has_value() && *destination != context.slo_url) {
-    return Status::invalid_argument("LogoutRequest Destination " + *destination +
-                                    " is not this IdP's SingleLogoutService " +
-                                    std::string(context.slo_url));
-  }
+  CAREID_RETURN_IF_ERROR(check_message_fields(root, "LogoutRequest", context));
   auto not_on_or_after = root.attribute("NotOnOrAfter");
   if (not_on_or_after.has_value()) {
     auto expiry = parse_instant(*not_on_or_after);
@@ -149,33 +135,28 @@ xml::Document logout_response_document(const LogoutResponseContext& context,
   return doc;
 }
 
-// SAML Bindings 3.4.4.1: the signature covers "SAMLResponse=...&RelayState=...&SigAlg=..."
-// exactly as sent.
-Result<std::string> signed_redirect_url(std::string_view destination, const std::string& xml,
-                                        std::string_view relay_state, const pki::PrivateKey& key) {
-  auto deflated = deflate_raw(xml);
-  if (!deflated.ok()) {
-    return deflated.status();
-  }
-  std::optional<pki::KeyType> type = key.type();
-  std::string_view sig_alg =
-      type == pki::KeyType::kEcdsaP256 ? kSigAlgEcdsaSha256 : kSigAlgRsaSha256;
-
-  std::string query = "SAMLResponse=" + url_encode(pki::base64_encode(pki::as_bytes(*deflated)));
-  if (!relay_state.empty()) {
-    query += "&RelayState=" + url_encode(relay_state);
-  }
-  query += "&SigAlg=" + url_encode(sig_alg);
-  auto signature = pki::sign_detached(key, pki::SignatureDigest::kSha256, pki::as_bytes(query));
-  if (!signature.ok()) {
-    return signature.status().with_context("signing the LogoutResponse");
-  }
-  query += "&Signature=" + url_encode(pki::base64_encode(*signature));
-  char separator = destination.find('?') == std::string_view::npos ? '?' : '&';
-  return std::string(destination) + separator + query;
-}
-
 }  // namespace
+
+Status check_message_fields(xml::Element root, std::string_view message_name,
+                            const LogoutCheckContext& context) {
+  std::string name(message_name);
+  if (root.attribute("Version").value_or("") != "2.0") {
+    return Status::invalid_argument(name + " Version is not 2.0");
+  }
+  auto instant = parse_instant(root.attribute("IssueInstant").value_or(""));
+  if (!instant.has_value() || *instant < context.now - kMaxRequestAge ||
+      *instant > context.now + kMaxClockSkew) {
+    return Status::invalid_argument(name + " IssueInstant is missing, invalid or too far "
+                                    "from the current time " + format_instant(context.now));
+  }
+  auto destination = root.attribute("Destination");
+  if (destination.has_value() && *destination != context.slo_url) {
+    return Status::invalid_argument(name + " Destination " + destination->substr(0, 256) +
+                                    " is not this IdP's SingleLogoutService " +
+                                    std::string(context.slo_url));
+  }
+  return Status::ok_status();
+}
 
 Result<LogoutRequest, RequestError> check_logout_request(const RedirectMessage& message,
                                                          const LogoutCheckContext& context) {
@@ -208,7 +189,7 @@ Result<LogoutReply> build_logout_response(const LogoutResponseContext& context,
   LogoutReply reply;
   reply.destination = destination;
   if (endpoint->binding == kHttpRedirectBinding) {
-    auto url = signed_redirect_url(destination, doc.to_string(), request.relay_state,
+    auto url = signed_redirect_url(destination, "SAMLResponse", doc.to_string(), request.relay_state,
                                    *context.query_key);
     if (!url.ok()) {
       return url.status();
@@ -225,6 +206,31 @@ Result<LogoutReply> build_logout_response(const LogoutResponseContext& context,
   reply.post_page =
       build_post_page(destination, doc.to_string(), request.relay_state, "signing out");
   return reply;
+}
+
+Result<std::string> signed_redirect_url(std::string_view destination, std::string_view parameter,
+                                        const std::string& xml, std::string_view relay_state,
+                                        const pki::PrivateKey& key) {
+  auto deflated = deflate_raw(xml);
+  if (!deflated.ok()) {
+    return deflated.status();
+  }
+  std::optional<pki::KeyType> type = key.type();
+  std::string_view sig_alg =
+      type == pki::KeyType::kEcdsaP256 ? kSigAlgEcdsaSha256 : kSigAlgRsaSha256;
+
+  std::string query = std::string(parameter) + "=" + url_encode(pki::base64_encode(pki::as_bytes(*deflated)));
+  if (!relay_state.empty()) {
+    query += "&RelayState=" + url_encode(relay_state);
+  }
+  query += "&SigAlg=" + url_encode(sig_alg);
+  auto signature = pki::sign_detached(key, pki::SignatureDigest::kSha256, pki::as_bytes(query));
+  if (!signature.ok()) {
+    return signature.status().with_context("signing the " + std::string(parameter) + " query");
+  }
+  query += "&Signature=" + url_encode(pki::base64_encode(*signature));
+  char separator = destination.find('?') == std::string_view::npos ? '?' : '&';
+  return std::string(destination) + separator + query;
 }
 
 }  // namespace careid::federation::saml

@@ -26,6 +26,12 @@ struct LogoutCheckContext {
   ReplayCache* replay_cache = nullptr;
 };
 
+// Checks the Version, IssueInstant (within kMaxRequestAge and kMaxClockSkew of
+// context.now) and Destination (when present, context.slo_url) of a received
+// LogoutRequest or LogoutResponse `root`. InvalidArgument names `message_name` and the field.
+Status check_message_fields(xml::Element root, std::string_view message_name,
+                            const LogoutCheckContext& context);
+
 // Parses and checks a LogoutRequest as IdentityProvider::decode_logout_redirect describes.
 // A Redirect message is signed over its query string, a POST message by an enveloped
 // ds:Signature (federation/saml/request_signature.h). Every error has an empty acs_url.
@@ -46,5 +52,13 @@ struct LogoutResponseContext {
 Result<LogoutReply> build_logout_response(const LogoutResponseContext& context,
                                           const ServiceProvider& sp,
                                           const LogoutRequest& request, bool partial);
+
+// Returns `destination` with the signed HTTP-Redirect query of the message `xml`. The
+// signature covers "<parameter>=...&RelayState=...&SigAlg=..." exactly as sent (SAML
+// Bindings 3.4.4.1); `parameter` is SAMLRequest or SAMLResponse. kInternal when DEFLATE or
+// signing fails.
+Result<std::string> signed_redirect_url(std::string_view destination, std::string_view parameter,
+                                        const std::string& xml, std::string_view relay_state,
+                                        const pki::PrivateKey& key);
 
 }  // namespace careid::federation::saml

@@ -25,7 +25,8 @@ std::string html_escape(std::string_view text) {
 }
 
 std::string build_post_page(std::string_view acs_url, std::string_view response_xml,
-                            std::string_view relay_state, std::string_view action) {
+                            std::string_view relay_state, std::string_view action,
+                            std::string_view field) {
   std::string saml_response = pki::base64_encode(pki::as_bytes(response_xml));
   std::string title(action);
   if (!title.empty()) {
@@ -36,7 +37,7 @@ std::string build_post_page(std::string_view acs_url, std::string_view response_
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
       "<title>" + html_escape(title) + "</title></head>\n<body>\n"
       "<form id=\"saml-post\" method=\"post\" action=\"" + html_escape(acs_url) + "\">\n"
-      "<input type=\"hidden\" name=\"SAMLResponse\" value=\"" + html_escape(saml_response) + "\">\n";
+      "<input type=\"hidden\" name=\"" + html_escape(field) + "\" value=\"" + html_escape(saml_response) + "\">\n";
   if (!relay_state.empty()) {
     page += "<input type=\"hidden\" name=\"RelayState\" value=\"" + html_escape(relay_state) +
             "\">\n";

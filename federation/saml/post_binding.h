@@ -16,8 +16,10 @@ inline constexpr std::string_view kPostPageScript =
 // escaped into attribute values; the RelayState field is left out when it is empty. A
 // <noscript> button submits the form where scripts are disabled.
 // `action` names the step in the page's title and noscript text, e.g. "signing in".
+// `field` is SAMLResponse, or SAMLRequest for a request that careid sends.
 std::string build_post_page(std::string_view acs_url, std::string_view response_xml,
-                            std::string_view relay_state, std::string_view action = "signing in");
+                            std::string_view relay_state, std::string_view action = "signing in",
+                            std::string_view field = "SAMLResponse");
 
 // "default-src 'none'; script-src 'sha256-<hash of kPostPageScript>'; ..." for the page.
 std::string post_page_content_security_policy();

@@ -22,11 +22,14 @@ inline constexpr std::size_t kMaxPostBodyBytes = 1024 * 1024;
 // The fields of one HTTP-POST message, URL-decoded. A signature, if any, is inside the XML
 // (an enveloped ds:Signature of the root element).
 struct PostMessage {
-  std::string saml_request;  // the base64-decoded XML
+  // "SAMLRequest" or "SAMLResponse": the field that carried the message.
+  std::string message_parameter = "SAMLRequest";
+  std::string saml_request;  // the base64-decoded XML of the request or response
   std::optional<std::string> relay_state;
 };
 
-// Splits the form `body` and decodes SAMLRequest. Line breaks and spaces inside the base64
+// Splits the form `body` and decodes SAMLRequest, or SAMLResponse when the form has that
+// field instead. Line breaks and spaces inside the base64
 // text are ignored, because some SPs wrap it at 76 characters. Errors, each naming the field:
 //   kResourceExhausted  body over kMaxPostBodyBytes, XML over kMaxInflatedBytes, or
 //                       RelayState over kMaxRelayStateBytes

@@ -183,11 +183,16 @@ Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_
   RedirectMessage message;
   std::optional<std::string> raw_request;
   std::optional<std::string> request;
+  std::optional<std::string> raw_response;
+  std::optional<std::string> response;
   std::optional<std::string> raw_signature;
   CAREID_RETURN_IF_ERROR(for_each_form_parameter(query, [&](std::string_view name,
                                                             std::string_view value) {
     if (name == "SAMLRequest") {
       return store_form_parameter(name, value, raw_request, request);
+    }
+    if (name == "SAMLResponse") {
+      return store_form_parameter(name, value, raw_response, response);
     }
     if (name == "RelayState") {
       return store_form_parameter(name, value, message.raw_relay_state, message.relay_state);
@@ -201,6 +206,14 @@ Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_
     return Status::ok_status();
   }));
 
+  if (request.has_value() && response.has_value()) {
+    return Status::invalid_argument("the query has both SAMLRequest and SAMLResponse");
+  }
+  if (response.has_value()) {
+    message.message_parameter = "SAMLResponse";
+    raw_request = std::move(raw_response);
+    request = std::move(response);
+  }
   if (!request.has_value()) {
     return Status::invalid_argument("parameter SAMLRequest is missing");
   }
@@ -211,7 +224,7 @@ Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_
 
   auto compressed = pki::base64_decode(*request);
   if (!compressed.ok()) {
-    return Status::invalid_argument("SAMLRequest is not valid base64");
+    return Status::invalid_argument(message.message_parameter + " is not valid base64");
   }
   auto xml = inflate_raw(pki::to_string(*compressed), max_inflated);
   if (!xml.ok()) {

@@ -24,7 +24,9 @@ inline constexpr std::size_t kMaxRelayStateBytes = 80;
 // The parameters of one HTTP-Redirect message. Values are URL-decoded; the raw values are
 // kept because a signature over the query covers them exactly as received (3.4.4.1).
 struct RedirectMessage {
-  std::string saml_request;  // the inflated XML
+  // "SAMLRequest" or "SAMLResponse": the parameter that carried the message.
+  std::string message_parameter = "SAMLRequest";
+  std::string saml_request;  // the inflated XML of the request or response
   std::optional<std::string> relay_state;
   std::optional<std::string> sig_alg;
   std::optional<std::string> signature;
@@ -33,11 +35,11 @@ struct RedirectMessage {
   std::optional<std::string> raw_sig_alg;
 };
 
-// Splits `query` (everything after '?') and decodes SAMLRequest. Errors, each with a
-// message naming the parameter:
+// Splits `query` (everything after '?') and decodes SAMLRequest, or SAMLResponse when the
+// query has that parameter instead. Errors, each with a message naming the parameter:
 //   kResourceExhausted  query over kMaxQueryBytes, XML over max_inflated bytes, or
 //                       RelayState over kMaxRelayStateBytes
-//   kInvalidArgument    SAMLRequest missing or repeated, bad percent-encoding, bad base64,
+//   kInvalidArgument    SAMLRequest and SAMLResponse both missing, both present or repeated, bad percent-encoding, bad base64,
 //                       not a complete raw DEFLATE stream, or data after the stream
 Result<RedirectMessage> decode_redirect_query(std::string_view query,
                                               std::size_t max_inflated = kMaxInflatedBytes);

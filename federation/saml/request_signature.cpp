@@ -63,7 +63,7 @@ Result<bool, std::string> check_post_signature(xml::Document& doc, const Service
 }
 
 std::string redirect_signed_octets(const RedirectMessage& message) {
-  std::string octets = "SAMLRequest=" + message.raw_saml_request;
+  std::string octets = message.message_parameter + "=" + message.raw_saml_request;
   if (message.raw_relay_state.has_value()) {
     octets += "&RelayState=" + *message.raw_relay_state;
   }

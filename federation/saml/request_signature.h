@@ -31,6 +31,7 @@ inline constexpr std::string_view kSigAlgEcdsaSha256 =
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
 
 // Returns the octets an HTTP-Redirect signature covers: "SAMLRequest=v&RelayState=v&SigAlg=v"
+// (SAMLResponse in place of SAMLRequest for a response)
 // with each value exactly as received, still URL-encoded, and RelayState only when present
 // (SAML Bindings 3.4.4.1). Re-encoding the decoded values would break signatures of SPs
 // that encode differently.

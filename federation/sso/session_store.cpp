@@ -42,7 +42,7 @@ Result<SsoSession> SessionStore::start(std::string card_fingerprint, std::string
 
   auto now = clock_();
   SsoSession session{std::move(*id), "_" + *index, std::move(card_fingerprint), std::move(uid),
-                     std::move(role_profile_id), now, now, {}};
+                     std::move(role_profile_id), now, now, {}, {}};
   std::lock_guard lock(mutex_);
   drop_expired(now);
   if (sessions_.size() >= std::max<std::size_t>(settings_.max_sessions, 1)) {
@@ -77,7 +77,8 @@ std::optional<SsoSession> SessionStore::use(std::string_view id,
   return found->second;
 }
 
-void SessionStore::record_service_provider(std::string_view id, std::string_view sp_entity_id) {
+void SessionStore::record_service_provider(std::string_view id, std::string_view sp_entity_id,
+                                           IssuedNameId name_id) {
   std::lock_guard lock(mutex_);
   auto found = sessions_.find(id);
   if (found == sessions_.end()) {
@@ -87,6 +88,7 @@ void SessionStore::record_service_provider(std::string_view id, std::string_view
   if (std::find(sps.begin(), sps.end(), sp_entity_id) == sps.end()) {
     sps.emplace_back(sp_entity_id);
   }
+  found->second.name_ids.insert_or_assign(std::string(sp_entity_id), std::move(name_id));
 }
 
 std::optional<SsoSession> SessionStore::end(std::string_view id) {
@@ -102,7 +104,8 @@ std::optional<SsoSession> SessionStore::end(std::string_view id) {
 
 std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_index,
                                                        std::string_view id,
-                                                       std::string_view sp_entity_id) {
+                                                       std::string_view sp_entity_id,
+                                                       std::string_view name_id) {
   std::lock_guard lock(mutex_);
   auto found = sessions_.end();
   if (!session_index.empty()) {
@@ -118,6 +121,10 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
 
   const auto& sps = found->second.service_providers;
   if (std::find(sps.begin(), sps.end(), sp_entity_id) == sps.end()) {
+    return std::nullopt;
+  }
+  auto issued = found->second.name_ids.find(sp_entity_id);
+  if (issued == found->second.name_ids.end() || issued->second.value != name_id) {
     return std::nullopt;
   }
   SsoSession session = std::move(found->second);
@@ -162,6 +169,36 @@ std::optional<PendingChoice> SessionStore::take_pending(std::string_view csrf_to
   PendingChoice choice = std::move(found->second);
   pending_.erase(found);
   return choice;
+}
+
+void SessionStore::put_logout(LogoutProgress progress) {
+  auto now = clock_();
+  std::lock_guard lock(mutex_);
+  std::erase_if(logouts_, [&](const auto& entry) { return entry.second.expires <= now; });
+  logouts_.erase(progress.id);
+  if (logouts_.size() >= std::max<std::size_t>(settings_.max_logouts, 1)) {
+    auto soonest = std::min_element(logouts_.begin(), logouts_.end(), [](const auto& a, const auto& b) {
+      return a.second.expires < b.second.expires;
+    });
+    logouts_.erase(soonest);
+  }
+  std::string id = progress.id;
+  logouts_.emplace(std::move(id), std::move(progress));
+}
+
+std::optional<LogoutProgress> SessionStore::take_logout(std::string_view id) {
+  auto now = clock_();
+  std::lock_guard lock(mutex_);
+  auto found = logouts_.find(id);
+  if (found == logouts_.end() || id.empty()) {
+    return std::nullopt;
+  }
+  LogoutProgress progress = std::move(found->second);
+  logouts_.erase(found);
+  if (progress.expires <= now) {
+    return std::nullopt;
+  }
+  return progress;
 }
 
 std::size_t SessionStore::session_count() const {

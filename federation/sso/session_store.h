@@ -9,7 +9,8 @@
 //
 // Timeouts: a session ends `idle_timeout` after its last use or `absolute_timeout` after
 // it started, whichever comes first. A pending role choice ends after `choice_timeout`.
-// Both maps are bounded; when full, the entry closest to its end is dropped.
+// The maps of sessions, pending choices and logouts in progress are bounded; when one is
+// full, its entry closest to its end is dropped.
 //
 // Thread-safe: every method takes an internal mutex. Entries are returned by value.
 #pragma once
@@ -35,6 +36,16 @@ struct SessionSettings {
   std::chrono::seconds choice_timeout{5 * 60};
   std::size_t max_sessions = 100'000;
   std::size_t max_pending_choices = 10'000;
+  // How long a logout in progress waits for one SP's LogoutResponse before it is dropped,
+  // and the bound on logouts in progress.
+  std::chrono::seconds logout_step_timeout{2 * 60};
+  std::size_t max_logouts = 10'000;
+};
+
+// The NameID careid put in an assertion to one SP, which that SP's LogoutRequest must name.
+struct IssuedNameId {
+  std::string value;
+  std::string format;
 };
 
 struct SsoSession {
@@ -48,6 +59,26 @@ struct SsoSession {
   // Entity IDs of the SPs that received an assertion in this session, in first-use order,
   // for Single Logout.
   std::vector<std::string> service_providers;
+  std::map<std::string, IssuedNameId, std::less<>> name_ids;  // by SP entity ID
+};
+
+// A Single Logout in progress (SAML Profiles 4.4.3.3): careid sends a LogoutRequest to each
+// SP in `remaining`, one after another through the browser, and collects their results.
+struct LogoutProgress {
+  // A random token: the RelayState of careid's LogoutRequests, and the session cookie's
+  // value while the logout runs, so that a return to /logout skips an SP that sends no
+  // LogoutResponse.
+  std::string id;
+  std::string uid;
+  std::size_t sessions = 0;  // SSO sessions that the logout ended
+  // The LogoutRequest that started the logout; nullopt for careid's own /logout page.
+  std::optional<saml::LogoutRequest> initiator;
+  std::vector<saml::LogoutTarget> remaining;
+  std::string current_sp;          // the SP whose LogoutResponse careid waits for
+  std::string current_request_id;  // the ID of the LogoutRequest sent to it
+  // SP entity ID and outcome: success, failure (a non-Success status), no_response or error.
+  std::vector<std::pair<std::string, std::string>> results;
+  std::chrono::system_clock::time_point expires;
 };
 
 // A decoded AuthnRequest waiting for the card holder to choose a role.
@@ -76,9 +107,10 @@ class SessionStore {
   // or it belongs to another card.
   std::optional<SsoSession> use(std::string_view id, std::string_view card_fingerprint);
 
-  // Adds `sp_entity_id` to the session's list unless it is there already. No-op for an
-  // unknown session.
-  void record_service_provider(std::string_view id, std::string_view sp_entity_id);
+  // Adds `sp_entity_id` to the session's list unless it is there already, and stores the
+  // NameID it received. No-op for an unknown session.
+  void record_service_provider(std::string_view id, std::string_view sp_entity_id,
+                               IssuedNameId name_id = {});
 
   // Ends the session `id` and returns it, or nullopt when there is none.
   std::optional<SsoSession> end(std::string_view id);
@@ -86,10 +118,20 @@ class SessionStore {
   // Ends the session named by a LogoutRequest from `sp_entity_id` and returns it: the session
   // whose SessionIndex is `session_index`, or, when that is empty, the session `id` (the
   // browser's cookie). nullopt when there is none or `sp_entity_id` received no assertion in
-  // it, so that an SP can end only sessions it took part in.
+  // it, so that an SP can end only sessions it took part in. Also nullopt when `name_id`
+  // differs from the NameID that careid gave that SP in the session (SAML Core 3.7.3.1).
   // NOTE: a lookup by SessionIndex scans every session, which is linear in session_count().
   std::optional<SsoSession> end_for_logout(std::string_view session_index, std::string_view id,
-                                           std::string_view sp_entity_id);
+                                           std::string_view sp_entity_id,
+                                           std::string_view name_id);
+
+  // Stores `progress` under progress.id, replacing an entry with the same id. When the map
+  // is full, the entry closest to its end is dropped.
+  void put_logout(LogoutProgress progress);
+
+  // Removes and returns the logout `id`, or nullopt when there is none or it has expired.
+  // TODO: an expired logout is dropped without its "sso.logout" audit event.
+  std::optional<LogoutProgress> take_logout(std::string_view id);
 
   // Stores `request` for a role choice and returns the new CSRF token. kInternal when the
   // random generator fails.
@@ -103,6 +145,8 @@ class SessionStore {
 
   std::size_t session_count() const;
 
+  const SessionSettings& settings() const { return settings_; }
+
  private:
   void drop_expired(std::chrono::system_clock::time_point now);
   std::chrono::system_clock::time_point session_end(const SsoSession& session) const;
@@ -112,6 +156,7 @@ class SessionStore {
   mutable std::mutex mutex_;
   std::map<std::string, SsoSession, std::less<>> sessions_;
   std::map<std::string, PendingChoice, std::less<>> pending_;
+  std::map<std::string, LogoutProgress, std::less<>> logouts_;
 };
 
 // Returns a random 256-bit value as unpadded base64url (43 characters), the form of

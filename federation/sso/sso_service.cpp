@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/rate_limited_log.h"
+#include "federation/saml/redirect_binding.h"
 #include "federation/saml/saml_names.h"
 #include "federation/sso/name_id_policy.h"
 #include "federation/sso/role_page.h"
@@ -70,10 +71,7 @@ const RoleProfile* find_role(const Person& person, std::string_view id) {
 }
 
 // Ends the sessions that `request` names by SessionIndex, or else the session of the cookie
-// `session_id`, where its SP received an assertion.
-// NOTE: the request's NameID is not compared with the one the SP received, because a
-// session stores only the SPs' entity IDs. The SessionIndex and the SP's part in the
-// session decide.
+// `session_id`, where its SP received an assertion with the request's NameID.
 std::vector<SsoSession> end_named_sessions(SessionStore& sessions,
                                            const saml::LogoutRequest& request,
                                            std::string_view session_id) {
@@ -83,7 +81,8 @@ std::vector<SsoSession> end_named_sessions(SessionStore& sessions,
   }
   std::vector<SsoSession> ended;
   for (const std::string& index : indexes) {
-    std::optional<SsoSession> session = sessions.end_for_logout(index, session_id, request.issuer);
+    std::optional<SsoSession> session = sessions.end_for_logout(index, session_id, request.issuer,
+                                                                     request.name_id);
     if (session.has_value()) {
       ended.push_back(std::move(*session));
     }
@@ -91,29 +90,66 @@ std::vector<SsoSession> end_named_sessions(SessionStore& sessions,
   return ended;
 }
 
-// True when an SP other than `initiator` received an assertion in one of `ended` and has a
-// SingleLogoutService that careid could send a LogoutRequest to.
-bool has_other_logout_participants(const std::vector<SsoSession>& ended,
-                                   std::string_view initiator, const saml::IdentityProvider& idp) {
+// The SPs other than `initiator` that received an assertion in one of `ended` and have a
+// SingleLogoutService, each with the NameID and SessionIndex it received.
+std::vector<saml::LogoutTarget> logout_targets(const std::vector<SsoSession>& ended,
+                                               std::string_view initiator,
+                                               const saml::IdentityProvider& idp) {
+  std::vector<saml::LogoutTarget> targets;
   for (const SsoSession& session : ended) {
     for (const std::string& sp : session.service_providers) {
-      if (sp != initiator && idp.supports_single_logout(sp)) {
-        return true;
+      if (sp == initiator || !idp.supports_single_logout(sp)) {
+        continue;
       }
+      saml::LogoutTarget target;
+      target.sp_entity_id = sp;
+      target.session_index = session.session_index;
+      auto name_id = session.name_ids.find(sp);
+      if (name_id != session.name_ids.end()) {
+        target.name_id = name_id->second.value;
+        target.name_id_format = name_id->second.format;
+      }
+      targets.push_back(std::move(target));
     }
   }
-  return false;
+  return targets;
 }
 
-void record_logout(audit::Sink& audit, const std::string& uid, const std::string& sp,
-                   std::size_t sessions, bool partial, std::string_view client) {
+// True when every SP that careid sent a LogoutRequest to returned Success.
+bool logged_out_everywhere(const LogoutProgress& progress) {
+  return std::all_of(progress.results.begin(), progress.results.end(),
+                     [](const auto& result) { return result.second == "success"; });
+}
+
+void record_logout(audit::Sink& audit, const LogoutProgress& progress, std::string_view client) {
   audit::Event event;
   event.type = "sso.logout";
-  event.actor = uid == "-" ? "" : uid;
+  event.actor = progress.uid;
   event.subject = event.actor;
   event.client = audit::peer_address(client);
-  event.details = {{"sp", sp}, {"sessions", sessions}, {"partial", partial}};
+  bool partial = !logged_out_everywhere(progress);
+  event.outcome = partial ? audit::kFailure : audit::kSuccess;
+  nlohmann::json service_providers = nlohmann::json::object();
+  for (const auto& [sp, result] : progress.results) {
+    service_providers[sp] = result;
+  }
+  event.details = {{"sp", progress.initiator.has_value() ? progress.initiator->issuer : ""},
+                   {"sessions", progress.sessions},
+                   {"partial", partial},
+                   {"service_providers", std::move(service_providers)}};
   audit.record(std::move(event));
+}
+
+// True when the /saml/slo message carries a SAMLResponse, which is a LogoutResponse to a
+// LogoutRequest that careid sent.
+bool is_logout_response(std::string_view message) {
+  bool found = false;
+  Status visited = saml::for_each_form_parameter(
+      message, [&](std::string_view name, std::string_view) {
+        found = found || name == "SAMLResponse";
+        return Status::ok_status();
+      });
+  return visited.ok() && found;
 }
 
 saml::RequestError error_for_sp(const saml::AuthnRequest& request, std::string message,
@@ -367,7 +403,8 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
 
-  sessions_->record_service_provider(session.id, request.issuer);
+  sessions_->record_service_provider(session.id, request.issuer,
+                                     IssuedNameId{subject.name_id, subject.name_id_format});
   record_assertion(person, request, subject, new_session, client);
   logger->info("login outcome=success uid={} sp={} role={} session={} reused={} client={}",
                person.uid, request.issuer, role == nullptr ? "-" : role->id,
@@ -377,27 +414,32 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
 }
 
 SsoReply SsoService::handle_logout(std::string_view session_id, std::string_view client) const {
+  // The browser came back during a logout, so the SP it was sent to sent no LogoutResponse.
+  std::optional<LogoutProgress> progress = sessions_->take_logout(session_id);
+  if (progress.has_value()) {
+    progress->results.emplace_back(progress->current_sp, "no_response");
+    return next_logout_step(std::move(*progress), client);
+  }
+
   std::optional<SsoSession> ended;
   if (!session_id.empty()) {
     ended = sessions_->end(session_id);
   }
+  LogoutProgress started;
   if (ended.has_value()) {
-    log::get("federation")->info("logout uid={} session={} service_providers={} client={}",
-                                 ended->uid, ended->session_index,
-                                 ended->service_providers.size(), client);
+    started.uid = ended->uid;
+    started.sessions = 1;
+    started.remaining = logout_targets({*ended}, "", idp_);
   }
-  // TODO: send a LogoutRequest (SAML Profiles 4.4, front-channel over HTTP-Redirect or
-  // HTTP-POST) to every SP in ended->service_providers; today only careid's session ends
-  // and the SPs keep their own sessions until they expire.
-  return {SsoReply::Kind::kLoggedOut,
-          "You are signed out of careid. Close the browser to end the sessions of the services "
-          "you used.",
-          "", cleared_cookie()};
+  return next_logout_step(std::move(started), client);
 }
 
 SsoReply SsoService::handle_logout_request(bool post_binding, std::string_view message,
                                            std::string_view session_id,
                                            std::string_view client) const {
+  if (is_logout_response(message)) {
+    return handle_logout_response(post_binding, message, client);
+  }
   auto logger = log::get("federation");
   auto request = post_binding ? idp_.decode_logout_post(message)
                               : idp_.decode_logout_redirect(message);
@@ -410,27 +452,125 @@ SsoReply SsoService::handle_logout_request(bool post_binding, std::string_view m
   }
 
   std::vector<SsoSession> ended = end_named_sessions(*sessions_, *request, session_id);
-  // Other SPs of the ended sessions keep their own sessions, so the response carries
-  // PartialLogout when careid could have sent one of them a LogoutRequest (SAML Core 3.7.3.2).
-  // TODO: send them front-channel LogoutRequests first and collect their LogoutResponses
-  // (SAML Profiles 4.4.3.3); until then they keep their sessions until those expire.
-  bool partial = has_other_logout_participants(ended, request->issuer, idp_);
-  std::string uid = ended.empty() ? "-" : ended.front().uid;
-
-  Result<saml::LogoutReply> reply = idp_.build_logout_response(*request, partial);
-  if (!reply.ok()) {
-    logger->error("logout outcome=internal_error sp={} client={} error=\"{}\"", request->issuer,
-                  client, reply.status().to_string());
-    return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
-  }
-  logger->info("logout outcome=success uid={} sp={} sessions={} partial={} client={}", uid,
-               request->issuer, ended.size(), partial, client);
-  record_logout(audit_, uid, request->issuer, ended.size(), partial, client);
-
+  LogoutProgress progress;
+  progress.uid = ended.empty() ? "" : ended.front().uid;
+  progress.sessions = ended.size();
+  progress.remaining = logout_targets(ended, request->issuer, idp_);
+  progress.initiator = std::move(*request);
+  // The browser's cookie is cleared only when its session ended; an SP may also end another
+  // session of the same person by its SessionIndex.
   bool cookie_session_ended = std::any_of(ended.begin(), ended.end(), [&](const SsoSession& s) {
     return !session_id.empty() && s.id == session_id;
   });
-  std::string cookie = cookie_session_ended ? cleared_cookie() : "";
+  return next_logout_step(std::move(progress), client, cookie_session_ended);
+}
+
+SsoReply SsoService::handle_logout_response(bool post_binding, std::string_view message,
+                                            std::string_view client) const {
+  auto logger = log::get("federation");
+  static log::RateLimitedLog refusal_log(logger);
+  Result<saml::LogoutResult> result = idp_.decode_logout_response(post_binding, message);
+  if (!result.ok()) {
+    refusal_log.warn("logout_bad_response", "logout outcome=bad_response sp=- client={} error=\"{}\"",
+                     client, result.status().message());
+    return {SsoReply::Kind::kBadRequest, "The LogoutResponse was rejected: " + result.status().message(),
+            "", ""};
+  }
+
+  std::optional<LogoutProgress> progress = sessions_->take_logout(result->relay_state);
+  if (!progress.has_value()) {
+    refusal_log.warn("logout_unknown_response", "logout outcome=unknown_response sp={} client={}",
+                     result->issuer, client);
+    return {SsoReply::Kind::kBadRequest,
+            "This sign-out has expired or already finished. You are signed out of careid.", "",
+            cleared_cookie()};
+  }
+  // SAML Core 3.2.2: InResponseTo must name the request that careid sent to this SP.
+  if (result->issuer != progress->current_sp ||
+      result->in_response_to != progress->current_request_id) {
+    refusal_log.warn("logout_mismatched_response",
+                     "logout outcome=mismatched_response sp={} expected_sp={} client={}",
+                     result->issuer, progress->current_sp, client);
+    sessions_->put_logout(std::move(*progress));
+    return {SsoReply::Kind::kBadRequest,
+            "The LogoutResponse does not answer the LogoutRequest that careid sent.", "", ""};
+  }
+  logger->debug("logout step sp={} status={} client={}", result->issuer, result->status_code,
+                client);
+  progress->results.emplace_back(result->issuer, result->success() ? "success" : "failure");
+  return next_logout_step(std::move(*progress), client);
+}
+
+// Sends the LogoutRequest to the next SP in progress.remaining, or finishes the logout when
+// none is left. An SP whose request cannot be built counts as "error" and is skipped.
+SsoReply SsoService::next_logout_step(LogoutProgress progress, std::string_view client,
+                                      bool clear_cookie) const {
+  auto logger = log::get("federation");
+  if (progress.id.empty() && !progress.remaining.empty()) {
+    Result<std::string> id = random_token();
+    if (!id.ok()) {
+      logger->error("logout outcome=internal_error uid={} client={} error=\"{}\"", progress.uid,
+                    client, id.status().to_string());
+      progress.remaining.clear();
+    } else {
+      progress.id = *id;
+    }
+  }
+
+  while (!progress.remaining.empty()) {
+    saml::LogoutTarget target = std::move(progress.remaining.front());
+    progress.remaining.erase(progress.remaining.begin());
+    target.relay_state = progress.id;
+    Result<saml::OutgoingLogoutRequest> outgoing = idp_.build_logout_request(target);
+    if (!outgoing.ok()) {
+      logger->error("logout outcome=request_failed uid={} sp={} client={} error=\"{}\"",
+                    progress.uid, target.sp_entity_id, client, outgoing.status().to_string());
+      progress.results.emplace_back(target.sp_entity_id, "error");
+      continue;
+    }
+    progress.current_sp = target.sp_entity_id;
+    progress.current_request_id = outgoing->id;
+    progress.expires = clock_() + sessions_->settings().logout_step_timeout;
+    std::string cookie = session_cookie(progress.id);
+    sessions_->put_logout(std::move(progress));
+    if (!outgoing->message.redirect_url.empty()) {
+      return {SsoReply::Kind::kRedirect, "", std::move(outgoing->message.redirect_url),
+              std::move(cookie)};
+    }
+    return {SsoReply::Kind::kPostForm, std::move(outgoing->message.post_page),
+            outgoing->message.destination, std::move(cookie)};
+  }
+  return finish_logout(progress, client, clear_cookie || !progress.id.empty());
+}
+
+// Logs and audits the logout, then sends the LogoutResponse to the initiating SP, or shows
+// careid's signed-out page. Any SP result other than Success means PartialLogout
+// (SAML Core 3.7.3.2).
+SsoReply SsoService::finish_logout(const LogoutProgress& progress, std::string_view client,
+                                   bool clear_cookie) const {
+  auto logger = log::get("federation");
+  bool partial = !logged_out_everywhere(progress);
+  std::string initiator = progress.initiator.has_value() ? progress.initiator->issuer : "-";
+  logger->info("logout outcome=success uid={} sp={} sessions={} service_providers={} partial={} "
+               "client={}", progress.uid.empty() ? "-" : progress.uid, initiator,
+               progress.sessions, progress.results.size(), partial, client);
+  record_logout(audit_, progress, client);
+
+  // The cookie of a careid /logout is always cleared.
+  std::string cookie = clear_cookie || !progress.initiator.has_value() ? cleared_cookie() : "";
+  if (!progress.initiator.has_value()) {
+    std::string text = partial ? "You are signed out of careid, but some services did not "
+                                 "confirm the sign-out. Close the browser to end their sessions."
+                               : "You are signed out of careid and of the services you used.";
+    return {SsoReply::Kind::kLoggedOut, std::move(text), "", std::move(cookie)};
+  }
+
+  Result<saml::LogoutReply> reply = idp_.build_logout_response(*progress.initiator, partial);
+  if (!reply.ok()) {
+    logger->error("logout outcome=internal_error sp={} client={} error=\"{}\"", initiator, client,
+                  reply.status().to_string());
+    return {SsoReply::Kind::kInternalError, kServerErrorText, "", std::move(cookie)};
+  }
   if (!reply->redirect_url.empty()) {
     return {SsoReply::Kind::kRedirect, "", std::move(reply->redirect_url), std::move(cookie)};
   }

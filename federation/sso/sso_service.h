@@ -91,8 +91,11 @@ class SsoService {
   SsoReply handle_role_choice(const PeerCertificate& card, std::string_view form_body,
                               std::string_view client) const;
 
-  // Handles GET or POST /logout: ends the session `session_id` (if any) and clears the
-  // cookie. Always kLoggedOut.
+  // Handles GET or POST /logout: ends the session `session_id` (if any) and sends a
+  // LogoutRequest to each SP of the session that has a SingleLogoutService, one after
+  // another (kRedirect or kPostForm, and the cookie then contains the logout's id). When
+  // `session_id` is the id of a logout in progress, the SP it waits for is recorded as
+  // no_response and the next one follows. At the end: kLoggedOut with a cleared cookie.
   SsoReply handle_logout(std::string_view session_id, std::string_view client) const;
 
   // Handles GET (HTTP-Redirect binding, `message` is the raw query string) or POST
@@ -100,8 +103,12 @@ class SsoService {
   // Ends the SSO sessions that the request names by SessionIndex, or else the session of
   // the cookie `session_id`, but only those in which the SP received an assertion. Returns
   // the signed LogoutResponse as kRedirect or kPostForm, or kBadRequest for a rejected
-  // request. Logs `logout outcome=... sp=... sessions=... client=...` and records an
-  // "sso.logout" event.
+  // request. Before that response, the other SPs of the ended sessions get LogoutRequests as
+  // in handle_logout, and the response carries PartialLogout unless all returned Success.
+  // A message with SAMLResponse is a LogoutResponse to one of those requests: it must name
+  // the logout in RelayState, the SP it was sent to and the request's ID, else kBadRequest.
+  // Each finished logout logs `logout outcome=... sp=... partial=...` and records an
+  // "sso.logout" event naming each SP's result.
   SsoReply handle_logout_request(bool post_binding, std::string_view message,
                                  std::string_view session_id, std::string_view client) const;
 
@@ -121,6 +128,12 @@ class SsoService {
   SsoReply choose_role(const PeerCertificate& card, const Person& person,
                        const saml::AuthnRequest& request, std::string_view session_id,
                        std::string_view client) const;
+  SsoReply handle_logout_response(bool post_binding, std::string_view message,
+                                  std::string_view client) const;
+  SsoReply next_logout_step(LogoutProgress progress, std::string_view client,
+                            bool clear_cookie = false) const;
+  SsoReply finish_logout(const LogoutProgress& progress, std::string_view client,
+                         bool clear_cookie) const;
   SsoReply complete_login(const Person& person, const RoleProfile* role,
                           const saml::AuthnRequest& request, const SsoSession& session,
                           bool new_session, std::string_view client) const;

@@ -13,13 +13,20 @@ import time
 import urllib.parse
 
 import requests
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, jwt
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
 
 from harness import check, check_equal, check_in, free_port, kDemoUid, main
 
 kPublicClient = "rp-public"
 kConfidentialClient = "rp-confidential"
+kOfflineClient = "rp-offline"
+kMobileClient = "rp-mobile"
+kServiceClient = "rp-service"
+kSignerClient = "rp-signer"
+kSignerKey = JsonWebKey.generate_key("EC", "P-256", is_private=True)
 kSecret = "confidential-secret-for-the-e2e-test-0123456789"
 kRedirectUri = f"http://127.0.0.1:{free_port()}/callback"
 kVerifier = "e2e-verifier-" + "v" * 50
@@ -37,6 +44,28 @@ def prepare(context):
                      f'client_secret_sha256 = "{hashlib.sha256(kSecret.encode()).hexdigest()}"\n'
                      f'redirect_uris = ["{kRedirectUri}"]\n'
                      'scopes = ["openid", "profile", "nationalrbacaccess"]\n')
+    secret_hash = hashlib.sha256(kSecret.encode()).hexdigest()
+    registrations = {
+        "offline.json": {"client_id": kOfflineClient, "client_secret_sha256": secret_hash,
+                         "redirect_uris": [kRedirectUri],
+                         "scopes": ["openid", "profile", "offline_access"],
+                         "grant_types": ["authorization_code", "refresh_token"]},
+        "mobile.json": {"client_id": kMobileClient, "token_endpoint_auth_method": "none",
+                        "redirect_uris": [kRedirectUri], "scopes": ["openid", "profile"],
+                        "grant_types": ["authorization_code", "refresh_token"],
+                        "refresh_tokens": "always"},
+        "service.json": {"client_id": kServiceClient, "client_secret_sha256": secret_hash,
+                         "grant_types": ["client_credentials"],
+                         "scopes": ["audit.read", "audit.write"]},
+        "signer.json": {"client_id": kSignerClient,
+                        "token_endpoint_auth_method": "private_key_jwt",
+                        "jwks": {"keys": [dict(kSignerKey.as_dict(is_private=False),
+                                               kid="signer-1")]},
+                        "grant_types": ["client_credentials"], "scopes": ["audit.read"]},
+    }
+    for name, registration in registrations.items():
+        with open(os.path.join(clients, name), "w") as handle:
+            json.dump(registration, handle)
     return None
 
 
@@ -214,6 +243,206 @@ def test_wrong_verifier_is_rejected(context):
     check_equal(reply.json()["error"], "invalid_grant", "wrong verifier error")
 
 
+def offline_session(context, document):
+    """Run the code flow for the confidential client with offline_access and return the
+    session, which stores the tokens."""
+    session = OAuth2Session(kOfflineClient, kSecret, redirect_uri=kRedirectUri,
+                            scope="openid profile offline_access",
+                            token_endpoint_auth_method="client_secret_basic")
+    url, _ = session.create_authorization_url(document["authorization_endpoint"], nonce="n-3")
+    response = authorize(context, url)
+    session.fetch_token(document["token_endpoint"],
+                        authorization_response=response.headers["Location"],
+                        verify=context.careid.server_ca)
+    check(session.token.get("refresh_token"), "a refresh token for offline_access")
+    return session
+
+
+def introspect(context, document, token, client_id=kOfflineClient):
+    reply = requests.post(document["introspection_endpoint"], data={"token": token},
+                          auth=(client_id, kSecret), verify=context.careid.server_ca, timeout=10)
+    check_equal(reply.status_code, 200, "introspection status")
+    return reply.json().get("active")
+
+
+def refresh_by_hand(context, document, refresh_token):
+    return requests.post(document["token_endpoint"],
+                         data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                         auth=(kOfflineClient, kSecret), verify=context.careid.server_ca,
+                         timeout=10)
+
+
+def test_refresh_rotates_and_detects_reuse(context):
+    document = discovery(context)
+    check_in("refresh_token", document["grant_types_supported"], "refresh grant published")
+    session = offline_session(context, document)
+    first = dict(session.token)
+
+    refreshed = session.refresh_token(document["token_endpoint"], verify=context.careid.server_ca)
+    check(refreshed["refresh_token"] != first["refresh_token"], "the refresh token must rotate")
+    check("nonce" not in jwt.decode(refreshed["id_token"], JsonWebKey.import_key_set(
+        requests.get(document["jwks_uri"], verify=context.careid.server_ca, timeout=10).json())),
+          "a refreshed ID token carries no nonce")
+    userinfo = session.get(document["userinfo_endpoint"], verify=context.careid.server_ca,
+                           timeout=10)
+    check_equal(userinfo.status_code, 200, "userinfo with the refreshed access token")
+    check_equal(userinfo.json().get("uid"), kDemoUid, "userinfo uid after refresh")
+
+    reused = refresh_by_hand(context, document, first["refresh_token"])
+    check_equal(reused.status_code, 400, "status for a reused refresh token")
+    check_equal(reused.json()["error"], "invalid_grant", "error for a reused refresh token")
+    latest = refresh_by_hand(context, document, refreshed["refresh_token"])
+    check_equal(latest.json().get("error"), "invalid_grant",
+                "reuse revokes the newest refresh token too")
+    check_equal(introspect(context, document, refreshed["access_token"]), False,
+                "reuse revokes the family's access tokens")
+
+
+def test_public_client_refresh_rotates(context):
+    document = discovery(context)
+    session = OAuth2Session(kMobileClient, redirect_uri=kRedirectUri, scope="openid",
+                            code_challenge_method="S256", token_endpoint_auth_method="none")
+    url, _ = session.create_authorization_url(document["authorization_endpoint"],
+                                              code_verifier=kVerifier, nonce="n-4")
+    response = authorize(context, url)
+    token = session.fetch_token(document["token_endpoint"],
+                                authorization_response=response.headers["Location"],
+                                code_verifier=kVerifier, verify=context.careid.server_ca)
+    first_refresh = token["refresh_token"]
+    refreshed = session.refresh_token(document["token_endpoint"], verify=context.careid.server_ca)
+    check(refreshed["refresh_token"] != first_refresh, "a public client's refresh token rotates")
+    reused = requests.post(document["token_endpoint"], data={
+        "grant_type": "refresh_token", "refresh_token": first_refresh,
+        "client_id": kMobileClient}, verify=context.careid.server_ca, timeout=10)
+    check_equal(reused.json().get("error"), "invalid_grant", "public client reuse rejected")
+
+
+def test_revocation(context):
+    document = discovery(context)
+    check_equal(document.get("revocation_endpoint"), context.careid.https_url + "/oidc/revoke",
+                "revocation_endpoint in discovery")
+    session = offline_session(context, document)
+    access_token = session.token["access_token"]
+    refresh_token = session.token["refresh_token"]
+    check_equal(introspect(context, document, access_token), True, "active before revocation")
+
+    revoked = session.revoke_token(document["revocation_endpoint"], access_token,
+                                   token_type_hint="access_token",
+                                   verify=context.careid.server_ca)
+    check_equal(revoked.status_code, 200, "access token revocation status")
+    check_equal(introspect(context, document, access_token), False, "revoked access token")
+    userinfo = requests.get(document["userinfo_endpoint"],
+                            headers={"Authorization": "Bearer " + access_token},
+                            verify=context.careid.server_ca, timeout=10)
+    check_equal(userinfo.status_code, 401, "userinfo with a revoked access token")
+
+    revoked = session.revoke_token(document["revocation_endpoint"], refresh_token,
+                                   token_type_hint="refresh_token",
+                                   verify=context.careid.server_ca)
+    check_equal(revoked.status_code, 200, "refresh token revocation status")
+    check_equal(refresh_by_hand(context, document, refresh_token).json().get("error"),
+                "invalid_grant", "refresh with a revoked refresh token")
+
+    unknown = session.revoke_token(document["revocation_endpoint"], "not-a-token",
+                                   verify=context.careid.server_ca)
+    check_equal(unknown.status_code, 200, "revocation of an unknown token")
+    anonymous = requests.post(document["revocation_endpoint"], data={"token": "x"},
+                              verify=context.careid.server_ca, timeout=10)
+    check_equal(anonymous.status_code, 401, "revocation without client authentication")
+
+
+def test_reused_code_revokes_tokens(context):
+    document = discovery(context)
+    session = OAuth2Session(kOfflineClient, kSecret, redirect_uri=kRedirectUri,
+                            scope="openid offline_access")
+    url, _ = session.create_authorization_url(document["authorization_endpoint"], nonce="n-5")
+    code = code_from(authorize(context, url))["code"][0]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": kRedirectUri}
+    first = requests.post(document["token_endpoint"], data=form, auth=(kOfflineClient, kSecret),
+                          verify=context.careid.server_ca, timeout=10)
+    check_equal(first.status_code, 200, "first redemption")
+    tokens = first.json()
+    second = requests.post(document["token_endpoint"], data=form, auth=(kOfflineClient, kSecret),
+                           verify=context.careid.server_ca, timeout=10)
+    check_equal(second.json().get("error"), "invalid_grant", "second redemption error")
+    check_equal(introspect(context, document, tokens["access_token"]), False,
+                "a reused code revokes its access token")
+    check_equal(refresh_by_hand(context, document, tokens["refresh_token"]).json().get("error"),
+                "invalid_grant", "a reused code revokes its refresh token")
+
+
+def test_client_credentials(context):
+    document = discovery(context)
+    check_in("client_credentials", document["grant_types_supported"], "grant published")
+    session = OAuth2Session(kServiceClient, kSecret, scope="audit.read",
+                            token_endpoint_auth_method="client_secret_basic")
+    token = session.fetch_token(document["token_endpoint"], grant_type="client_credentials",
+                                verify=context.careid.server_ca)
+    check_equal(token.get("scope"), "audit.read", "client credentials scope")
+    check("id_token" not in token, "no ID token without a user")
+    check("refresh_token" not in token, "no refresh token for client credentials")
+    check_equal(introspect(context, document, token["access_token"], kServiceClient), True,
+                "service token active")
+
+    wider = requests.post(document["token_endpoint"],
+                          data={"grant_type": "client_credentials", "scope": "openid"},
+                          auth=(kServiceClient, kSecret), verify=context.careid.server_ca,
+                          timeout=10)
+    check_equal(wider.json().get("error"), "invalid_scope", "openid for a service client")
+    other = requests.post(document["token_endpoint"], data={"grant_type": "client_credentials"},
+                          auth=(kConfidentialClient, kSecret), verify=context.careid.server_ca,
+                          timeout=10)
+    check_equal(other.json().get("error"), "unauthorized_client",
+                "client_credentials for a client not registered for it")
+
+
+def signer_session(document, key=kSignerKey):
+    session = OAuth2Session(kSignerClient, key.as_pem(is_private=True).decode(),
+                            scope="audit.read", token_endpoint_auth_method="private_key_jwt")
+    session.register_client_auth_method(PrivateKeyJWT(document["token_endpoint"], alg="ES256",
+                                                      headers={"kid": "signer-1"}))
+    return session
+
+
+def test_private_key_jwt(context):
+    document = discovery(context)
+    check_in("private_key_jwt", document["token_endpoint_auth_methods_supported"],
+             "private_key_jwt published")
+    token = signer_session(document).fetch_token(document["token_endpoint"],
+                                                 grant_type="client_credentials",
+                                                 verify=context.careid.server_ca)
+    check_equal(token.get("scope"), "audit.read", "scope for the private_key_jwt client")
+
+    # A second assertion has a new jti and works; replaying one does not.
+    captured = {}
+
+    class Capturing(PrivateKeyJWT):
+        def sign(self, auth, token_endpoint):
+            captured["assertion"] = super().sign(auth, token_endpoint)
+            return captured["assertion"]
+
+    session = OAuth2Session(kSignerClient, kSignerKey.as_pem(is_private=True).decode(),
+                            scope="audit.read", token_endpoint_auth_method="private_key_jwt")
+    session.register_client_auth_method(Capturing(document["token_endpoint"], alg="ES256"))
+    session.fetch_token(document["token_endpoint"], grant_type="client_credentials",
+                        verify=context.careid.server_ca)
+    replay = requests.post(document["token_endpoint"], data={
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": captured["assertion"]}, verify=context.careid.server_ca, timeout=10)
+    check_equal(replay.status_code, 401, "replayed client assertion status")
+    check_equal(replay.json().get("error"), "invalid_client", "replayed client assertion error")
+
+    stranger = JsonWebKey.generate_key("EC", "P-256", is_private=True)
+    try:
+        signer_session(document, stranger).fetch_token(document["token_endpoint"],
+                                                       grant_type="client_credentials",
+                                                       verify=context.careid.server_ca)
+        check(False, "an assertion signed with an unregistered key must be rejected")
+    except OAuthError as error:
+        check_in("invalid_client", str(error), "error for an unregistered key")
+
+
 def test_expired_code_is_rejected(context):
     """Restarts careidd with a one-second code lifetime; keep this case last."""
     careid = context.careid
@@ -243,5 +472,11 @@ if __name__ == "__main__":
         test_missing_card_is_access_denied,
         test_reused_code_is_rejected,
         test_wrong_verifier_is_rejected,
+        test_refresh_rotates_and_detects_reuse,
+        test_public_client_refresh_rotates,
+        test_revocation,
+        test_reused_code_revokes_tokens,
+        test_client_credentials,
+        test_private_key_jwt,
         test_expired_code_is_rejected,
     ], prepare=prepare)

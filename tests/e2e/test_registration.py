@@ -70,6 +70,9 @@ def rbac_import_and_rerun(context):
     check_equal(code, 0, f"second import exit code (stderr: {err})")
     check_in("0 entries added, 0 replaced", out, "second import summary")
 
+    records = audit_records(context, "rbac.import")
+    check_equal(len(records), 2, f"rbac.import audit records: {records}")
+
     code, out = harness.ldap_tool(context.careid, "ldapsearch",
                                   ["-b", "ou=Activities,ou=Roles,o=nhs", "(uniqueIdentifier=B1102)",
                                    "careidIncludedActivityCode"], bind_admin=True)
@@ -299,11 +302,15 @@ def uid_of(context, mail):
     return found.group(1)
 
 
-def card_issue_records(context):
+def audit_records(context, event):
     config = os.path.join(context.careid.data_dir, "careid.toml")
-    code, out, err = careidctl(context, "audit", "export", "--config", config, "--event", "card.issue")
+    code, out, err = careidctl(context, "audit", "export", "--config", config, "--event", event)
     check_equal(code, 0, f"audit export exit code (stderr: {err})")
     return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def card_issue_records(context):
+    return audit_records(context, "card.issue")
 
 
 def intake_issues_cards(context):

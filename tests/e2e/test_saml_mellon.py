@@ -154,7 +154,8 @@ class MellonSp:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.entity_id = f"{self.base_url}/mellon/metadata"
         self.protected_url = f"{self.base_url}/protected/whoami"
-        self.metadata_path = os.path.join(directory, "sp-metadata.xml")
+        # careidctl demo setup copies metadata files by name, so each SP's name is its own.
+        self.metadata_path = os.path.join(directory, f"{os.path.basename(directory)}-metadata.xml")
         self.idp_metadata_path = os.path.join(directory, "idp-metadata.xml")
         self.error_log = os.path.join(directory, "error.log")
         self.process = None
@@ -306,11 +307,14 @@ def curl(context, url, *options):
         return HttpResponse(int(out.strip() or 0), headers, handle.read())
 
 
-def decode_redirect_request(location):
-    """Return the XML of the SAMLRequest in an HTTP-Redirect URL (SAML bindings 3.4.4.1)."""
+def decode_redirect_request(location, parameter="SAMLRequest"):
+    """Return the XML of the SAMLRequest (or `parameter`) in an HTTP-Redirect URL.
+
+    The value is base64 of raw DEFLATE (SAML bindings 3.4.4.1).
+    """
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
-    check_in("SAMLRequest", query, f"query of {location}")
-    return zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15).decode()
+    check_in(parameter, query, f"query of {location}")
+    return zlib.decompress(base64.b64decode(query[parameter][0]), -15).decode()
 
 
 def follow_to_idp(context, sp, jar):
@@ -510,14 +514,18 @@ def post_to_acs(context, sp, jar, fields):
 # --- cases against careidd -------------------------------------------------------------
 
 def prepare(context):
-    """Create the SP before careid so that `demo setup` can load its metadata."""
+    """Create the SPs before careid so that `demo setup` can load their metadata.
+
+    The second SP takes part only in the Single Logout case with two SPs.
+    """
     context.sp = MellonSp(context.subdir("sp"), context.work_dir)
-    return [context.sp.metadata_path]
+    context.second_sp = MellonSp(context.subdir("second-sp"), context.work_dir)
+    return [context.sp.metadata_path, context.second_sp.metadata_path]
 
 
-def started_sp(context):
-    """Fetch careidd's IdP metadata into the SP and start Apache, once per script."""
-    sp = context.sp
+def started_sp(context, sp=None):
+    """Fetch careidd's IdP metadata into the SP and start Apache, once per SP."""
+    sp = sp or context.sp
     if sp.process is None:
         careid = context.careid
         response = curl(context, f"{careid.https_url}/saml/metadata",
@@ -623,9 +631,18 @@ def test_session_reuses_role_then_logout(context):
     check_equal(role, [line for line in first.splitlines()
                        if line.startswith("MELLON_nhsRoleProfileId=")], "role kept in session")
 
+    # careidd's /logout sends mellon a LogoutRequest first, because mellon received an
+    # assertion in the session and has a SingleLogoutService. Here the browser never reaches
+    # mellon, as with an SP that sends no LogoutResponse. Back at /logout, careidd skips it.
     logout = card_curl(context, f"{context.careid.https_url}/logout", idp_jar)
-    check_equal(logout.status, 200, "GET /logout status")
+    location = logout.header("location") or ""
+    check_equal(logout.status, 302, f"GET /logout status (body: {logout.body[:300]!r})")
+    check(location.startswith(f"{sp.base_url}/mellon/logout?SAMLRequest="),
+          f"careidd's LogoutRequest goes to {location!r}")
+    logout = card_curl(context, f"{context.careid.https_url}/logout", idp_jar)
+    check_equal(logout.status, 200, f"second GET /logout status (body: {logout.body[:300]!r})")
     check_in("Max-Age=0", logout.header("set-cookie") or "", "logout clears the cookie")
+    check_in("did not confirm the sign-out", logout.body, "signed-out page")
     jar = os.path.join(context.subdir("session-third"), "cookies")
     role_page_in_first_login = context.role_page_shown
     response = card_curl(context, sso_location(context, sp, jar), idp_jar)
@@ -687,6 +704,86 @@ def test_single_logout_from_mellon(context):
     relogin_form = FormParser()
     relogin_form.feed(relogin.body)
     expected_action = "/saml/role" if role_page_in_login else f"{sp.base_url}/mellon/postResponse"
+    check_equal(relogin_form.action, expected_action, "next login after Single Logout")
+
+
+def relay_logout_request(context, sp, jar, response, idp_jar):
+    """Carry careidd's LogoutRequest in `response` to `sp` and mellon's LogoutResponse back.
+
+    Returns careidd's reply to mellon's LogoutResponse.
+    """
+    location = response.header("location") or ""
+    check_equal(response.status, 302, f"careidd's reply before {sp.base_url} logs out "
+                                      f"(body: {response.body[:300]!r})")
+    check(location.startswith(f"{sp.base_url}/mellon/logout?SAMLRequest="),
+          f"careidd's LogoutRequest goes to {location!r}")
+    check_in("Signature=", location, "careidd signs the LogoutRequest")
+    request_xml = decode_redirect_request(location)
+    check_in("SessionIndex", request_xml, "careidd's LogoutRequest")
+
+    reply = curl(context, location, "-b", jar, "-c", jar)
+    back = reply.header("location") or ""
+    check(reply.status in (302, 303) and
+          back.startswith(f"{context.careid.https_url}/saml/slo?SAMLResponse="),
+          f"mellon's reply to careidd's LogoutRequest: status {reply.status}, location "
+          f"{back!r}; error log:\n{harness.tail(sp.error_log)}")
+    check_in("Signature=", back, "mellon signs the LogoutResponse")
+    return card_curl(context, back, idp_jar)
+
+
+def test_single_logout_across_two_sps(context):
+    """Logging out at one mellon SP ends the session at the other SP and at careidd.
+
+    Both SPs sign on in one careidd session. mellon A's LogoutRequest makes careidd send a
+    LogoutRequest to mellon B through the browser. B ends its session and returns a
+    LogoutResponse, and only then does careidd send A its LogoutResponse with status Success.
+    """
+    first_sp = started_sp(context)
+    second_sp = started_sp(context, context.second_sp)
+    folder = context.subdir("two-sps")
+    idp_jar = os.path.join(folder, "idp-cookies")
+    first_jar = os.path.join(folder, "first-cookies")
+    second_jar = os.path.join(folder, "second-cookies")
+    form = saml_form_after_role_choice(
+        context, card_curl(context, sso_location(context, first_sp, first_jar), idp_jar), idp_jar)
+    role_page_in_login = context.role_page_shown
+    check_mellon_variables(post_to_acs(context, first_sp, first_jar, form.fields))
+    second = card_curl(context, sso_location(context, second_sp, second_jar), idp_jar)
+    second_form = FormParser()
+    second_form.feed(second.body)
+    check_equal(second_form.action, f"{second_sp.base_url}/mellon/postResponse",
+                "second SP signs on in the same careidd session")
+    check_mellon_variables(post_to_acs(context, second_sp, second_jar, second_form.fields))
+
+    return_to = f"{first_sp.base_url}/"
+    start = curl(context, f"{first_sp.base_url}/mellon/logout?ReturnTo="
+                 f"{urllib.parse.quote(return_to, safe='')}", "-b", first_jar, "-c", first_jar)
+    location = start.header("location") or ""
+    check(location.startswith(f"{context.careid.https_url}/saml/slo?"),
+          f"GET /mellon/logout at the first SP: location {location!r}")
+    to_second = card_curl(context, location, idp_jar)
+    final = relay_logout_request(context, second_sp, second_jar, to_second, idp_jar)
+
+    back = final.header("location") or ""
+    check_equal(final.status, 302, f"careidd's last reply (body: {final.body[:300]!r})")
+    check(back.startswith(f"{first_sp.base_url}/mellon/logout?SAMLResponse="),
+          f"careidd's LogoutResponse goes to {back!r}")
+    check_in("Max-Age=0", final.header("set-cookie") or "", "SLO clears careidd's cookie")
+    response_xml = decode_redirect_request(back, "SAMLResponse")
+    check_in("status:Success", response_xml, "LogoutResponse status")
+    check("PartialLogout" not in response_xml, "every SP confirmed, so no PartialLogout")
+    done = curl(context, back, "-b", first_jar, "-c", first_jar)
+    check_equal(done.header("location"), return_to, "first SP returns to ReturnTo")
+
+    for sp, jar in ((first_sp, first_jar), (second_sp, second_jar)):
+        again = curl(context, sp.protected_url, "-b", jar, "-c", jar)
+        check(again.status in (302, 303),
+              f"protected page of {sp.base_url} after logout: status {again.status}")
+    relogin = card_curl(context, sso_location(context, second_sp, second_jar), idp_jar)
+    relogin_form = FormParser()
+    relogin_form.feed(relogin.body)
+    expected_action = ("/saml/role" if role_page_in_login
+                       else f"{second_sp.base_url}/mellon/postResponse")
     check_equal(relogin_form.action, expected_action, "next login after Single Logout")
 
 
@@ -752,6 +849,7 @@ kCases = [
     test_sso_with_demo_card,
     test_session_reuses_role_then_logout,
     test_single_logout_from_mellon,
+    test_single_logout_across_two_sps,
     test_sso_without_card_forbidden,
     test_sso_with_foreign_card_forbidden,
 ]

@@ -2,6 +2,8 @@
 // data, local positions, and why a person has or lacks an activity.
 #include <iostream>
 
+#include "audit/audit_log.h"
+#include "base/config.h"
 #include "provisioning/job_roles.h"
 #include "rbac/access.h"
 #include "provisioning/rbac/rbac_files.h"
@@ -33,6 +35,36 @@ Result<std::set<std::string>> shipped_job_roles(const fs::path& reference_dir) {
     codes.insert(role.code);
   }
   return codes;
+}
+
+// Appends rbac.import to the audit trail that `config_file` configures, if any: the import
+// writes the store directly, so no LDAP operation records it.
+Status record_import(const fs::path& config_file, const rbac::RbacFiles& files, const rbac::ImportCounts& counts) {
+  auto config = load_config(config_file);
+  if (!config.ok()) {
+    return config.status();
+  }
+  if (config->audit.file.empty()) {
+    return Status::ok_status();
+  }
+  auto log = audit::open_audit_log(config->audit);
+  if (!log.ok()) {
+    return log.status().with_context("audit trail");
+  }
+
+  audit::Event event;
+  event.type = "rbac.import";
+  event.actor = "careidctl";
+  event.subject = config->ldap.suffix;
+  event.client = "local";
+  event.details = {{"activities_file", files.activities.string()},
+                   {"baseline_file", files.baseline.string()},
+                   {"added", counts.added},
+                   {"replaced", counts.replaced},
+                   {"unchanged", counts.unchanged},
+                   {"removed", counts.removed}};
+  (*log)->record(std::move(event));
+  return (*log)->flush();
 }
 
 void add_import_command(CLI::App* rbac_group, int& exit_code) {
@@ -73,13 +105,17 @@ void add_import_command(CLI::App* rbac_group, int& exit_code) {
       job_roles = std::move(*read);
     }
     auto counts = rbac::import_catalogue(config, *catalogue, job_roles);
-    exit_code = counts.ok() ? 0 : report_failure(counts.status());
-    if (counts.ok()) {
-      std::cout << catalogue->activities().size() << " activities, " << catalogue->areas_of_work().size()
-                << " areas of work, " << catalogue->baseline().size() << " baseline rows, " << job_roles.size()
-                << " job roles: " << counts->added << " entries added, " << counts->replaced << " replaced, "
-                << counts->unchanged << " unchanged, " << counts->removed << " removed\n";
+    if (!counts.ok()) {
+      exit_code = report_failure(counts.status());
+      return;
     }
+    std::cout << catalogue->activities().size() << " activities, " << catalogue->areas_of_work().size()
+              << " areas of work, " << catalogue->baseline().size() << " baseline rows, " << job_roles.size()
+              << " job roles: " << counts->added << " entries added, " << counts->replaced << " replaced, "
+              << counts->unchanged << " unchanged, " << counts->removed << " removed\n";
+
+    Status recorded = record_import(config, files, *counts);
+    exit_code = recorded.ok() ? 0 : report_failure(recorded.with_context("imported, but not recorded in the audit trail"));
   });
 }
 

@@ -97,6 +97,61 @@ TEST_CASE("client registration errors", "[oidc][clients]") {
   CHECK_FALSE(parse_client_toml("client_id = ", "x").ok());
 }
 
+TEST_CASE("client grant types", "[oidc][clients]") {
+  Result<Client> plain = parse_client_json(portal_json(), "portal.json");
+  REQUIRE(plain.ok());
+  CHECK(plain->allows_grant("authorization_code"));
+  CHECK_FALSE(plain->allows_grant("refresh_token"));
+
+  Result<Client> offline = parse_client_json(
+      portal_json(R"(, "grant_types": ["authorization_code", "refresh_token"],
+                      "refresh_tokens": "always")"),
+      "offline.json");
+  REQUIRE(offline.ok());
+  CHECK(offline->allows_grant("refresh_token"));
+  CHECK(offline->refresh_tokens == RefreshTokenPolicy::kAlways);
+
+  // A service client needs neither redirect URIs nor openid.
+  Result<Client> service = parse_client_json(
+      std::string(R"({"client_id": "svc", "client_secret_sha256": ")") + kSecretHash +
+          R"(", "grant_types": ["client_credentials"], "scopes": ["audit.read"]})",
+      "svc.json");
+  REQUIRE(service.ok());
+  CHECK(service->redirect_uris.empty());
+  CHECK(service->allows_scope("audit.read"));
+
+  Result<Client> service_toml = parse_client_toml(
+      std::string("client_id = \"svc\"\nclient_secret_sha256 = \"") + kSecretHash +
+          "\"\ngrant_types = [\"client_credentials\"]\nscopes = [\"audit.read\"]\n",
+      "svc.toml");
+  CHECK(service_toml.ok());
+}
+
+TEST_CASE("client grant type errors", "[oidc][clients]") {
+  CHECK_FALSE(parse_client_json(portal_json(R"(, "grant_types": ["password"])"), "x").ok());
+  CHECK_FALSE(parse_client_json(portal_json(R"(, "grant_types": [])"), "x").ok());
+  // refresh_tokens without the grant, and an unknown policy.
+  CHECK_FALSE(parse_client_json(portal_json(R"(, "refresh_tokens": "always")"), "x").ok());
+  CHECK_FALSE(parse_client_json(
+                  portal_json(R"(, "grant_types": ["authorization_code", "refresh_token"],
+                                  "refresh_tokens": "sometimes")"),
+                  "x")
+                  .ok());
+  // refresh_token alone has no grant to refresh.
+  CHECK_FALSE(parse_client_json(portal_json(R"(, "grant_types": ["refresh_token"])"), "x").ok());
+  // client_credentials needs a confidential client.
+  CHECK_FALSE(parse_client_json(R"({"client_id": "a", "token_endpoint_auth_method": "none",
+                                    "grant_types": ["client_credentials"],
+                                    "scopes": ["audit.read"]})",
+                                "x")
+                  .ok());
+  // A service client has no redirect URIs.
+  Result<Client> redirects = parse_client_json(
+      portal_json(R"(, "grant_types": ["client_credentials"])"), "svc.json");
+  REQUIRE_FALSE(redirects.ok());
+  CHECK(redirects.status().message().find("redirect_uris") != std::string::npos);
+}
+
 TEST_CASE("client registry loads a folder", "[oidc][clients]") {
   auto folder = std::filesystem::temp_directory_path() /
                 ("careid-oidc-clients-" + std::to_string(::getpid()));

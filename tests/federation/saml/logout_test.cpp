@@ -101,6 +101,46 @@ std::map<std::string, std::string> query_parameters(const std::string& url, std:
   return parameters;
 }
 
+// Verifies the signature of a Redirect message from careid with `parameters` and the `raw`
+// query (Bindings 3.4.4.1: it covers the query up to and including SigAlg), and returns the
+// inflated XML of `parameter`.
+xml::Document verified_redirect_message(const std::map<std::string, std::string>& parameters,
+                                        const std::string& raw, const std::string& parameter) {
+  std::string octets = raw.substr(0, raw.find("&Signature="));
+  auto certificate = pki::Certificate::from_pem(read_text(test_keys().rsa.certificate));
+  REQUIRE(certificate.ok());
+  auto signature = pki::base64_decode(parameters.at("Signature"));
+  REQUIRE(signature.ok());
+  CHECK(pki::verify_detached_signature(*certificate, pki::SignatureDigest::kSha256,
+                                       pki::as_bytes(octets), *signature)
+            .ok());
+
+  auto deflated = pki::base64_decode(parameters.at(parameter));
+  REQUIRE(deflated.ok());
+  auto xml = saml::inflate_raw(pki::to_string(*deflated), 65536);
+  REQUIRE(xml.ok());
+  auto doc = xml::Document::parse(*xml);
+  REQUIRE(doc.ok());
+  return std::move(doc).value();
+}
+
+// Reads the message in form field `field` of a POST page from careid, verifies its
+// enveloped signature with careid's certificate, and returns it.
+xml::Document verified_post_message(const std::string& page, const std::string& field) {
+  std::string marker = "name=\"" + field + "\" value=\"";
+  std::size_t start = page.find(marker);
+  REQUIRE(start != std::string::npos);
+  start += marker.size();
+  auto xml_bytes = pki::base64_decode(page.substr(start, page.find('"', start) - start));
+  REQUIRE(xml_bytes.ok());
+  auto doc = xml::Document::parse(pki::to_string(*xml_bytes));
+  REQUIRE(doc.ok());
+  auto key = xml::VerificationKey::load_certificate_file(test_keys().rsa.certificate);
+  REQUIRE(key.ok());
+  CHECK(xml::verify_enveloped(*doc, doc->root(), *key).ok());
+  return std::move(doc).value();
+}
+
 saml::LogoutRequest decoded_request(const LogoutFixture& fixture) {
   auto request = fixture.idp->decode_logout_redirect(signed_logout_query({}, "relay"));
   REQUIRE(request.ok());
@@ -223,23 +263,8 @@ TEST_CASE("redirect LogoutResponse is signed", "[federation][saml][logout]") {
   CHECK(parameters.at("RelayState") == "relay");
   CHECK(parameters.at("SigAlg") == saml::kSigAlgRsaSha256);
 
-  // Bindings 3.4.4.1: the signature covers the query up to and including SigAlg.
-  std::string octets = raw.substr(0, raw.find("&Signature="));
-  auto certificate = pki::Certificate::from_pem(read_text(test_keys().rsa.certificate));
-  REQUIRE(certificate.ok());
-  auto signature = pki::base64_decode(parameters.at("Signature"));
-  REQUIRE(signature.ok());
-  CHECK(pki::verify_detached_signature(*certificate, pki::SignatureDigest::kSha256,
-                                       pki::as_bytes(octets), *signature)
-            .ok());
-
-  auto deflated = pki::base64_decode(parameters.at("SAMLResponse"));
-  REQUIRE(deflated.ok());
-  auto xml = saml::inflate_raw(pki::to_string(*deflated), 65536);
-  REQUIRE(xml.ok());
-  auto doc = xml::Document::parse(*xml);
-  REQUIRE(doc.ok());
-  xml::Element root = doc->root();
+  xml::Document doc = verified_redirect_message(parameters, raw, "SAMLResponse");
+  xml::Element root = doc.root();
   CHECK(root.is(saml::kProtocolNs, "LogoutResponse"));
   CHECK(root.attribute("InResponseTo") == "_logout1");
   CHECK(root.attribute("Destination") == kSpSloUrl);
@@ -264,16 +289,8 @@ TEST_CASE("POST LogoutResponse is signed", "[federation][saml][logout]") {
   CHECK(reply->destination == "https://127.0.0.1:8444/slo-done");
   CHECK_THAT(reply->post_page, Catch::Contains("action=\"https://127.0.0.1:8444/slo-done\""));
   CHECK_THAT(reply->post_page, Catch::Contains("<title>Signing out</title>"));
-  std::size_t start = reply->post_page.find("name=\"SAMLResponse\" value=\"") + 27;
-  std::string value = reply->post_page.substr(start, reply->post_page.find('"', start) - start);
-  auto xml_bytes = pki::base64_decode(value);
-  REQUIRE(xml_bytes.ok());
-  auto doc = xml::Document::parse(pki::to_string(*xml_bytes));
-  REQUIRE(doc.ok());
-  auto key = xml::VerificationKey::load_certificate_file(test_keys().rsa.certificate);
-  REQUIRE(key.ok());
-  CHECK(xml::verify_enveloped(*doc, doc->root(), *key).ok());
-  xml::Element code = doc->root().first_child(saml::kProtocolNs, "Status")
+  xml::Document doc = verified_post_message(reply->post_page, "SAMLResponse");
+  xml::Element code = doc.root().first_child(saml::kProtocolNs, "Status")
                           .first_child(saml::kProtocolNs, "StatusCode");
   CHECK(code.first_child(saml::kProtocolNs, "StatusCode").is_null());
 }
@@ -328,4 +345,166 @@ TEST_CASE("IdP metadata lists SLO endpoints", "[federation][saml][logout]") {
   CHECK(endpoints[0].attribute("Location") == kIdpSloUrl);
   // SSODescriptorType order: SingleLogoutService before NameIDFormat.
   CHECK(endpoints[1].next_sibling().is(saml::kMetadataNs, "NameIDFormat"));
+}
+
+namespace {
+
+constexpr const char* kSessionIndex = "session-index-1";
+
+saml::LogoutTarget logout_target() {
+  saml::LogoutTarget target;
+  target.sp_entity_id = kSpEntityId;
+  target.name_id = "pseudonym";
+  target.name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+  target.session_index = kSessionIndex;
+  target.relay_state = "logout-state";
+  return target;
+}
+
+struct LogoutResponseOptions {
+  std::string id = "_response1";
+  std::string in_response_to = "_request1";
+  std::string issuer = kSpEntityId;
+  std::string destination = kIdpSloUrl;
+  std::string issue_instant = "2026-03-01T11:59:30Z";
+  std::string status = std::string(saml::kStatusSuccess);
+};
+
+std::string logout_response_xml(const LogoutResponseOptions& o = {}) {
+  std::string xml =
+      "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + o.id +
+      "\" Version=\"2.0\" IssueInstant=\"" + o.issue_instant + "\"";
+  if (!o.in_response_to.empty()) {
+    xml += " InResponseTo=\"" + o.in_response_to + "\"";
+  }
+  if (!o.destination.empty()) {
+    xml += " Destination=\"" + o.destination + "\"";
+  }
+  return xml + "><saml:Issuer>" + o.issuer + "</saml:Issuer><samlp:Status><samlp:StatusCode " +
+         "Value=\"" + o.status + "\"/></samlp:Status></samlp:LogoutResponse>";
+}
+
+std::string signed_response_query(const LogoutResponseOptions& options = {},
+                                  const TestKey& key = test_keys().other_rsa) {
+  return signed_query(logout_response_xml(options), "logout-state", saml::kSigAlgRsaSha256, key,
+                      pki::SignatureDigest::kSha256, "SAMLResponse");
+}
+
+}  // namespace
+
+TEST_CASE("redirect LogoutRequest to SP is signed", "[federation][saml][logout]") {
+  LogoutFixture fixture(redirect_slo());
+
+  auto outgoing = fixture.idp->build_logout_request(logout_target());
+
+  REQUIRE(outgoing.ok());
+  CHECK(outgoing->message.post_page.empty());
+  REQUIRE(outgoing->message.redirect_url.rfind(std::string(kSpSloUrl) + "?SAMLRequest=", 0) == 0);
+  std::string raw;
+  auto parameters = query_parameters(outgoing->message.redirect_url, raw);
+  CHECK(parameters.at("RelayState") == "logout-state");
+
+  xml::Document doc = verified_redirect_message(parameters, raw, "SAMLRequest");
+  xml::Element root = doc.root();
+  CHECK(root.is(saml::kProtocolNs, "LogoutRequest"));
+  CHECK(root.attribute("ID") == outgoing->id);
+  CHECK(root.attribute("Destination") == kSpSloUrl);
+  CHECK(root.first_child(saml::kAssertionNs, "Issuer").text() == kIdpEntityId);
+  xml::Element name_id = root.first_child(saml::kAssertionNs, "NameID");
+  CHECK(name_id.text() == "pseudonym");
+  CHECK(name_id.attribute("Format") == logout_target().name_id_format);
+  CHECK(name_id.attribute("SPNameQualifier") == kSpEntityId);
+  CHECK(root.first_child(saml::kProtocolNs, "SessionIndex").text() == kSessionIndex);
+}
+
+TEST_CASE("POST LogoutRequest to SP is signed", "[federation][saml][logout]") {
+  LogoutFixture fixture(slo_element(saml::kHttpPostBinding));
+
+  auto outgoing = fixture.idp->build_logout_request(logout_target());
+
+  REQUIRE(outgoing.ok());
+  CHECK(outgoing->message.redirect_url.empty());
+  CHECK(outgoing->message.destination == kSpSloUrl);
+  xml::Document doc = verified_post_message(outgoing->message.post_page, "SAMLRequest");
+  CHECK(doc.root().attribute("ID") == outgoing->id);
+}
+
+TEST_CASE("LogoutRequest to SP without SLO fails", "[federation][saml][logout]") {
+  LogoutFixture fixture("");
+  auto outgoing = fixture.idp->build_logout_request(logout_target());
+  REQUIRE(!outgoing.ok());
+  CHECK(outgoing.status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("signed LogoutResponse from SP decodes", "[federation][saml][logout]") {
+  LogoutFixture fixture(redirect_slo());
+
+  auto result = fixture.idp->decode_logout_response(false, signed_response_query());
+
+  REQUIRE(result.ok());
+  CHECK(result->issuer == kSpEntityId);
+  CHECK(result->in_response_to == "_request1");
+  CHECK(result->relay_state == "logout-state");
+  CHECK(result->success());
+
+  LogoutResponseOptions failed;
+  failed.id = "_response2";
+  failed.status = std::string(saml::kStatusResponder);
+  auto failure = fixture.idp->decode_logout_response(false, signed_response_query(failed));
+  REQUIRE(failure.ok());
+  CHECK(!failure->success());
+}
+
+TEST_CASE("POST LogoutResponse from SP decodes", "[federation][saml][logout]") {
+  LogoutFixture fixture(redirect_slo());
+  std::string xml = signed_request_xml(logout_response_xml(), test_keys().other_rsa);
+  std::string body = "SAMLResponse=" + url_encode(base64(xml)) + "&RelayState=logout-state";
+
+  auto result = fixture.idp->decode_logout_response(true, body);
+
+  REQUIRE(result.ok());
+  CHECK(result->in_response_to == "_request1");
+  CHECK(result->relay_state == "logout-state");
+}
+
+TEST_CASE("bad LogoutResponses rejected", "[federation][saml][logout]") {
+  LogoutFixture fixture(redirect_slo());
+  const saml::IdentityProvider& idp = *fixture.idp;
+
+  // SAML Profiles 4.4.4.2: a LogoutResponse must be signed.
+  std::string unsigned_query = redirect_query(logout_response_xml(), "", "SAMLResponse");
+  CHECK(!idp.decode_logout_response(false, unsigned_query).ok());
+
+  auto foreign_key = idp.decode_logout_response(false, signed_response_query({}, test_keys().rsa));
+  REQUIRE(!foreign_key.ok());
+  CHECK(foreign_key.status().code() == StatusCode::kPermissionDenied);
+
+  LogoutResponseOptions unknown_sp;
+  unknown_sp.issuer = "https://unknown.example/sp";
+  LogoutResponseOptions wrong_destination;
+  wrong_destination.destination = "https://127.0.0.1:9999/saml/slo";
+  LogoutResponseOptions no_in_response_to;
+  no_in_response_to.in_response_to = "";
+  LogoutResponseOptions stale;
+  stale.issue_instant = "2026-03-01T10:00:00Z";
+  for (const auto& [name, options] :
+       std::vector<std::pair<std::string, LogoutResponseOptions>>{
+           {"unknown SP", unknown_sp},
+           {"wrong Destination", wrong_destination},
+           {"no InResponseTo", no_in_response_to},
+           {"stale IssueInstant", stale}}) {
+    INFO(name);
+    CHECK(!idp.decode_logout_response(false, signed_response_query(options)).ok());
+  }
+
+  // A LogoutRequest in the SAMLRequest parameter is not a response.
+  CHECK(!idp.decode_logout_response(false, signed_logout_query()).ok());
+}
+
+TEST_CASE("replayed LogoutResponse rejected", "[federation][saml][logout]") {
+  LogoutFixture fixture(redirect_slo());
+  std::string query = signed_response_query();
+  REQUIRE(fixture.idp->decode_logout_response(false, query).ok());
+  CHECK(!fixture.idp->decode_logout_response(false, query).ok());
 }

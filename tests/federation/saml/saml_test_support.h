@@ -70,9 +70,10 @@ inline std::string base64(const std::string& data) {
   return pki::base64_encode(pki::as_bytes(data));
 }
 
-// The query string of an HTTP-Redirect message carrying `xml`.
-inline std::string redirect_query(const std::string& xml, const std::string& relay_state = "") {
-  std::string query = "SAMLRequest=" + url_encode(base64(deflate_raw(xml)));
+// The query string of an HTTP-Redirect message carrying `xml` in `parameter`.
+inline std::string redirect_query(const std::string& xml, const std::string& relay_state = "",
+                                  const std::string& parameter = "SAMLRequest") {
+  std::string query = parameter + "=" + url_encode(base64(deflate_raw(xml)));
   if (!relay_state.empty()) {
     query += "&RelayState=" + url_encode(relay_state);
   }
@@ -82,8 +83,9 @@ inline std::string redirect_query(const std::string& xml, const std::string& rel
 // The query of a Redirect message signed as SAML Bindings 3.4.4.1 describes.
 inline std::string signed_query(const std::string& xml, const std::string& relay_state,
                          std::string_view sig_alg, const TestKey& key,
-                         pki::SignatureDigest digest = pki::SignatureDigest::kSha256) {
-  std::string query = redirect_query(xml, relay_state);
+                         pki::SignatureDigest digest = pki::SignatureDigest::kSha256,
+                         const std::string& parameter = "SAMLRequest") {
+  std::string query = redirect_query(xml, relay_state, parameter);
   query += "&SigAlg=" + url_encode(std::string(sig_alg));
   auto private_key = pki::PrivateKey::load_pem_file(key.key);
   if (!private_key.ok()) {

@@ -23,6 +23,7 @@ inline constexpr const char* kGoodLogoutQuery = "SAMLRequest=logout&RelayState=r
 inline constexpr const char* kTestSlo = "https://sp.example.test:8444/slo";
 // A second SP with a SingleLogoutService, for partial logout.
 inline constexpr const char* kOtherSp = "https://other-sp.example.test/metadata";
+inline constexpr const char* kOtherSlo = "https://other-sp.example.test/slo";
 
 inline Person make_test_person() {
   Person person;
@@ -131,8 +132,32 @@ class FakeIdentityProvider : public saml::IdentityProvider {
     return sp_entity_id == kTestSp || sp_entity_id == kOtherSp;
   }
 
+  // Redirects to kOtherSlo with the target's SP, NameID and RelayState in the query, and
+  // names the request "_out-<n>". Off by default, so that a session's other SPs count as
+  // "error" in tests that do not follow the logout chain.
+  Result<saml::OutgoingLogoutRequest> build_logout_request(
+      const saml::LogoutTarget& target) const override {
+    if (!send_logout_requests) {
+      return careid::Status::unimplemented("fake: LogoutRequests are off");
+    }
+    saml::OutgoingLogoutRequest outgoing;
+    outgoing.id = "_out-" + std::to_string(++logout_requests_sent);
+    outgoing.message.destination = kOtherSlo;
+    outgoing.message.redirect_url = std::string(kOtherSlo) + "?sp=" + target.sp_entity_id +
+                                    "&name=" + target.name_id + "&relay=" + target.relay_state;
+    return outgoing;
+  }
+
+  // Returns `logout_result` for any message.
+  Result<saml::LogoutResult> decode_logout_response(bool, std::string_view) const override {
+    return logout_result;
+  }
+
   std::string logout_session_index;
   bool logout_by_post = false;
+  bool send_logout_requests = false;
+  mutable int logout_requests_sent = 0;
+  saml::LogoutResult logout_result;
 
   Result<std::string> build_post_response_page(const saml::AuthnRequest& request,
                                                const saml::Subject& subject) const override {

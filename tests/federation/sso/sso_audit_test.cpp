@@ -112,4 +112,35 @@ TEST_CASE("sso audit bad request", "[federation][sso][audit]") {
   CHECK(events[0].actor == kTestUid);
 }
 
+TEST_CASE("sso audit logout names each SP", "[federation][sso][audit]") {
+  AuditFixture fixture;
+  fixture.idp.send_logout_requests = true;
+  Result<SsoSession> session = fixture.service.sessions().start(std::string(64, 'a'), kTestUid, "");
+  REQUIRE(session.ok());
+  fixture.service.sessions().record_service_provider(session->id, testing::kTestSp, {"name", ""});
+  fixture.service.sessions().record_service_provider(session->id, testing::kOtherSp, {"name", ""});
+
+  SsoReply first = fixture.service.handle_logout(session->id, "peer=127.0.0.1:5000 conn=1");
+  REQUIRE(first.kind == SsoReply::Kind::kRedirect);
+  std::string logout_id = first.set_cookie.substr(first.set_cookie.find('=') + 1);
+  logout_id = logout_id.substr(0, logout_id.find(';'));
+  fixture.idp.logout_result = {testing::kTestSp, "_out-1",
+                               "urn:oasis:names:tc:SAML:2.0:status:Success", logout_id};
+  REQUIRE(fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test").kind ==
+          SsoReply::Kind::kRedirect);
+  // The second SP sends no LogoutResponse, and the browser returns to /logout.
+  REQUIRE(fixture.service.handle_logout(logout_id, "peer=127.0.0.1:5000 conn=2").kind ==
+          SsoReply::Kind::kLoggedOut);
+
+  auto events = fixture.sink.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].type == "sso.logout");
+  CHECK(events[0].outcome == "failure");
+  CHECK(events[0].actor == kTestUid);
+  CHECK(events[0].details["partial"] == true);
+  CHECK(events[0].details["sessions"] == 1);
+  CHECK(events[0].details["service_providers"][testing::kTestSp] == "success");
+  CHECK(events[0].details["service_providers"][testing::kOtherSp] == "no_response");
+}
+
 }  // namespace careid::federation::sso

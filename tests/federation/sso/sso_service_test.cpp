@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "federation/saml/saml_names.h"
 #include "federation/sso/sso_service.h"
 #include "federation/sso/subject.h"
 #include "tests/federation/sso/fakes.h"
@@ -181,7 +182,7 @@ SsoSession started_session(SsoService& service, const std::vector<std::string>& 
   Result<SsoSession> session = service.sessions().start(std::string(64, 'a'), kTestUid, "");
   REQUIRE(session.ok());
   for (const std::string& sp : sps) {
-    service.sessions().record_service_provider(session->id, sp);
+    service.sessions().record_service_provider(session->id, sp, {"name", ""});
   }
   return *session;
 }
@@ -266,6 +267,138 @@ TEST_CASE("rejected LogoutRequest is 400", "[federation][sso][logout]") {
 
   CHECK(reply.kind == SsoReply::Kind::kBadRequest);
   CHECK_THAT(reply.body, Catch::Contains("signature rejected"));
+  CHECK(fixture.service.sessions().session_count() == 1);
+}
+
+// The session cookie value in a Set-Cookie header.
+std::string cookie_of(const std::string& set_cookie) {
+  std::size_t start = set_cookie.find('=') + 1;
+  return set_cookie.substr(start, set_cookie.find(';') - start);
+}
+
+// A LogoutResponse from kOtherSp to the first LogoutRequest that the fake sent.
+saml::LogoutResult other_sp_response(const std::string& relay_state,
+                                     std::string_view status = saml::kStatusSuccess) {
+  return saml::LogoutResult{testing::kOtherSp, "_out-1", std::string(status), relay_state};
+}
+
+// Starts a logout from kTestSp in a session shared with kOtherSp, with LogoutRequests on,
+// and returns the reply that carries the LogoutRequest to kOtherSp.
+SsoReply start_sp_logout(Fixture& fixture) {
+  fixture.idp.send_logout_requests = true;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp, testing::kOtherSp});
+  fixture.idp.logout_session_index = session.session_index;
+  SsoReply first =
+      fixture.service.handle_logout_request(false, testing::kGoodLogoutQuery, session.id, "test");
+  REQUIRE(first.kind == SsoReply::Kind::kRedirect);
+  return first;
+}
+
+TEST_CASE("SP logout asks other SP first", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoReply first = start_sp_logout(fixture);
+
+  CHECK_THAT(first.acs_url, Catch::StartsWith(std::string(testing::kOtherSlo) + "?sp=" +
+                                              testing::kOtherSp + "&name=name&relay="));
+  std::string logout_id = cookie_of(first.set_cookie);
+  CHECK_THAT(first.acs_url, Catch::EndsWith("relay=" + logout_id));
+  CHECK(fixture.service.sessions().session_count() == 0);
+
+  fixture.idp.logout_result = other_sp_response(logout_id);
+  SsoReply last = fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test");
+
+  REQUIRE(last.kind == SsoReply::Kind::kRedirect);
+  CHECK(last.acs_url == std::string(testing::kTestSlo) + "?to=_logout1;partial=false");
+  CHECK_THAT(last.set_cookie, Catch::Contains("Max-Age=0"));
+}
+
+TEST_CASE("failed other SP gives PartialLogout", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoReply first = start_sp_logout(fixture);
+
+  fixture.idp.logout_result = other_sp_response(cookie_of(first.set_cookie), saml::kStatusResponder);
+  SsoReply last = fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test");
+
+  REQUIRE(last.kind == SsoReply::Kind::kRedirect);
+  CHECK_THAT(last.acs_url, Catch::EndsWith("partial=true"));
+}
+
+TEST_CASE("mismatched LogoutResponse rejected", "[federation][sso][logout]") {
+  Fixture fixture;
+  SsoReply first = start_sp_logout(fixture);
+  std::string logout_id = cookie_of(first.set_cookie);
+
+  fixture.idp.logout_result = other_sp_response(logout_id);
+  fixture.idp.logout_result.in_response_to = "_another";
+  CHECK(fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test").kind ==
+        SsoReply::Kind::kBadRequest);
+  fixture.idp.logout_result = other_sp_response(logout_id);
+  fixture.idp.logout_result.issuer = testing::kTestSp;
+  CHECK(fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test").kind ==
+        SsoReply::Kind::kBadRequest);
+  fixture.idp.logout_result = other_sp_response("unknown-logout");
+  CHECK(fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test").kind ==
+        SsoReply::Kind::kBadRequest);
+
+  // The logout still waits for the right response.
+  fixture.idp.logout_result = other_sp_response(logout_id);
+  SsoReply last = fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test");
+  REQUIRE(last.kind == SsoReply::Kind::kRedirect);
+  CHECK_THAT(last.acs_url, Catch::EndsWith("partial=false"));
+}
+
+TEST_CASE("careid logout asks every SP", "[federation][sso][logout]") {
+  Fixture fixture;
+  fixture.idp.send_logout_requests = true;
+  SsoSession session = started_session(fixture.service, {testing::kTestSp, testing::kOtherSp});
+
+  SsoReply first = fixture.service.handle_logout(session.id, "test");
+  REQUIRE(first.kind == SsoReply::Kind::kRedirect);
+  CHECK_THAT(first.acs_url, Catch::Contains(std::string("sp=") + testing::kTestSp));
+  std::string logout_id = cookie_of(first.set_cookie);
+
+  fixture.idp.logout_result = {testing::kTestSp, "_out-1", std::string(saml::kStatusSuccess),
+                               logout_id};
+  SsoReply second = fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test");
+  REQUIRE(second.kind == SsoReply::Kind::kRedirect);
+  CHECK_THAT(second.acs_url, Catch::Contains(std::string("sp=") + testing::kOtherSp));
+
+  fixture.idp.logout_result = {testing::kOtherSp, "_out-2", std::string(saml::kStatusSuccess),
+                               logout_id};
+  SsoReply last = fixture.service.handle_logout_request(false, "SAMLResponse=x", "", "test");
+  CHECK(last.kind == SsoReply::Kind::kLoggedOut);
+  CHECK_THAT(last.body, Catch::Contains("and of the services you used"));
+  CHECK_THAT(last.set_cookie, Catch::Contains("Max-Age=0"));
+}
+
+TEST_CASE("return to logout skips silent SP", "[federation][sso][logout]") {
+  Fixture fixture;
+  fixture.idp.send_logout_requests = true;
+  SsoSession session = started_session(fixture.service, {testing::kOtherSp});
+
+  SsoReply first = fixture.service.handle_logout(session.id, "test");
+  REQUIRE(first.kind == SsoReply::Kind::kRedirect);
+
+  // The SP sent no LogoutResponse; the browser comes back to /logout with the logout's cookie.
+  SsoReply last = fixture.service.handle_logout(cookie_of(first.set_cookie), "test");
+  CHECK(last.kind == SsoReply::Kind::kLoggedOut);
+  CHECK_THAT(last.body, Catch::Contains("did not confirm"));
+  CHECK_THAT(last.set_cookie, Catch::Contains("Max-Age=0"));
+}
+
+TEST_CASE("logout with another NameID ignored", "[federation][sso][logout]") {
+  Fixture fixture;
+  Result<SsoSession> session = fixture.service.sessions().start(std::string(64, 'a'), kTestUid, "");
+  REQUIRE(session.ok());
+  fixture.service.sessions().record_service_provider(session->id, testing::kTestSp,
+                                                     {"another-pseudonym", ""});
+  fixture.idp.logout_session_index = session->session_index;
+
+  SsoReply reply =
+      fixture.service.handle_logout_request(false, testing::kGoodLogoutQuery, session->id, "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kRedirect);
+  CHECK(reply.set_cookie.empty());
   CHECK(fixture.service.sessions().session_count() == 1);
 }
 
