@@ -3,7 +3,7 @@
 //   GET /saml/metadata  IdP metadata (application/samlmetadata+xml), no card needed
 //   GET /saml/sso       HTTP-Redirect AuthnRequest; needs a valid card (else 403); reads the
 //                       session cookie and may answer with the role selection page
-//   POST /saml/sso      HTTP-POST AuthnRequest (form body, else 415); otherwise as GET
+//   POST /saml/sso      HTTP-POST AuthnRequest in a form body (else 415), then as GET
 //   GET|POST /saml/slo  LogoutRequest or LogoutResponse from an SP (Redirect or POST binding);
 //                       no card needed; 302 or a POST form with the next LogoutRequest or
 //                       the LogoutResponse

@@ -227,10 +227,10 @@ class IdentityProvider {
   // Number of registered service providers.
   virtual std::size_t service_provider_count() const = 0;
 
-  // Reads the SP metadata folder again and, when every file is valid, replaces the
-  // registered SPs; otherwise returns the error naming the file and keeps the old ones.
-  // Requests already being decoded finish with the SPs they started with. The replay cache
-  // is kept. Thread-safe; the default returns kUnimplemented.
+  // Reads the SP metadata folder again and replaces the registered SPs when every file is
+  // valid. Otherwise it keeps the old SPs and returns the error, which names the file.
+  // Requests already being decoded finish with the SPs they started with, and the replay
+  // cache is kept. Thread-safe. The default returns kUnimplemented.
   virtual Status reload_service_providers() {
     return Status::unimplemented("this identity provider cannot reload its service providers");
   }

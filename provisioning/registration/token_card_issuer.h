@@ -12,9 +12,9 @@
 //
 // Cost: the module's tokens are listed once, when the issuer opens. Creating a token then
 // reads the slot list once and calls C_GetTokenInfo only on slots not seen before.
-// NOTE: SoftHSM 2.6 still reads its whole token folder while a token is created (about
-// 16,000 stat calls per new token with 8,000 tokens), so the system time per new token
-// grows with the number of tokens in the folder (docs/benchmarks.md).
+// NOTE: SoftHSM 2.6 reads its whole token folder while it creates a token. With 8,000
+// tokens that was about 16,000 stat calls per new token, so system time per card grows with
+// the folder (docs/benchmarks.md).
 //
 // Not thread-safe. Calls block on the token, the registry (an LMDB commit) and the CA key.
 #pragma once

@@ -3,10 +3,10 @@
 Two writer threads add and modify entries below kBackupOu while `careidctl backup` copies
 the stores. The manifest must list the directory store and the card registry with the
 size and SHA-256 of each copy. `careidctl restore` must fail while careidd listens on
-the data folder's ports, and must reject a damaged copy. Restored into a fresh data folder (the
-demo folder's files without its stores, on other ports), the store must pass `careidctl
-directory check`, and a careidd started there must serve every write acknowledged before
-the backup began, the demo person and the demo card's registry record. A second restore
+the data folder's ports, and must reject a damaged copy. The fresh data folder of a restore
+has the demo folder's files without its stores, on other ports. There the store must pass
+`careidctl directory check`. A careidd started there must serve every write acknowledged
+before the backup began, the demo person and the demo card's registry record. A second restore
 must keep the store it replaces.
 """
 

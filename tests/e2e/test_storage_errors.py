@@ -169,8 +169,8 @@ def test_read_only_store_folder_stops_start(context):
     mode = os.stat(store).st_mode & 0o777
     popen_options = {}
     if os.geteuid() == 0:
-        # The user nobody must reach the data folder and own everything in it, so that only
-        # the store folder's mode stops careidd.
+        # careidd runs as the unprivileged user `nobody`, which must reach the data folder and
+        # own everything in it, so that only the store folder's mode stops careidd.
         os.chmod(context.work_dir, 0o711)
         for folder, names, files in os.walk(careid.data_dir):
             for name in [folder] + [os.path.join(folder, file) for file in files]:
