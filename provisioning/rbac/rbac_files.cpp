@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 
 #include "provisioning/csv_reader.h"
@@ -93,99 +94,91 @@ class TableReader {
   std::vector<std::string> columns_;
 };
 
+using Row = std::map<std::string, std::string>;
+
+// Calls `visit` with each data row of the CSV file at `path` and the row's "file:line: "
+// prefix for messages. Stops at the first error, from the file or from `visit`.
+Status for_each_row(const fs::path& path, const std::vector<std::string>& required,
+                    const std::function<Status(Row&, const std::string&)>& visit) {
+  auto table = TableReader::open(path, required);
+  if (!table.ok()) {
+    return table.status();
+  }
+
+  Row row;
+  while (true) {
+    auto more = table->next(row);
+    if (!more.ok()) {
+      return more.status();
+    }
+    if (!*more) {
+      return Status::ok_status();
+    }
+    CAREID_RETURN_IF_ERROR(visit(row, table->where()));
+  }
+}
+
 bool is_job_role_code(std::string_view code) {
   return code.size() == 5 && code[0] == 'R' &&
          std::all_of(code.begin() + 1, code.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 Status read_activities(const fs::path& path, Catalogue& catalogue) {
-  auto table = TableReader::open(path, {"code", "name", "includes"});
-  if (!table.ok()) {
-    return table.status();
-  }
-  std::map<std::string, std::string> row;
-  while (true) {
-    auto more = table->next(row);
-    if (!more.ok()) {
-      return more.status();
-    }
-    if (!*more) {
-      return Status::ok_status();
-    }
-
+  return for_each_row(path, {"code", "name", "includes"}, [&](Row& row, const std::string& where) {
     Activity activity{row["code"], row["name"], split_codes(row["includes"])};
     if (!is_activity_code(activity.code)) {
-      return Status::invalid_argument(table->where() + "invalid activity code '" + activity.code +
+      return Status::invalid_argument(where + "invalid activity code '" + activity.code +
                                       "'; expected B and four digits, e.g. B0825");
     }
     if (activity.name.empty()) {
-      return Status::invalid_argument(table->where() + "activity " + activity.code + " has no name");
+      return Status::invalid_argument(where + "activity " + activity.code + " has no name");
     }
     if (catalogue.find_activity(activity.code)) {
-      return Status::invalid_argument(table->where() + "activity " + activity.code + " is listed twice");
+      return Status::invalid_argument(where + "activity " + activity.code + " is listed twice");
     }
     for (const std::string& included : activity.includes) {
       if (!is_activity_code(included)) {
-        return Status::invalid_argument(table->where() + "invalid included activity code '" + included +
+        return Status::invalid_argument(where + "invalid included activity code '" + included +
                                         "'; expected B and four digits");
       }
     }
+
     catalogue.add_activity(std::move(activity));
-  }
+    return Status::ok_status();
+  });
 }
 
 Status read_areas_of_work(const fs::path& path, Catalogue& catalogue) {
-  auto table = TableReader::open(path, {"code", "name"});
-  if (!table.ok()) {
-    return table.status();
-  }
-  std::map<std::string, std::string> row;
-  while (true) {
-    auto more = table->next(row);
-    if (!more.ok()) {
-      return more.status();
-    }
-    if (!*more) {
-      return Status::ok_status();
-    }
+  return for_each_row(path, {"code", "name"}, [&](Row& row, const std::string& where) {
     if (row["code"].empty() || row["name"].empty()) {
-      return Status::invalid_argument(table->where() + "an area of work needs a code and a name");
+      return Status::invalid_argument(where + "an area of work needs a code and a name");
     }
     if (catalogue.find_area_of_work(row["code"])) {
-      return Status::invalid_argument(table->where() + "area of work " + row["code"] + " is listed twice");
+      return Status::invalid_argument(where + "area of work " + row["code"] + " is listed twice");
     }
+
     catalogue.add_area_of_work(AreaOfWork{row["code"], row["name"]});
-  }
+    return Status::ok_status();
+  });
 }
 
 Status read_baseline(const fs::path& path, const std::set<std::string>& known_job_roles, Catalogue& catalogue) {
-  auto table = TableReader::open(path, {"job_role", "area_of_work", "activities"});
-  if (!table.ok()) {
-    return table.status();
-  }
-  std::map<std::string, std::string> row;
-  while (true) {
-    auto more = table->next(row);
-    if (!more.ok()) {
-      return more.status();
-    }
-    if (!*more) {
-      return Status::ok_status();
-    }
-
+  return for_each_row(path, {"job_role", "area_of_work", "activities"}, [&](Row& row, const std::string& where) {
     BaselineRule rule{row["job_role"], row["area_of_work"], split_codes(row["activities"])};
     if (!known_job_roles.contains(rule.job_role)) {
-      return Status::invalid_argument(table->where() + "unknown job role '" + rule.job_role +
+      return Status::invalid_argument(where + "unknown job role '" + rule.job_role +
                                       "'; use an R-code of the job role list, e.g. R8000");
     }
     for (const std::string& activity : rule.activities) {
       if (!catalogue.find_activity(activity)) {
-        return Status::invalid_argument(table->where() + "unknown activity '" + activity +
+        return Status::invalid_argument(where + "unknown activity '" + activity +
                                         "'; add it to the activity file first");
       }
     }
+
     catalogue.add_baseline_rule(std::move(rule));
-  }
+    return Status::ok_status();
+  });
 }
 
 }  // namespace
@@ -210,33 +203,22 @@ std::vector<std::string> split_codes(std::string_view text) {
 }
 
 Result<std::vector<JobRole>> read_job_role_file(const fs::path& path) {
-  auto table = TableReader::open(path, {"code", "name", "staff_group_code", "staff_group_name", "job_group_code",
-                                        "job_group_name"});
-  if (!table.ok()) {
-    return table.status();
-  }
   std::vector<JobRole> roles;
   std::set<std::string> seen;
-  std::map<std::string, std::string> row;
-  while (true) {
-    auto more = table->next(row);
-    if (!more.ok()) {
-      return more.status();
-    }
-    if (!*more) {
-      return roles;
-    }
-
+  const std::vector<std::string> columns = {"code",           "name",           "staff_group_code",
+                                            "staff_group_name", "job_group_code", "job_group_name"};
+  Status read = for_each_row(path, columns, [&](Row& row, const std::string& where) {
     JobRole role;
     role.code = row["code"];
     role.name = row["name"];
     if (!is_job_role_code(role.code) || role.name.empty()) {
-      return Status::invalid_argument(table->where() + "invalid job role '" + role.code +
+      return Status::invalid_argument(where + "invalid job role '" + role.code +
                                       "'; expected R and four digits and a name");
     }
     if (!seen.insert(role.code).second) {
-      return Status::invalid_argument(table->where() + "job role " + role.code + " is listed twice");
+      return Status::invalid_argument(where + "job role " + role.code + " is listed twice");
     }
+
     role.hierarchy_known = !row["staff_group_code"].empty() && !row["job_group_code"].empty();
     role.staff_group_code = role.hierarchy_known ? row["staff_group_code"] : std::string(kUnmappedStaffGroupCode);
     role.staff_group_name = role.hierarchy_known ? row["staff_group_name"] : std::string(kUnmappedGroupName);
@@ -244,7 +226,12 @@ Result<std::vector<JobRole>> read_job_role_file(const fs::path& path) {
     role.job_group_name = role.hierarchy_known ? row["job_group_name"] : std::string(kUnmappedGroupName);
     role.closed = role.name.ends_with("(Closed)");
     roles.push_back(std::move(role));
+    return Status::ok_status();
+  });
+  if (!read.ok()) {
+    return read;
   }
+  return roles;
 }
 
 Result<Catalogue> read_catalogue(const RbacFiles& files, const std::set<std::string>& known_job_roles) {
