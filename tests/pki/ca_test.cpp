@@ -6,6 +6,7 @@
 
 #include "pki/ca.h"
 #include "pki/files.h"
+#include "ca_fixture.h"
 #include "pki_test_util.h"
 
 using careid::StatusCode;
@@ -19,20 +20,12 @@ using careid::pki::testing::quoted;
 using careid::pki::testing::run_command;
 using careid::pki::testing::TempDir;
 
+using careid::pki::testing::make_ca;
+
 namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kDay = std::chrono::hours(24);
-
-CertificateAuthority make_ca(const std::string& name = "careid Card CA") {
-  careid::pki::CaOptions options;
-  options.common_name = name;
-  auto ca = careid::pki::create_self_signed_ca(options);
-  REQUIRE(ca.ok());
-  auto authority = CertificateAuthority::create(std::move(*ca));
-  REQUIRE(authority.ok());
-  return std::move(*authority);
-}
 
 std::string x509_text(const Certificate& certificate, const TempDir& dir) {
   auto path = dir / "text.pem";

@@ -6,6 +6,7 @@
 
 #include "pki/ca.h"
 #include "pki/card_registry.h"
+#include "ca_fixture.h"
 #include "pki_test_util.h"
 
 using careid::StatusCode;
@@ -16,17 +17,11 @@ using careid::pki::CertifiedKey;
 using careid::pki::RevocationReason;
 using careid::pki::testing::TempDir;
 
+using careid::pki::testing::make_ca;
+
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-CertificateAuthority make_ca() {
-  auto ca = careid::pki::create_self_signed_ca();
-  REQUIRE(ca.ok());
-  auto authority = CertificateAuthority::create(std::move(*ca));
-  REQUIRE(authority.ok());
-  return std::move(*authority);
-}
 
 CertifiedKey issue(const CertificateAuthority& ca, const std::string& uid) {
   auto card = ca.issue_card_certificate(uid);

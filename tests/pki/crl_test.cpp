@@ -10,6 +10,7 @@
 #include "pki/card_registry.h"
 #include "pki/crl.h"
 #include "pki/files.h"
+#include "ca_fixture.h"
 #include "pki_test_util.h"
 
 using careid::pki::CardRegistry;
@@ -20,6 +21,8 @@ using careid::pki::RevocationReason;
 using careid::pki::testing::run_command;
 using careid::pki::testing::TempDir;
 
+using careid::pki::testing::make_ca;
+
 namespace {
 
 using Clock = std::chrono::system_clock;
@@ -28,14 +31,6 @@ struct CrlFree {
   void operator()(X509_CRL* crl) const { X509_CRL_free(crl); }
 };
 using CrlPtr = std::unique_ptr<X509_CRL, CrlFree>;
-
-CertificateAuthority make_ca() {
-  auto ca = careid::pki::create_self_signed_ca();
-  REQUIRE(ca.ok());
-  auto authority = CertificateAuthority::create(std::move(*ca));
-  REQUIRE(authority.ok());
-  return std::move(*authority);
-}
 
 CrlPtr parse(const careid::pki::Bytes& der) {
   const unsigned char* cursor = der.data();

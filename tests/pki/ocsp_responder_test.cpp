@@ -8,6 +8,7 @@
 #include "pki/ca.h"
 #include "pki/card_registry.h"
 #include "pki/ocsp_responder.h"
+#include "ca_fixture.h"
 #include "pki_test_util.h"
 
 using careid::pki::Bytes;
@@ -18,17 +19,11 @@ using careid::pki::OcspResponder;
 using careid::pki::RevocationReason;
 using careid::pki::testing::TempDir;
 
+using careid::pki::testing::make_ca;
+
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-CertificateAuthority make_ca() {
-  auto ca = careid::pki::create_self_signed_ca();
-  REQUIRE(ca.ok());
-  auto authority = CertificateAuthority::create(std::move(*ca));
-  REQUIRE(authority.ok());
-  return std::move(*authority);
-}
 
 std::string serial_of(const CertifiedKey& card) {
   return *careid::pki::normalize_serial_hex(card.certificate.info()->serial_hex);

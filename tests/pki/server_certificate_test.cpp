@@ -2,6 +2,7 @@
 
 #include "pki/ca.h"
 #include "pki/saml_signing.h"
+#include "ca_fixture.h"
 #include "pki_test_util.h"
 
 using careid::StatusCode;
@@ -14,15 +15,9 @@ using careid::pki::testing::quoted;
 using careid::pki::testing::run_command;
 using careid::pki::testing::TempDir;
 
-namespace {
+using careid::pki::testing::make_ca;
 
-CertificateAuthority make_ca() {
-  auto ca = careid::pki::create_self_signed_ca();
-  REQUIRE(ca.ok());
-  auto authority = CertificateAuthority::create(std::move(*ca));
-  REQUIRE(authority.ok());
-  return std::move(*authority);
-}
+namespace {
 
 std::string x509_text(const careid::pki::Certificate& certificate, const TempDir& dir) {
   auto path = dir / "text.pem";

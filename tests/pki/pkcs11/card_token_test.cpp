@@ -9,6 +9,7 @@
 #include "pki/ca.h"
 #include "pki/pkcs11/card_token.h"
 #include "pki/pkcs11/softhsm.h"
+#include "../ca_fixture.h"
 #include "../pki_test_util.h"
 
 namespace p11 = careid::pki::pkcs11;
@@ -16,6 +17,8 @@ using careid::StatusCode;
 using careid::pki::CertificateAuthority;
 using careid::pki::KeyType;
 using careid::pki::testing::TempDir;
+
+using careid::pki::testing::make_ca;
 
 namespace {
 
@@ -26,14 +29,6 @@ p11::Pin make_pin(const std::string& value) {
   auto pin = p11::Pin::from_string(value);
   REQUIRE(pin.ok());
   return std::move(*pin);
-}
-
-CertificateAuthority make_ca() {
-  auto ca = careid::pki::create_self_signed_ca();
-  REQUIRE(ca.ok());
-  auto authority = CertificateAuthority::create(std::move(*ca));
-  REQUIRE(authority.ok());
-  return std::move(*authority);
 }
 
 // A SoftHSM token folder with one initialised token: SO PIN 87654321, user PIN 123456.
