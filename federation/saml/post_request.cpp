@@ -25,43 +25,18 @@ Result<PostMessage> decode_post_form(std::string_view body) {
                                       std::to_string(kMaxPostBodyBytes) + " bytes");
   }
 
-  PostMessage message;
-  std::optional<std::string> raw_request;
-  std::optional<std::string> request;
-  std::optional<std::string> raw_response;
-  std::optional<std::string> response;
-  std::optional<std::string> raw_relay_state;
-  // Other fields (a submit button's name, for example) are ignored.
-  CAREID_RETURN_IF_ERROR(for_each_form_parameter(body, [&](std::string_view name,
-                                                           std::string_view value) {
-    if (name == "SAMLRequest") {
-      return store_form_parameter(name, value, raw_request, request);
-    }
-    if (name == "SAMLResponse") {
-      return store_form_parameter(name, value, raw_response, response);
-    }
-    if (name == "RelayState") {
-      return store_form_parameter(name, value, raw_relay_state, message.relay_state);
-    }
-    return Status::ok_status();
-  }));
-
-  if (request.has_value() && response.has_value()) {
-    return Status::invalid_argument("the form has both SAMLRequest and SAMLResponse");
+  auto parameters = read_saml_parameters(body, "form");
+  if (!parameters.ok()) {
+    return parameters.status();
   }
-  if (response.has_value()) {
-    message.message_parameter = "SAMLResponse";
-    request = std::move(response);
-  }
-  if (!request.has_value() || request->empty()) {
+  if (!parameters->message.has_value() || parameters->message->empty()) {
     return Status::invalid_argument("form field SAMLRequest is missing or empty");
   }
-  if (message.relay_state.has_value() && message.relay_state->size() > kMaxRelayStateBytes) {
-    return Status::resource_exhausted("RelayState exceeds the limit of " +
-                                      std::to_string(kMaxRelayStateBytes) + " bytes");
-  }
 
-  auto xml = pki::base64_decode(without_whitespace(*request));
+  PostMessage message;
+  message.message_parameter = parameters->message_parameter;
+  message.relay_state = std::move(parameters->relay_state);
+  auto xml = pki::base64_decode(without_whitespace(*parameters->message));
   if (!xml.ok()) {
     return Status::invalid_argument("form field " + message.message_parameter + " is not valid base64");
   }

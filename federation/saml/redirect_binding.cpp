@@ -174,55 +174,62 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+Result<SamlParameters> read_saml_parameters(std::string_view text, std::string_view source) {
+  SamlParameters parameters;
+  std::optional<std::string> raw_response;
+  std::optional<std::string> response;
+  std::optional<std::string> raw_signature;
+  CAREID_RETURN_IF_ERROR(for_each_form_parameter(text, [&](std::string_view name, std::string_view value) {
+    if (name == "SAMLRequest") {
+      return store_form_parameter(name, value, parameters.raw_message, parameters.message);
+    }
+    if (name == "SAMLResponse") {
+      return store_form_parameter(name, value, raw_response, response);
+    }
+    if (name == "RelayState") {
+      return store_form_parameter(name, value, parameters.raw_relay_state, parameters.relay_state);
+    }
+    if (name == "SigAlg") {
+      return store_form_parameter(name, value, parameters.raw_sig_alg, parameters.sig_alg);
+    }
+    if (name == "Signature") {
+      return store_form_parameter(name, value, raw_signature, parameters.signature);
+    }
+    return Status::ok_status();
+  }));
+
+  if (parameters.message.has_value() && response.has_value()) {
+    return Status::invalid_argument("the " + std::string(source) + " has both SAMLRequest and SAMLResponse");
+  }
+  if (response.has_value()) {
+    parameters.message_parameter = "SAMLResponse";
+    parameters.raw_message = std::move(raw_response);
+    parameters.message = std::move(response);
+  }
+  if (parameters.relay_state.has_value() && parameters.relay_state->size() > kMaxRelayStateBytes) {
+    return Status::resource_exhausted("RelayState exceeds the limit of " +
+                                      std::to_string(kMaxRelayStateBytes) + " bytes");
+  }
+  return parameters;
+}
+
 Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_t max_inflated) {
   if (query.size() > kMaxQueryBytes) {
     return Status::resource_exhausted("query string exceeds the limit of " +
                                       std::to_string(kMaxQueryBytes) + " bytes");
   }
 
-  RedirectMessage message;
-  std::optional<std::string> raw_request;
-  std::optional<std::string> request;
-  std::optional<std::string> raw_response;
-  std::optional<std::string> response;
-  std::optional<std::string> raw_signature;
-  CAREID_RETURN_IF_ERROR(for_each_form_parameter(query, [&](std::string_view name,
-                                                            std::string_view value) {
-    if (name == "SAMLRequest") {
-      return store_form_parameter(name, value, raw_request, request);
-    }
-    if (name == "SAMLResponse") {
-      return store_form_parameter(name, value, raw_response, response);
-    }
-    if (name == "RelayState") {
-      return store_form_parameter(name, value, message.raw_relay_state, message.relay_state);
-    }
-    if (name == "SigAlg") {
-      return store_form_parameter(name, value, message.raw_sig_alg, message.sig_alg);
-    }
-    if (name == "Signature") {
-      return store_form_parameter(name, value, raw_signature, message.signature);
-    }
-    return Status::ok_status();
-  }));
-
-  if (request.has_value() && response.has_value()) {
-    return Status::invalid_argument("the query has both SAMLRequest and SAMLResponse");
+  auto parameters = read_saml_parameters(query, "query");
+  if (!parameters.ok()) {
+    return parameters.status();
   }
-  if (response.has_value()) {
-    message.message_parameter = "SAMLResponse";
-    raw_request = std::move(raw_response);
-    request = std::move(response);
-  }
-  if (!request.has_value()) {
+  if (!parameters->message.has_value()) {
     return Status::invalid_argument("parameter SAMLRequest is missing");
   }
-  if (message.relay_state.has_value() && message.relay_state->size() > kMaxRelayStateBytes) {
-    return Status::resource_exhausted("RelayState exceeds the limit of " +
-                                      std::to_string(kMaxRelayStateBytes) + " bytes");
-  }
 
-  auto compressed = pki::base64_decode(*request);
+  RedirectMessage message;
+  message.message_parameter = parameters->message_parameter;
+  auto compressed = pki::base64_decode(*parameters->message);
   if (!compressed.ok()) {
     return Status::invalid_argument(message.message_parameter + " is not valid base64");
   }
@@ -230,8 +237,14 @@ Result<RedirectMessage> decode_redirect_query(std::string_view query, std::size_
   if (!xml.ok()) {
     return xml.status();
   }
-  message.raw_saml_request = std::move(*raw_request);
+
   message.saml_request = std::move(xml).value();
+  message.raw_saml_request = std::move(*parameters->raw_message);
+  message.relay_state = std::move(parameters->relay_state);
+  message.raw_relay_state = std::move(parameters->raw_relay_state);
+  message.sig_alg = std::move(parameters->sig_alg);
+  message.raw_sig_alg = std::move(parameters->raw_sig_alg);
+  message.signature = std::move(parameters->signature);
   return message;
 }
 

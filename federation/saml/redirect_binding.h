@@ -44,6 +44,27 @@ struct RedirectMessage {
 Result<RedirectMessage> decode_redirect_query(std::string_view query,
                                               std::size_t max_inflated = kMaxInflatedBytes);
 
+// The SAML parameters of one query string or form body, URL-decoded, each beside its raw
+// value as received (a Redirect signature covers the raw values).
+struct SamlParameters {
+  // "SAMLRequest" or "SAMLResponse": the parameter that carried the message.
+  std::string message_parameter = "SAMLRequest";
+  std::optional<std::string> raw_message;
+  std::optional<std::string> message;
+  std::optional<std::string> raw_relay_state;
+  std::optional<std::string> relay_state;
+  std::optional<std::string> raw_sig_alg;
+  std::optional<std::string> sig_alg;
+  std::optional<std::string> signature;
+};
+
+// Collects SAMLRequest or SAMLResponse, RelayState, SigAlg and Signature from `text` and
+// ignores other parameters. `source` ("query" or "form") names the text in errors:
+//   kInvalidArgument    SAMLRequest and SAMLResponse both present, a repeated parameter or
+//                       bad percent-encoding
+//   kResourceExhausted  RelayState over kMaxRelayStateBytes
+Result<SamlParameters> read_saml_parameters(std::string_view text, std::string_view source);
+
 // Splits application/x-www-form-urlencoded `text` (a query string or a form body) at '&'
 // and '=' and calls `visit` with each name and its raw, still encoded value. Returns the
 // first error that `visit` returns. Names are passed as received, because SAML's parameter
