@@ -1,6 +1,7 @@
 #include "base/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <fstream>
 #include <iterator>
@@ -67,6 +68,32 @@ class TableReader {
     out = static_cast<Int>(value);
     return Status::ok_status();
   }
+
+  // Calls `read_one` with a reader for each table of the array of tables `key`.
+  template <class Fn>
+  Status read_tables(const char* key, Fn&& read_one) {
+    seen_.insert(key);
+    if (!table_.is_table() || !table_.contains(key)) {
+      return Status::ok_status();
+    }
+    const toml::value& list = table_.at(key);
+    if (!list.is_array()) {
+      return Status::invalid_argument(name(key) + ": expected [[" + name(key) + "]] tables");
+    }
+    for (std::size_t i = 0; i < list.as_array().size(); ++i) {
+      const toml::value& item = list.as_array()[i];
+      std::string item_name = name(key) + "[" + std::to_string(i) + "]";
+      if (!item.is_table()) {
+        return Status::invalid_argument(item_name + ": expected a table");
+      }
+      TableReader reader(item, item_name);
+      CAREID_RETURN_IF_ERROR(read_one(reader));
+      CAREID_RETURN_IF_ERROR(reader.check_unknown_keys());
+    }
+    return Status::ok_status();
+  }
+
+  const std::string& prefix() const { return prefix_; }
 
   // Reports the first key of the table that no read() asked for.
   Status check_unknown_keys() const {
@@ -167,11 +194,94 @@ Status read_https(const toml::value& root, HttpsConfig& https) {
   return r.check_unknown_keys();
 }
 
+Status read_metadata_source(TableReader& r, MetadataSourceConfig& source) {
+  CAREID_RETURN_IF_ERROR(r.read("name", source.name));
+  CAREID_RETURN_IF_ERROR(r.read("url", source.url));
+  std::vector<std::string> certificates;
+  CAREID_RETURN_IF_ERROR(r.read("signing_certificates", certificates));
+  source.signing_certificates.assign(certificates.begin(), certificates.end());
+  CAREID_RETURN_IF_ERROR(r.read_integer("refresh_interval_seconds", source.refresh_interval_seconds, 10, 7 * 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_cache_age_seconds", source.max_cache_age_seconds, 10, 366 * 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("timeout_seconds", source.timeout_seconds, 1, 600));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_bytes", source.max_bytes, 1024, int64_t{1} << 30));
+  CAREID_RETURN_IF_ERROR(r.read("ca_file", source.ca_file));
+
+  const std::string& at = r.prefix();
+  bool good_name = !source.name.empty() && source.name.size() <= 64 &&
+                   source.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+                       std::string::npos;
+  if (!good_name) {
+    return Status::invalid_argument(at + ".name: expected 1 to 64 letters, digits, '-' or '_', got '" +
+                                    source.name + "'");
+  }
+  if (source.url.rfind("https://", 0) != 0 && source.url.rfind("http://", 0) != 0) {
+    return Status::invalid_argument(at + ".url: expected an http:// or https:// URL, got '" + source.url + "'");
+  }
+  if (source.signing_certificates.empty()) {
+    return Status::invalid_argument(at + ".signing_certificates: list at least one PEM certificate of the "
+                                         "federation's metadata signing key");
+  }
+  if (source.max_cache_age_seconds < source.refresh_interval_seconds) {
+    return Status::invalid_argument(at + ".max_cache_age_seconds: must be at least refresh_interval_seconds (" +
+                                    std::to_string(source.refresh_interval_seconds) + ")");
+  }
+  return Status::ok_status();
+}
+
+Status read_metadata_sources(TableReader& r, SamlConfig& saml) {
+  CAREID_RETURN_IF_ERROR(r.read("metadata_cache_dir", saml.metadata_cache_dir));
+  CAREID_RETURN_IF_ERROR(r.read_tables("metadata_sources", [&](TableReader& item) {
+    MetadataSourceConfig source;
+    CAREID_RETURN_IF_ERROR(read_metadata_source(item, source));
+    for (const MetadataSourceConfig& other : saml.metadata_sources) {
+      if (other.name == source.name) {
+        return Status::invalid_argument(item.prefix() + ".name: '" + source.name +
+                                        "' is used by another source; give each a unique name");
+      }
+    }
+    saml.metadata_sources.push_back(std::move(source));
+    return Status::ok_status();
+  }));
+  return Status::ok_status();
+}
+
+Status read_card_login(const toml::value& root, CardLoginConfig& card) {
+  TableReader r(section(root, "card_login"), "card_login");
+  CAREID_RETURN_IF_ERROR(r.read("mapping", card.mapping));
+  CAREID_RETURN_IF_ERROR(r.read("san_type", card.san_type));
+  CAREID_RETURN_IF_ERROR(r.read("directory_attribute", card.directory_attribute));
+  CAREID_RETURN_IF_ERROR(r.read("certificate_match", card.certificate_match));
+  if (card.mapping != "subject_cn" && card.mapping != "san" && card.mapping != "directory_certificate") {
+    return Status::invalid_argument("card_login.mapping: unknown mapping '" + card.mapping +
+                                    "'; use \"subject_cn\", \"san\" or \"directory_certificate\"");
+  }
+  if (card.san_type != "email" && card.san_type != "upn") {
+    return Status::invalid_argument("card_login.san_type: unknown type '" + card.san_type +
+                                    "'; use \"email\" (rfc822Name) or \"upn\" (otherName UPN)");
+  }
+  bool good_attribute = !card.directory_attribute.empty() && card.directory_attribute.size() <= 64 &&
+                        std::isalpha(static_cast<unsigned char>(card.directory_attribute[0])) != 0 &&
+                        card.directory_attribute.find_first_not_of(
+                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
+  if (!good_attribute) {
+    return Status::invalid_argument("card_login.directory_attribute: '" + card.directory_attribute +
+                                    "' is not an attribute type name such as \"mail\"");
+  }
+  if (card.certificate_match != "sha256" && card.certificate_match != "issuer_serial") {
+    return Status::invalid_argument("card_login.certificate_match: unknown match '" + card.certificate_match +
+                                    "'; use \"sha256\" or \"issuer_serial\"");
+  }
+  return r.check_unknown_keys();
+}
+
 Status read_saml(const toml::value& root, SamlConfig& saml) {
   TableReader r(section(root, "saml"), "saml");
   CAREID_RETURN_IF_ERROR(r.read("entity_id", saml.entity_id));
   CAREID_RETURN_IF_ERROR(r.read("signing_key", saml.signing_key));
   CAREID_RETURN_IF_ERROR(r.read("signing_certificate", saml.signing_certificate));
+  std::vector<std::string> next_certificates;
+  CAREID_RETURN_IF_ERROR(r.read("additional_signing_certificates", next_certificates));
+  saml.additional_signing_certificates.assign(next_certificates.begin(), next_certificates.end());
   CAREID_RETURN_IF_ERROR(r.read("sp_metadata_dir", saml.sp_metadata_dir));
   CAREID_RETURN_IF_ERROR(r.read("persistent_id_secret", saml.persistent_id_secret));
   CAREID_RETURN_IF_ERROR(r.read_integer("assertion_lifetime_seconds", saml.assertion_lifetime_seconds, 10, 86400));
@@ -185,6 +295,15 @@ Status read_saml(const toml::value& root, SamlConfig& saml) {
                                       "and never_encrypt_assertions_for; keep it in one");
     }
   }
+  CAREID_RETURN_IF_ERROR(read_metadata_sources(r, saml));
+  return r.check_unknown_keys();
+}
+
+Status read_login(const toml::value& root, LoginConfig& login) {
+  TableReader r(section(root, "login"), "login");
+  CAREID_RETURN_IF_ERROR(r.read("password_fallback", login.password_fallback));
+  CAREID_RETURN_IF_ERROR(r.read_integer("totp_window_steps", login.totp_window_steps, 0, 1));
+  CAREID_RETURN_IF_ERROR(r.read("card_only_service_providers", login.card_only_service_providers));
   return r.check_unknown_keys();
 }
 
@@ -209,6 +328,11 @@ Status read_oidc(const toml::value& root, OidcConfig& oidc) {
   CAREID_RETURN_IF_ERROR(r.read_integer("code_lifetime_seconds", oidc.code_lifetime_seconds, 1, 600));
   CAREID_RETURN_IF_ERROR(r.read_integer("access_token_lifetime_seconds", oidc.access_token_lifetime_seconds, 10, 86400));
   CAREID_RETURN_IF_ERROR(r.read_integer("id_token_lifetime_seconds", oidc.id_token_lifetime_seconds, 10, 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_codes", oidc.max_codes, 1, 10000000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_token_families", oidc.max_token_families, 1, 10000000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_assertion_ids", oidc.max_assertion_ids, 1, 10000000));
+  CAREID_RETURN_IF_ERROR(
+      r.read_integer("backchannel_logout_timeout_seconds", oidc.backchannel_logout_timeout_seconds, 1, 60));
   return r.check_unknown_keys();
 }
 
@@ -252,6 +376,28 @@ Status read_metrics(const toml::value& root, MetricsConfig& metrics) {
   return r.check_unknown_keys();
 }
 
+Status read_sus(const toml::value& root, const HttpsConfig& https, SusConfig& sus) {
+  TableReader r(section(root, "sus"), "sus");
+  CAREID_RETURN_IF_ERROR(r.read("store", sus.store));
+  CAREID_RETURN_IF_ERROR(r.read("read_activities", sus.read_activities));
+  CAREID_RETURN_IF_ERROR(r.read("submit_activities", sus.submit_activities));
+  // Unset, the limit follows https.max_body_bytes down; set, it must fit within it.
+  const std::size_t default_body_bytes = sus.max_body_bytes;
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_body_bytes", sus.max_body_bytes, 1024, int64_t{1} << 30));
+  if (sus.max_body_bytes == default_body_bytes) {
+    sus.max_body_bytes = std::min(sus.max_body_bytes, https.max_body_bytes);
+  }
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_batch_spells", sus.max_batch_spells, 1, 10'000'000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_extract_spells", sus.max_extract_spells, 1, 100'000'000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("cache_seconds", sus.cache_seconds, 0, 86400));
+  if (sus.max_body_bytes > https.max_body_bytes) {
+    return Status::invalid_argument("sus.max_body_bytes (" + std::to_string(sus.max_body_bytes) +
+                                    ") is larger than https.max_body_bytes (" + std::to_string(https.max_body_bytes) +
+                                    "); raise https.max_body_bytes too");
+  }
+  return r.check_unknown_keys();
+}
+
 Status read_top_level(const toml::value& root, Config& config) {
   TableReader r(root, "");
   CAREID_RETURN_IF_ERROR(r.read("data_dir", config.data_dir));
@@ -263,10 +409,11 @@ Status read_top_level(const toml::value& root, Config& config) {
 }
 
 Status check_sections(const toml::value& root) {
-  static const std::set<std::string> known = {"ldap", "https", "saml", "session", "oidc", "audit", "pki", "metrics"};
+  static const std::set<std::string> known = {"ldap",  "https", "saml", "card_login", "login",
+                                              "session", "oidc", "audit", "pki", "metrics", "sus"};
   for (const auto& [key, value] : root.as_table()) {
     if (value.is_table() && !known.contains(key)) {
-      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, session, oidc, audit, pki or metrics");
+      return Status::invalid_argument("[" + key + "]: unknown section; expected ldap, https, saml, card_login, login, session, oidc, audit, pki, metrics or sus");
     }
   }
   return Status::ok_status();
@@ -295,12 +442,28 @@ void resolve_paths(Config& config, const fs::path& config_dir) {
   config.https.card_ca = resolve(data, config.https.card_ca);
   config.saml.signing_key = resolve(data, config.saml.signing_key);
   config.saml.signing_certificate = resolve(data, config.saml.signing_certificate);
+  for (fs::path& certificate : config.saml.additional_signing_certificates) {
+    certificate = resolve(data, certificate);
+  }
   config.saml.sp_metadata_dir = resolve(data, config.saml.sp_metadata_dir);
   config.saml.persistent_id_secret = resolve(data, config.saml.persistent_id_secret);
+  config.saml.metadata_cache_dir = resolve(data, config.saml.metadata_cache_dir);
+  for (MetadataSourceConfig& source : config.saml.metadata_sources) {
+    for (fs::path& certificate : source.signing_certificates) {
+      certificate = resolve(data, certificate);
+    }
+    if (!source.ca_file.empty()) {
+      source.ca_file = resolve(data, source.ca_file);
+    }
+  }
   for (fs::path& key : config.oidc.signing_keys) {
     key = resolve(data, key);
   }
   config.oidc.clients_dir = resolve(data, config.oidc.clients_dir);
+  // A connection URI such as postgresql://host/db is not a path.
+  if (!config.sus.store.empty() && config.sus.store.find("://") == std::string::npos) {
+    config.sus.store = resolve(data, config.sus.store).string();
+  }
   if (!config.audit.file.empty()) {
     config.audit.file = resolve(data, config.audit.file);
   }
@@ -350,11 +513,14 @@ Result<Config> load_config(const fs::path& path) {
   if (status.ok()) status = read_ldap(root, config.ldap);
   if (status.ok()) status = read_https(root, config.https);
   if (status.ok()) status = read_saml(root, config.saml);
+  if (status.ok()) status = read_card_login(root, config.card_login);
+  if (status.ok()) status = read_login(root, config.login);
   if (status.ok()) status = read_session(root, config.session);
   if (status.ok()) status = read_oidc(root, config.oidc);
   if (status.ok()) status = read_audit(root, config.audit);
   if (status.ok()) status = read_pki(root, config.pki);
   if (status.ok()) status = read_metrics(root, config.metrics);
+  if (status.ok()) status = read_sus(root, config.https, config.sus);
   if (!status.ok()) {
     return status.with_context(path.string());
   }

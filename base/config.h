@@ -99,11 +99,33 @@ struct HttpsConfig {
   std::size_t max_connections = 1024;
 };
 
+// One SP metadata source: a federation's signed metadata fetched from a URL
+// (federation/saml/metadata_source.h). TOML: one [[saml.metadata_sources]] table each.
+struct MetadataSourceConfig {
+  // Letters, digits, '-' and '_'; names the cached copy <metadata_cache_dir>/<name>.xml.
+  std::string name;
+  std::string url;  // http:// or https://
+  // PEM certificates of the federation's metadata signing keys, relative to data_dir. A
+  // signature by any one counts, so the next key can be listed before a rollover.
+  std::vector<std::filesystem::path> signing_certificates;
+  uint32_t refresh_interval_seconds = 3600;
+  // How long a verified copy may be used after its fetch while refreshes fail; at least
+  // refresh_interval_seconds.
+  uint32_t max_cache_age_seconds = 7 * 24 * 3600;
+  uint32_t timeout_seconds = 30;
+  std::size_t max_bytes = 64 * 1024 * 1024;
+  // PEM trust anchors for an https:// URL, relative to data_dir; empty: the system's CAs.
+  std::filesystem::path ca_file;
+};
+
 struct SamlConfig {
   // Empty means <public_url>/saml/metadata.
   std::string entity_id;
   std::filesystem::path signing_key = "pki/saml-signing.key";
   std::filesystem::path signing_certificate = "pki/saml-signing.pem";
+  // PEM certificates published in the IdP metadata beside the current one during a key
+  // rollover (federation/saml/README.md).
+  std::vector<std::filesystem::path> additional_signing_certificates;
   // Folder of SP metadata files (*.xml); each file registers one service provider.
   std::filesystem::path sp_metadata_dir = "sp-metadata";
   // Secret that derives persistent NameIDs; created with mode 0600 when missing.
@@ -117,6 +139,37 @@ struct SamlConfig {
   // encryption key) or never do. An entityID may not be in both lists.
   std::vector<std::string> encrypt_assertions_for;
   std::vector<std::string> never_encrypt_assertions_for;
+  // SP metadata fetched from URLs, in addition to sp_metadata_dir; listed first wins when two
+  // sources name the same entityID, and sp_metadata_dir wins over every source.
+  std::vector<MetadataSourceConfig> metadata_sources;
+  // Verified copies of the sources' metadata, so that a restart works while a URL is down.
+  std::filesystem::path metadata_cache_dir = "sp-metadata-cache";
+};
+
+// The mapping from a card certificate to its holder in the directory
+// (federation/sso/card_login.h).
+struct CardLoginConfig {
+  // "subject_cn": the subject's single CN is the 12-digit uid (NHS profile).
+  // "san": a subjectAltName value equals `directory_attribute` of one person.
+  // "directory_certificate": the person whose userCertificate;binary contains this certificate.
+  std::string mapping = "subject_cn";
+  // With "san": "email" (rfc822Name) or "upn" (otherName userPrincipalName).
+  std::string san_type = "email";
+  std::string directory_attribute = "mail";
+  // With "directory_certificate": "sha256" (the same DER bytes) or "issuer_serial".
+  std::string certificate_match = "sha256";
+};
+
+// The optional password + TOTP login (federation/sso/password_login.h), for people whose
+// entry allows it (careidPasswordLoginAllowed). Such logins are AAL2, never AAL3.
+struct LoginConfig {
+  // Offer the login form when a browser reaches /saml/sso without a client certificate.
+  bool password_fallback = false;
+  // TOTP steps of 30 s accepted either side of the current one, for clock drift: 0 or 1.
+  uint32_t totp_window_steps = 1;
+  // Entity IDs of SPs that need a smartcard (AAL3) whatever their AuthnRequest contains. A
+  // password session is never used for them.
+  std::vector<std::string> card_only_service_providers;
 };
 
 // SSO sessions: after a card login the role choice is kept, for later logins on any TLS
@@ -145,6 +198,15 @@ struct OidcConfig {
   uint32_t code_lifetime_seconds = 60;
   uint32_t access_token_lifetime_seconds = 600;
   uint32_t id_token_lifetime_seconds = 600;
+  // Bounds of the in-memory stores: outstanding authorization codes, live token families
+  // (the tokens of one code), and private_key_jwt assertion ids kept against replay. When
+  // one is full, further codes, token responses or assertions are refused until entries expire.
+  uint32_t max_codes = 10000;
+  uint32_t max_token_families = 100000;
+  uint32_t max_assertion_ids = 100000;
+  // Deadline of each step (connect, TLS handshake, write, read) of a Back-Channel Logout
+  // request to a client.
+  uint32_t backchannel_logout_timeout_seconds = 5;
 };
 
 // The audit trail (audit/audit_log.h): hash-chained JSON lines, apart from the diagnostic log.
@@ -189,6 +251,25 @@ struct MetricsConfig {
   std::string listen;
 };
 
+// The SUS API (sus/api/api.h) under /sus/v1/ on the HTTPS server.
+struct SusConfig {
+  // SUS store as `careidctl sus --store` takes it: a folder (LMDB), relative to data_dir,
+  // or a `postgresql://` connection URI. Empty serves no SUS API.
+  std::string store;
+  // RBAC activity codes, any one of which grants reading (tariffs, pricing, extracts) or
+  // submitting spells. The defaults are made-up sample codes (B9601 includes B9600 in
+  // data/reference/rbac-activities-sample.csv); set the national codes in production.
+  std::vector<std::string> read_activities = {"B9600"};
+  std::vector<std::string> submit_activities = {"B9601"};
+  // Largest request body; at most https.max_body_bytes, which the server applies first.
+  std::size_t max_body_bytes = 1024 * 1024;
+  // Most spells in one submitted batch, and in one extract.
+  uint32_t max_batch_spells = 10000;
+  uint32_t max_extract_spells = 100000;
+  // Seconds a tariff or MFF year read from the store is reused before it is read again.
+  uint32_t cache_seconds = 60;
+};
+
 struct Config {
   // Folder that contains the store and, by default, the PKI files and SP metadata.
   std::filesystem::path data_dir = "data";
@@ -203,11 +284,14 @@ struct Config {
   LdapConfig ldap;
   HttpsConfig https;
   SamlConfig saml;
+  CardLoginConfig card_login;
+  LoginConfig login;
   SessionConfig session;
   OidcConfig oidc;
   PkiConfig pki;
   AuditConfig audit;
   MetricsConfig metrics;
+  SusConfig sus;
 
   // Returns https.public_url, or the URL built from the listen address and port.
   std::string public_url() const;

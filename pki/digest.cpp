@@ -64,17 +64,26 @@ Result<Bytes> sha256_file(const std::filesystem::path& path) {
   return out;
 }
 
-Result<Bytes> hmac_sha256(ByteView key, ByteView data) {
-  Bytes out(kSha256Bytes);
+namespace {
+
+// HMAC (RFC 2104) with the OpenSSL digest `digest_name`, whose output has `size` bytes.
+Result<Bytes> hmac(const char* digest_name, std::size_t size, ByteView key, ByteView data) {
+  Bytes out(size);
   std::size_t length = 0;
   const unsigned char* result =
-      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), data.data(),
+      EVP_Q_mac(nullptr, "HMAC", nullptr, digest_name, nullptr, key.data(), key.size(), data.data(),
                 data.size(), out.data(), out.size(), &length);
-  if (result == nullptr || length != kSha256Bytes) {
-    return openssl_status(StatusCode::kInternal, "HMAC-SHA256 failed");
+  if (result == nullptr || length != size) {
+    return openssl_status(StatusCode::kInternal, std::string("HMAC-") + digest_name + " failed");
   }
   return out;
 }
+
+}  // namespace
+
+Result<Bytes> hmac_sha256(ByteView key, ByteView data) { return hmac("SHA256", kSha256Bytes, key, data); }
+
+Result<Bytes> hmac_sha1(ByteView key, ByteView data) { return hmac("SHA1", kSha1Bytes, key, data); }
 
 Result<Bytes> random_bytes(std::size_t count) {
   if (count > kMaxRandomBytes) {

@@ -32,6 +32,10 @@ Result<Bytes> sha256_file(const std::filesystem::path& path);
 // allows it, but callers should use at least 32 random bytes.
 Result<Bytes> hmac_sha256(ByteView key, ByteView data);
 
+// HMAC-SHA1 of `data` under `key` (20 bytes). Kept for TOTP (RFC 6238), whose authenticator
+// apps compute HMAC-SHA1 by default; HMAC-SHA1 stays sound although SHA-1 collisions are known.
+Result<Bytes> hmac_sha1(ByteView key, ByteView data);
+
 // `count` bytes from OpenSSL's CSPRNG. Fails for count > kMaxRandomBytes or when the generator
 // is not seeded.
 Result<Bytes> random_bytes(std::size_t count);

@@ -21,6 +21,15 @@ if [ ! -f "$data_dir/careid.toml" ]; then
     --activities data/reference/rbac-activities-sample.csv \
     --baseline data/reference/rbac-baseline-sample.csv \
     --areas-of-work data/reference/rbac-areas-of-work-sample.csv
+  # A SUS store with the synthetic tariff, the real 2015/16 MFF and the synthetic spells,
+  # served by the SUS API under /sus/v1/ (sus/README.md).
+  for step in "import-tariff --year 2015/16 data/sus/tariff-synthetic-2015-16.csv" \
+              "import-mff --year 2015/16 data/reference/nhsrefcost-2015-16-national-schedule.csv" \
+              "import-spells data/sus/spells-synthetic-2015-16.csv"; do
+    # shellcheck disable=SC2086  # each step is a command and its arguments
+    "$build_dir/tools/careidctl/careidctl" sus $step --store "$data_dir/sus-store"
+  done
+  printf '\n[sus]\nstore = "sus-store"\n' >> "$data_dir/careid.toml"
 else
   echo "demo: reusing $data_dir (delete it to start again)"
   echo "  admin DN cn=admin,o=nhs, password in $data_dir/admin-password"

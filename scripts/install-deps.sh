@@ -5,14 +5,16 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config libicu-dev
-  libssl-dev liblmdb-dev lmdb-utils libxml2-dev libxmlsec1-dev xmlsec1 zlib1g-dev
+  libssl-dev liblmdb-dev lmdb-utils libpq-dev postgresql libxml2-dev libxmlsec1-dev xmlsec1 zlib1g-dev
   libboost1.81-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev libargon2-dev
   catch2
   ldap-utils libldap2-dev python3-ldap3 python3-requests python3-authlib python3-pysaml2 curl openssl
   apache2 libapache2-mod-auth-mellon libapache2-mod-auth-openidc
+  libapache2-mod-shib shibboleth-sp-utils python3-onelogin-saml2 simplesamlphp libapache2-mod-php php-xml
   clang-14 libclang-rt-14-dev
   slapd 389-ds-base
   softhsm2 opensc libengine-pkcs11-openssl libp11-kit-dev
+  wrk
 )
 
 missing=()

@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::string_view kDefaultPolicy = R"toml(# careid access policy: the first rule whose target and subject both match decides the
 # level; with no matching rule access is none. Two fixed rules come before these: the root DN
-# may do anything, and nobody, root included, reads, searches or compares userPassword.
+# may do anything, and nobody, root included, reads, searches or compares userPassword or
+# careidTotpSecret.
 # The root DSE and cn=Subschema are readable by everyone and are not governed by this file.
 #
 # Registration authority roles: R5080 Registration Authority Manager, R5090 Registration
@@ -39,6 +40,13 @@ grant = "auth"
 [[rule]]
 name = "lockout-state"
 attributes = ["pwdFailureTime", "pwdAccountLockedTime"]
+grant = "none"
+
+# TOTP secrets are written by `careidctl user totp-enrol` only. The fixed rule already
+# denies reading them; this rule also denies writes over LDAP to everyone but root.
+[[rule]]
+name = "totp-secret"
+attributes = ["careidTotpSecret"]
 grant = "none"
 
 # National admins manage national roles, job roles, activities and baselines.

@@ -142,6 +142,10 @@ Privileges Policy::privileges(const Subject& subject, const Target& target, std:
   if (equals_ignore_case(attribute, "userPassword")) {
     granted &= kDisclose | kAuth | kAdd | kDelete;
   }
+  // TOTP secrets are read by careidd's own store reads only, which bypass the policy.
+  if (equals_ignore_case(attribute, "careidTotpSecret")) {
+    granted &= kAdd | kDelete;
+  }
   return granted;
 }
 

@@ -4,10 +4,12 @@
 // Evaluation. For one subject, entry and attribute, the rules are tried in file order and the
 // first whose target and subject both match decides. When none matches, no access is granted. This
 // is OpenLDAP's slapd.access(5) "first match wins" with each rule holding one "by" clause.
-// Two fixed rules come first and no policy can change them:
+// Three fixed rules come first and no policy can change them:
 //   * the root DN has every privilege on every entry;
 //   * nobody, root included, gets more than auth, add and delete on userPassword, so password
-//     hashes are never read, searched or compared.
+//     hashes are never read, searched or compared;
+//   * nobody, root included, gets more than add and delete on careidTotpSecret, so TOTP
+//     secrets leave the store only through careidd's internal reads for the login check.
 //
 // A Policy is immutable after it is built and may be shared by any number of threads.
 #pragma once

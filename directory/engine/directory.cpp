@@ -15,7 +15,12 @@ using protocol::LdapResult;
 
 Directory::Directory(std::shared_ptr<const schema::Schema> schema, DirectoryOptions options,
                      std::unique_ptr<storage::EntryStore> store)
-    : schema_(std::move(schema)), options_(std::move(options)), store_(std::move(store)) {}
+    : schema_(std::move(schema)), options_(std::move(options)), store_(std::move(store)) {
+  auto root = name_dn(*schema_, options_.root_dn);
+  if (root.ok()) {
+    root_normalised_ = std::move(root->normalised);
+  }
+}
 
 Directory::~Directory() = default;
 
@@ -57,8 +62,7 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
     return reject("invalid_dn");
   }
 
-  auto root = name_dn(*schema_, options_.root_dn);
-  if (root.ok() && root->normalised == name->normalised) {
+  if (root_normalised_.has_value() && *root_normalised_ == name->normalised) {
     if (options_.root_password_hash.empty() || !auth::verify_password(options_.root_password_hash, password)) {
       return reject("wrong_root_password");
     }
@@ -66,28 +70,29 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
     return ldap_result(ResultCode::kSuccess);
   }
 
-  auto entry = read_entry(dn);
-  if (!entry.ok() || !entry->has_value()) {
+  bool may_authenticate = false;
+  auto entry = read_bind_entry(name->normalised, may_authenticate);
+  if (!entry.has_value()) {
     return reject("no_such_entry");
   }
   const auto now = std::chrono::system_clock::now();
-  if (auto until = locked_until(**entry, options_, now)) {
+  if (auto until = locked_until(*entry, options_, now)) {
     failure_log.info("locked", "bind failed dn=\"{}\" reason=locked", dn);
     return ldap_result(ResultCode::kInvalidCredentials, "the account is locked after repeated failed binds until " +
                                                             generalized_time_utc(*until) +
                                                             "; ask the directory administrator to unlock it");
   }
-  if (!may_authenticate(**entry, name->normalised)) {
+  if (!may_authenticate) {
     return reject("no_auth_access");
   }
-  const Attribute* stored = (*entry)->find("userPassword");
+  const Attribute* stored = entry->find("userPassword");
   if (stored == nullptr) {
     return reject("no_password");
   }
   for (const std::string& value : stored->values) {
     Status problem;
     if (auth::verify_password(value, password, &problem)) {
-      clear_bind_failures(*schema_, *store_, **entry, name->normalised);
+      clear_bind_failures(*schema_, *store_, *entry, name->normalised);
       identity = Identity{std::string(dn), name->normalised, false};
       identity.subject = gather_subject(identity);
       return ldap_result(ResultCode::kSuccess);
@@ -106,20 +111,45 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
   return reject("wrong_password");
 }
 
-// Bind needs auth on userPassword, checked for the anonymous subject that is binding.
-bool Directory::may_authenticate(const Entry& entry, const std::string& normalised_dn) const {
-  if (options_.access_policy == nullptr) {
-    return true;
+void Directory::record_authentication_failure(std::string_view dn) const {
+  auto name = name_dn(*schema_, dn);
+  if (!name.ok()) {
+    return;
   }
+  const auto now = std::chrono::system_clock::now();
+  if (auto until = record_bind_failure(*schema_, *store_, options_, name->normalised, now)) {
+    log::get("directory")->warn("login dn=\"{}\" locked until {} after {} failures", dn,
+                                generalized_time_utc(*until), options_.lockout_failures);
+    if (options_.on_lockout) {
+      options_.on_lockout(dn, *until);
+    }
+  }
+}
+
+// Reads the entry and checks, in the same read transaction, that the anonymous subject
+// that is binding has auth access to its userPassword. Returns nullopt when the entry is
+// missing or cannot be read.
+std::optional<Entry> Directory::read_bind_entry(const std::string& normalised_dn, bool& may_authenticate) const {
   auto txn = store_->begin_read();
   if (!txn.ok()) {
-    return false;
+    return std::nullopt;
   }
   auto id = txn->find_id(normalised_dn);
-  const AccessGuard guard(*schema_, options_.access_policy.get(), Identity{}, *txn);
-  const access::Target target =
-      guard.target(*txn, id.ok() ? std::optional<storage::EntryId>(*id) : std::nullopt, entry, normalised_dn);
-  return guard.allows(target, "userPassword", access::kAuth);
+  if (!id.ok()) {
+    return std::nullopt;
+  }
+  auto entry = txn->get(*id);
+  if (!entry.ok()) {
+    return std::nullopt;
+  }
+
+  may_authenticate = true;
+  if (options_.access_policy != nullptr) {
+    const AccessGuard guard(*schema_, options_.access_policy.get(), Identity{}, *txn);
+    const access::Target target = guard.target(*txn, *id, *entry, normalised_dn);
+    may_authenticate = guard.allows(target, "userPassword", access::kAuth);
+  }
+  return std::move(*entry);
 }
 
 std::shared_ptr<const access::Subject> Directory::gather_subject(const Identity& identity) const {

@@ -141,12 +141,15 @@ class Importer {
   friend class Directory;
   Importer(Directory& directory, storage::BulkLoader loader);
   Status set_member_of();
+  Result<storage::EntryId> find_parent(std::string_view normalised_dn);
 
   Directory& directory_;
   storage::BulkLoader loader_;
   ImportSummary summary_;
   std::chrono::system_clock::time_point started_;
   std::vector<std::string> added_groups_;  // DNs of the groups added, for finish()
+  std::string last_parent_dn_;             // normalised
+  storage::EntryId last_parent_id_ = storage::kNoParent;
 };
 
 class Directory {
@@ -162,6 +165,10 @@ class Directory {
   // no hint which. On success fills `identity`.
   protocol::LdapResult bind_simple(std::string_view dn, std::string_view password,
                                    Identity& identity) const;
+
+  // Counts a failed login other than a simple bind (careidd's TOTP code check) toward the
+  // lockout of entry `dn`, as a wrong password does. Storage errors are logged.
+  void record_authentication_failure(std::string_view dn) const;
 
   // Runs a search and passes each entry to `sink`; returns the SearchResultDone result.
   // The base "" with scope base returns the root DSE; "cn=Subschema" the subschema entry.
@@ -251,7 +258,7 @@ class Directory {
             std::unique_ptr<storage::EntryStore> store);
 
   // Access checks of bind_simple (directory.cpp).
-  bool may_authenticate(const Entry& entry, const std::string& normalised_dn) const;
+  std::optional<Entry> read_bind_entry(const std::string& normalised_dn, bool& may_authenticate) const;
   std::shared_ptr<const access::Subject> gather_subject(const Identity& identity) const;
 
   // Hashes and stores the new (or a generated) password of `target` for modify_password.
@@ -262,6 +269,7 @@ class Directory {
   std::shared_ptr<const schema::Schema> schema_;
   DirectoryOptions options_;
   std::unique_ptr<storage::EntryStore> store_;
+  std::optional<std::string> root_normalised_;  // unset when root_dn does not parse
 };
 
 }  // namespace careid::directory::engine

@@ -33,6 +33,21 @@ Status set_member_of_group(const schema::Schema& schema, const storage::EntrySto
   return update_member_of(schema, store, txn, group_dn, nullptr, &*group);
 }
 
+// Returns the normalised DN of the parent of `normalised`, or "" for a DN of one RDN.
+// Normalised DNs print their RDNs with RFC 4514 escapes joined by ',', and a backslash
+// always escapes the next character, so the first ',' outside an escape ends the first
+// RDN. This saves parsing and normalising the parent's DN again for every entry.
+std::string_view normalised_parent(std::string_view normalised) {
+  for (std::size_t i = 0; i < normalised.size(); ++i) {
+    if (normalised[i] == '\\') {
+      ++i;
+    } else if (normalised[i] == ',') {
+      return normalised.substr(i + 1);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Importer>> Directory::begin_import() {
@@ -68,9 +83,7 @@ Status Importer::add(Entry entry) {
 
   storage::EntryId parent = storage::kNoParent;
   if (!is_suffix(schema, directory_.options_, *name)) {
-    auto parent_name = name_dn(schema, name->dn.parent().to_string());
-    auto parent_id = parent_name.ok() ? loader_.find_id(parent_name->normalised)
-                                      : Result<storage::EntryId>(Status::not_found("invalid parent DN"));
+    auto parent_id = find_parent(normalised_parent(name->normalised));
     if (!parent_id.ok()) {
       ++summary_.rejected;
       return Status::invalid_argument("entry '" + canonical->dn +
@@ -92,6 +105,22 @@ Status Importer::add(Entry entry) {
     return Status::ok_status();
   }
   return added.status().with_context("importing '" + canonical->dn + "'");
+}
+
+// Siblings usually follow each other in LDIF, so the last parent found is kept.
+Result<storage::EntryId> Importer::find_parent(std::string_view normalised_dn) {
+  if (normalised_dn.empty()) {
+    return Status::not_found("an entry of one RDN that is not a suffix has no parent");
+  }
+  if (last_parent_id_ != storage::kNoParent && normalised_dn == last_parent_dn_) {
+    return last_parent_id_;
+  }
+  auto id = loader_.find_id(normalised_dn);
+  if (id.ok()) {
+    last_parent_dn_ = normalised_dn;
+    last_parent_id_ = *id;
+  }
+  return id;
 }
 
 // Members may follow their group in the input, so memberOf is set once everything is

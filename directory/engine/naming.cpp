@@ -25,11 +25,7 @@ Result<NamedDn, protocol::LdapResult> name_dn(const schema::Schema& schema, std:
 
 std::vector<storage::IndexKey> index_keys(const schema::Schema& schema,
                                           const storage::EntryStore& store, const Entry& entry) {
-  std::vector<storage::AttributeIndex> indexes;
-  for (const std::string& name : store.indexed_attributes()) {
-    indexes.push_back({name, store.index_kinds(name)});
-  }
-  return compute_index_keys(schema, indexes, entry);
+  return compute_index_keys(schema, store.indexes(), entry);
 }
 
 std::string matched_dn(const schema::Schema& schema, const storage::Transaction& txn, const dn::Dn& name) {

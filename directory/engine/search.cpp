@@ -38,6 +38,48 @@ class SizeLimit {
   std::uint64_t returned_ = 0;
 };
 
+// Scopes of at most this many entries are read whole, without the index lists. A person
+// with their organisation persons and role profiles (the lookup of every card login) fits,
+// and an index list such as objectClass=nhsOrgPersonRole grows with the whole directory.
+// NOTE: a person with more than seven role profiles, each below its own organisation
+// person, does not fit and takes the index plan, whose cost grows with the directory.
+constexpr std::size_t kSmallScopeEntries = 16;
+
+// Returns the sorted ids of the one-level or subtree scope below `base` when it contains at
+// most `max_entries` entries, else std::nullopt. A subtree walk stops after max_entries + 1
+// entries, so a large scope costs at most that many reads here.
+std::optional<std::vector<storage::EntryId>> list_small_scope(const storage::Transaction& txn, storage::EntryId base,
+                                                              SearchScope scope, std::size_t max_entries) {
+  if (scope == SearchScope::kBaseObject) {
+    return std::nullopt;
+  }
+  if (scope == SearchScope::kSingleLevel) {
+    auto children = txn.child_count(base);
+    if (!children.ok() || *children > max_entries) {
+      return std::nullopt;
+    }
+  }
+
+  std::vector<storage::EntryId> ids;
+  bool complete = true;
+  auto collect = [&](storage::EntryId id) {
+    if (ids.size() >= max_entries) {
+      complete = false;
+      return false;
+    }
+    ids.push_back(id);
+    return true;
+  };
+  Status walked = scope == SearchScope::kSingleLevel ? txn.for_each_child(base, collect)
+                                                     : txn.for_each_in_subtree(base, collect);
+  if (!walked.ok() || !complete) {
+    return std::nullopt;
+  }
+  // Id order, which is also the order of plan_candidates' lists.
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 // Walks the scope below `base`, or the planned candidates filtered to the scope, and calls
 // `visit` for each id until it returns false.
 Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base, SearchScope scope,
@@ -143,13 +185,18 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
     }
   }
 
-  auto candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
+  std::optional<std::vector<storage::EntryId>> scope_ids =
+      list_small_scope(*txn, *base_id, request.scope, kSmallScopeEntries);
+  std::optional<std::vector<storage::EntryId>> candidates;
+  if (!scope_ids.has_value()) {
+    candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
+  }
   SizeLimit size_limit(request.size_limit, identity.is_root ? 0 : options_.size_limit);
   TimeLimit time_limit(request.time_limit, identity.is_root ? 0 : options_.time_limit_seconds);
   LdapResult result = ldap_result(ResultCode::kSuccess);
   bool stopped = false;
 
-  Status walked = for_each_in_scope(*txn, *base_id, request.scope, candidates, [&](storage::EntryId id) {
+  auto visit = [&](storage::EntryId id) {
     if (time_limit.expired()) {
       result = ldap_result(ResultCode::kTimeLimitExceeded, "the search ran past its time limit");
       return false;
@@ -188,7 +235,17 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
       return false;
     }
     return true;
-  });
+  };
+  Status walked = Status::ok_status();
+  if (scope_ids.has_value()) {
+    for (storage::EntryId id : *scope_ids) {
+      if (!visit(id)) {
+        break;
+      }
+    }
+  } else {
+    walked = for_each_in_scope(*txn, *base_id, request.scope, candidates, visit);
+  }
 
   if (!walked.ok()) {
     return storage_failure(walked);

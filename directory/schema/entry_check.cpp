@@ -84,7 +84,8 @@ std::optional<LdapError> check_values(const Schema& schema, const ResolvedAttrib
   }
 
   // RFC 4511 4.7: an attribute must not hold two values that are equal under its
-  // equality rule, e.g. "Smith" and "smith" in a caseIgnoreMatch attribute.
+  // equality rule, e.g. "Smith" and "smith" in a caseIgnoreMatch attribute. A single
+  // value needs no set, but its key must still compute.
   std::set<std::string> keys;
   for (const std::string& value : attribute.values) {
     Result<std::string> key = equality_key(schema, type, value);
@@ -93,7 +94,7 @@ std::optional<LdapError> check_values(const Schema& schema, const ResolvedAttrib
                   "attribute '" + attribute.description + "' value '" + value +
                       "' is invalid: " + key.status().message());
     }
-    if (!keys.insert(std::move(key).value()).second) {
+    if (attribute.values.size() > 1 && !keys.insert(std::move(key).value()).second) {
       return fail(ResultCode::kAttributeOrValueExists,
                   "attribute '" + attribute.description + "' has value '" + value +
                       "' twice (equal by " +

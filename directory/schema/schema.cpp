@@ -2,6 +2,7 @@
 #include "directory/schema/schema.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "directory/schema/matching.h"
@@ -20,10 +21,22 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// Names and OIDs up to this length are lower-cased on the stack, because every value of
+// every entry an operation touches looks up its attribute type.
+constexpr std::size_t kMaxStackKeyBytes = 64;
+
 template <class T>
 const T* find_in(const std::map<std::string, std::size_t, std::less<>>& index,
                  const std::vector<std::unique_ptr<T>>& items, std::string_view key) {
-  auto it = index.find(lower(key));
+  std::map<std::string, std::size_t, std::less<>>::const_iterator it;
+  if (key.size() <= kMaxStackKeyBytes) {
+    std::array<char, kMaxStackKeyBytes> buffer;
+    std::transform(key.begin(), key.end(), buffer.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    it = index.find(std::string_view(buffer.data(), key.size()));
+  } else {
+    it = index.find(lower(key));
+  }
   return it == index.end() ? nullptr : items[it->second].get();
 }
 

@@ -7,12 +7,15 @@
 namespace careid::directory::storage {
 
 BulkLoader::BulkLoader(const detail::StoreState* state, BulkLoadOptions options)
-    : state_(state), options_(options) {}
+    : state_(state),
+      options_(options),
+      pending_index_(std::make_unique<std::vector<detail::PendingIndexRecord>>()) {}
 
 BulkLoader::BulkLoader(BulkLoader&& other) noexcept
     : state_(std::exchange(other.state_, nullptr)),
       options_(other.options_),
       batch_(std::move(other.batch_)),
+      pending_index_(std::move(other.pending_index_)),
       in_batch_(other.in_batch_),
       committed_(other.committed_),
       finished_(other.finished_),
@@ -37,6 +40,7 @@ void BulkLoader::restore_sync() {
 
 Status BulkLoader::stop(Status status) {
   batch_.reset();
+  pending_index_->clear();
   finished_ = true;
   restore_sync();
   return status.with_context("bulk load stopped after " + std::to_string(committed_) +
@@ -56,11 +60,19 @@ Status BulkLoader::ensure_batch() {
     return stop(batch.status());
   }
   batch_.emplace(std::move(batch).value());
+  batch_->pending_index_ = pending_index_.get();
   return Status::ok_status();
 }
 
 Status BulkLoader::commit_batch() {
-  Status status = batch_->commit();
+  // After a failed write LMDB rejects every later one, so commit() reports the first.
+  Status status = batch_->failure_.ok()
+                      ? detail::write_pending_index_records(*state_, batch_->txn(), *pending_index_)
+                      : Status::ok_status();
+  if (!status.ok()) {
+    return stop(status);
+  }
+  status = batch_->commit();
   batch_.reset();
   if (!status.ok()) {
     return stop(status);

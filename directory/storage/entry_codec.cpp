@@ -42,13 +42,16 @@ class RecordReader {
     return 0;
   }
 
-  std::string bytes() {
+  std::string bytes() { return std::string(view()); }
+
+  // Returns the next length-prefixed bytes as a view into the record.
+  std::string_view view() {
     std::uint64_t size = varint();
     if (failed_ || size > rest_.size()) {
       failed_ = true;
       return {};
     }
-    std::string value(rest_.substr(0, size));
+    std::string_view value = rest_.substr(0, size);
     rest_.remove_prefix(size);
     return value;
   }
@@ -111,17 +114,84 @@ void add_presence_keys(std::vector<IndexKey>& keys) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
+void read_attributes(RecordReader& reader, Entry& entry) {
+  std::size_t attribute_count = reader.count();
+  entry.attributes.resize(attribute_count);
+  for (Attribute& attribute : entry.attributes) {
+    attribute.description = reader.bytes();
+    std::size_t value_count = reader.count();
+    attribute.values.reserve(value_count);
+    for (std::size_t i = 0; i < value_count && !reader.failed(); ++i) {
+      attribute.values.push_back(reader.bytes());
+    }
+  }
+}
+
+// Reads the index keys into `keys`, or only checks their layout when `keys` is null.
+Status read_index_keys(RecordReader& reader, std::uint8_t version, EntryId id,
+                       std::vector<IndexKey>* keys) {
+  std::size_t key_count = reader.count();
+  if (keys != nullptr) {
+    keys->reserve(key_count);
+  }
+  for (std::size_t i = 0; i < key_count && !reader.failed(); ++i) {
+    IndexKeyKind kind = IndexKeyKind::kEquality;
+    if (version >= 2) {
+      std::uint8_t byte = reader.byte();
+      if (byte > static_cast<std::uint8_t>(IndexKeyKind::kSubstring)) {
+        return corrupt(id, "unknown index key kind " + std::to_string(byte));
+      }
+      kind = static_cast<IndexKeyKind>(byte);
+    }
+    std::string_view attribute = reader.view();
+    std::string_view value = reader.view();
+    if (keys != nullptr) {
+      keys->push_back({std::string(attribute), std::string(value), kind});
+    }
+  }
+
+  if (reader.failed()) {
+    return corrupt(id, "truncated attributes or index keys");
+  }
+  if (!reader.at_end()) {
+    return corrupt(id, "unexpected bytes after the index keys");
+  }
+  return Status::ok_status();
+}
+
+std::size_t encoded_size_estimate(std::string_view normalised_dn, const Entry& entry,
+                                  const std::vector<IndexKey>& index_keys) {
+  // Each length or count takes one varint byte below 128; longer ones grow the string.
+  std::size_t size = 16 + 2 * (normalised_dn.size() + entry.dn.size());
+  for (const Attribute& attribute : entry.attributes) {
+    size += 2 + attribute.description.size();
+    for (const std::string& value : attribute.values) {
+      size += 1 + value.size();
+    }
+  }
+  for (const IndexKey& key : index_keys) {
+    size += 3 + key.attribute.size() + key.value.size();
+  }
+  return size;
+}
+
 }  // namespace
 
 std::string encode_record(const StoredRecord& record) {
-  std::string out;
-  out.push_back(static_cast<char>(kRecordFormatVersion));
-  put_varint(out, record.parent);
-  put_bytes(out, record.normalised_dn);
-  put_bytes(out, record.entry.dn);
+  return encode_record(record.parent, record.normalised_dn, record.entry, record.index_keys);
+}
 
-  put_varint(out, record.entry.attributes.size());
-  for (const Attribute& attribute : record.entry.attributes) {
+std::string encode_record(EntryId parent, std::string_view normalised_dn, const Entry& entry,
+                          const std::vector<IndexKey>& index_keys) {
+  std::string out;
+  out.reserve(encoded_size_estimate(normalised_dn, entry, index_keys));
+  out.push_back(static_cast<char>(kRecordFormatVersion));
+  put_varint(out, parent);
+  put_bytes(out, normalised_dn);
+  put_bytes(out, entry.dn);
+
+  put_varint(out, entry.attributes.size());
+  for (const Attribute& attribute : entry.attributes) {
     put_bytes(out, attribute.description);
     put_varint(out, attribute.values.size());
     for (const std::string& value : attribute.values) {
@@ -129,8 +199,8 @@ std::string encode_record(const StoredRecord& record) {
     }
   }
 
-  put_varint(out, record.index_keys.size());
-  for (const IndexKey& key : record.index_keys) {
+  put_varint(out, index_keys.size());
+  for (const IndexKey& key : index_keys) {
     out.push_back(static_cast<char>(key.kind));
     put_bytes(out, key.attribute);
     put_bytes(out, key.value);
@@ -146,47 +216,50 @@ Result<StoredRecord> decode_record_header(std::string_view bytes, EntryId id) {
   return record;
 }
 
-Result<StoredRecord> decode_record(std::string_view bytes, EntryId id) {
+Result<EntryId> decode_parent(std::string_view bytes, EntryId id) {
+  RecordReader reader(bytes);
+  const std::uint8_t version = reader.byte();
+  if (!reader.failed() &&
+      (version < kOldestRecordFormatVersion || version > kRecordFormatVersion)) {
+    return corrupt(id, "unknown record format version " + std::to_string(version));
+  }
+  const EntryId parent = reader.varint();
+  if (reader.failed()) {
+    return corrupt(id, "truncated header");
+  }
+  return parent;
+}
+
+namespace {
+
+// Decodes a record, and reads its index keys into the result only when `with_keys` is set.
+// Without them the keys' layout is still checked.
+Result<StoredRecord> decode(std::string_view bytes, EntryId id, bool with_keys) {
   RecordReader reader(bytes);
   StoredRecord record;
   std::uint8_t version = 0;
   CAREID_RETURN_IF_ERROR(read_header(reader, record, id, version));
-
-  std::size_t attribute_count = reader.count();
-  record.entry.attributes.resize(attribute_count);
-  for (Attribute& attribute : record.entry.attributes) {
-    attribute.description = reader.bytes();
-    std::size_t value_count = reader.count();
-    for (std::size_t i = 0; i < value_count && !reader.failed(); ++i) {
-      attribute.values.push_back(reader.bytes());
-    }
-  }
-
-  std::size_t key_count = reader.count();
-  for (std::size_t i = 0; i < key_count && !reader.failed(); ++i) {
-    IndexKey key;
-    if (version >= 2) {
-      std::uint8_t kind = reader.byte();
-      if (kind > static_cast<std::uint8_t>(IndexKeyKind::kSubstring)) {
-        return corrupt(id, "unknown index key kind " + std::to_string(kind));
-      }
-      key.kind = static_cast<IndexKeyKind>(kind);
-    }
-    key.attribute = reader.bytes();
-    key.value = reader.bytes();
-    record.index_keys.push_back(std::move(key));
-  }
-  if (version == 1) {
+  read_attributes(reader, record.entry);
+  CAREID_RETURN_IF_ERROR(
+      read_index_keys(reader, version, id, with_keys ? &record.index_keys : nullptr));
+  if (with_keys && version == 1) {
     add_presence_keys(record.index_keys);
   }
-
-  if (reader.failed()) {
-    return corrupt(id, "truncated attributes or index keys");
-  }
-  if (!reader.at_end()) {
-    return corrupt(id, "unexpected bytes after the index keys");
-  }
   return record;
+}
+
+}  // namespace
+
+Result<StoredRecord> decode_record(std::string_view bytes, EntryId id) {
+  return decode(bytes, id, true);
+}
+
+Result<Entry> decode_entry(std::string_view bytes, EntryId id) {
+  auto record = decode(bytes, id, false);
+  if (!record.ok()) {
+    return record.status();
+  }
+  return std::move(record->entry);
 }
 
 }  // namespace careid::directory::storage::detail

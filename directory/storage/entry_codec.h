@@ -39,8 +39,19 @@ struct StoredRecord {
 
 std::string encode_record(const StoredRecord& record);
 
+// Encodes the same bytes as encode_record without copying the entry into a StoredRecord.
+std::string encode_record(EntryId parent, std::string_view normalised_dn, const Entry& entry,
+                          const std::vector<IndexKey>& index_keys);
+
 // Decodes a whole record. A malformed one is kCorruption naming `id`.
 Result<StoredRecord> decode_record(std::string_view bytes, EntryId id);
+
+// Decodes the header and the attributes but skips the index keys, which only writers need.
+// Checks the same layout as decode_record, so a malformed record is kCorruption here too.
+Result<Entry> decode_entry(std::string_view bytes, EntryId id);
+
+// Decodes only the version and the parent id, without allocating.
+Result<EntryId> decode_parent(std::string_view bytes, EntryId id);
 
 // Decodes only the version, parent id and normalised DN, for callers that need no more.
 Result<StoredRecord> decode_record_header(std::string_view bytes, EntryId id);

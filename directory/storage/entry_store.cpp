@@ -63,22 +63,49 @@ std::string lower_ascii(std::string_view text) {
   return lower;
 }
 
-std::optional<MDB_dbi> StoreState::find_index(std::string_view attribute) const {
-  const std::string name = lower_ascii(attribute);
-  auto it = std::lower_bound(indexed_names.begin(), indexed_names.end(), name);
-  if (it == indexed_names.end() || *it != name) {
+namespace {
+
+char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// Orders a lower-case name before `attribute` read as lower case. It copies nothing, because
+// the index lookups run for every key of every write.
+bool name_before(const std::string& name, std::string_view attribute) {
+  const std::size_t common = std::min(name.size(), attribute.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    const char other = lower_char(attribute[i]);
+    if (name[i] != other) {
+      return static_cast<unsigned char>(name[i]) < static_cast<unsigned char>(other);
+    }
+  }
+  return name.size() < attribute.size();
+}
+
+}  // namespace
+
+std::optional<std::size_t> StoreState::index_position(std::string_view attribute) const {
+  auto it = std::lower_bound(indexed_names.begin(), indexed_names.end(), attribute, name_before);
+  if (it == indexed_names.end() || it->size() != attribute.size()) {
     return std::nullopt;
   }
-  return index_dbis[static_cast<std::size_t>(it - indexed_names.begin())];
+  for (std::size_t i = 0; i < attribute.size(); ++i) {
+    if ((*it)[i] != lower_char(attribute[i])) {
+      return std::nullopt;
+    }
+  }
+  return static_cast<std::size_t>(it - indexed_names.begin());
+}
+
+std::optional<MDB_dbi> StoreState::find_index(std::string_view attribute) const {
+  auto position = index_position(attribute);
+  if (!position.has_value()) {
+    return std::nullopt;
+  }
+  return index_dbis[*position];
 }
 
 unsigned StoreState::kinds_of(std::string_view attribute) const {
-  const std::string name = lower_ascii(attribute);
-  auto it = std::lower_bound(indexed_names.begin(), indexed_names.end(), name);
-  if (it == indexed_names.end() || *it != name) {
-    return 0;
-  }
-  return index_kinds[static_cast<std::size_t>(it - indexed_names.begin())];
+  auto position = index_position(attribute);
+  return position.has_value() ? index_kinds[*position] : 0;
 }
 
 namespace {
@@ -102,7 +129,9 @@ std::vector<IndexKey> StoreState::prepare_keys(std::vector<IndexKey> keys) const
   std::vector<IndexKey> prepared;
   prepared.reserve(keys.size());
   for (IndexKey& key : keys) {
-    key.attribute = lower_ascii(key.attribute);
+    for (char& c : key.attribute) {
+      c = lower_char(c);
+    }
     const unsigned kinds = kinds_of(key.attribute);
     if ((kinds & kIndexPresence) != 0 && key.kind != IndexKeyKind::kPresence) {
       prepared.push_back({key.attribute, {}, IndexKeyKind::kPresence});
@@ -442,6 +471,9 @@ Result<std::unique_ptr<EntryStore>> EntryStore::open(const std::filesystem::path
                                                      StoreOptions options) {
   auto state = std::make_unique<StoreState>();
   CAREID_RETURN_IF_ERROR(validate_options(options, state->indexed_names, state->index_kinds));
+  for (std::size_t i = 0; i < state->indexed_names.size(); ++i) {
+    state->indexes.push_back({state->indexed_names[i], state->index_kinds[i]});
+  }
   CAREID_RETURN_IF_ERROR(prepare_folder(folder, options.create_folder));
   state->folder = folder;
   state->options = std::move(options);
@@ -477,6 +509,8 @@ Result<WriteTransaction> EntryStore::begin_write() { return WriteTransaction::be
 const std::vector<std::string>& EntryStore::indexed_attributes() const {
   return state_->indexed_names;
 }
+
+const std::vector<AttributeIndex>& EntryStore::indexes() const { return state_->indexes; }
 
 bool EntryStore::is_indexed(std::string_view attribute) const {
   return state_->find_index(attribute).has_value();

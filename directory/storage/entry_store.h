@@ -88,6 +88,7 @@ struct IndexKey {
 
 namespace detail {
 struct StoreState;
+struct PendingIndexRecord;
 struct TxnAborter {
   void operator()(MDB_txn* txn) const;
 };
@@ -257,6 +258,9 @@ class WriteTransaction : public Transaction {
   Status fail(Status status);
 
   EntryId next_id_ = 1;
+  // Set by BulkLoader, so that add() queues index records here instead of writing them.
+  // The loader writes them sorted before it commits.
+  std::vector<detail::PendingIndexRecord>* pending_index_ = nullptr;
   bool next_id_changed_ = false;
   bool finished_ = false;
   Status failure_;
@@ -268,7 +272,8 @@ struct BulkLoadOptions {
 };
 
 // Loads many entries quickly: commits every commit_every entries without waiting for the
-// disk, then finish() commits the rest and syncs once. Until finish() returns OK a crash
+// disk, then finish() commits the rest and syncs once. A batch's index records are held in
+// memory (tens of bytes each) and written sorted just before its commit. Until finish() returns OK a crash
 // may lose batches the loader already committed, so restart the import from an empty store.
 // The threading rules of WriteTransaction apply, and other writers wait while a batch is
 // open.
@@ -306,6 +311,9 @@ class BulkLoader {
   const detail::StoreState* state_;  // null once moved from
   BulkLoadOptions options_;
   std::optional<WriteTransaction> batch_;
+  // The open batch's index records, written sorted by commit_batch. Behind a pointer
+  // because PendingIndexRecord is internal to the storage layer.
+  std::unique_ptr<std::vector<detail::PendingIndexRecord>> pending_index_;
   std::size_t in_batch_ = 0;
   std::uint64_t committed_ = 0;
   bool finished_ = false;
@@ -377,6 +385,8 @@ class EntryStore {
 
   // Indexed attribute names, lower case and sorted.
   const std::vector<std::string>& indexed_attributes() const;
+  // The same attributes with their index kinds, in the same order.
+  const std::vector<AttributeIndex>& indexes() const;
   bool is_indexed(std::string_view attribute) const;
   // The index kinds of `attribute` (kIndexPresence and so on), 0 when it is not indexed.
   unsigned index_kinds(std::string_view attribute) const;

@@ -46,7 +46,11 @@ struct StoreState {
   std::vector<std::string> indexed_names;
   std::vector<unsigned> index_kinds;
   std::vector<MDB_dbi> index_dbis;
+  // The same names and kinds as AttributeIndex values, for EntryStore::indexes.
+  std::vector<AttributeIndex> indexes;
 
+  // Returns the position of `attribute` (compared ignoring ASCII case) in indexed_names.
+  std::optional<std::size_t> index_position(std::string_view attribute) const;
   std::optional<MDB_dbi> find_index(std::string_view attribute) const;
   unsigned kinds_of(std::string_view attribute) const;
 
@@ -70,6 +74,13 @@ struct IndexRecord {
   friend auto operator<=>(const IndexRecord&, const IndexRecord&) = default;
 };
 
+// An index record waiting to be written, with the entry id that is its data.
+struct PendingIndexRecord {
+  IndexRecord record;
+  EntryId id = 0;
+  friend auto operator<=>(const PendingIndexRecord&, const PendingIndexRecord&) = default;
+};
+
 // Turns keys from prepare_keys into index records (the kind's prefix byte, then the
 // value), sorted and without duplicates.
 std::vector<IndexRecord> index_records(const StoreState& state, const std::vector<IndexKey>& keys);
@@ -79,6 +90,18 @@ std::vector<IndexRecord> index_records(const StoreState& state, const std::vecto
 Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
                             const std::vector<IndexKey>& old_keys,
                             const std::vector<IndexKey>& new_keys);
+
+// Inserts the index records of `keys` (from prepare_keys) for `id` with mdb_put flags
+// `put_flags`. MDB_APPENDDUP is right only for a new id, which sorts after every stored id.
+Status insert_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
+                            const std::vector<IndexKey>& keys, unsigned put_flags);
+
+// Sorts `pending` and writes it with one cursor per index database. Sorted keys let LMDB
+// find each record's page from the previous one instead of from the root, and
+// MDB_APPENDDUP skips the search inside each id list. Every id must be newer than all
+// ids the transaction has stored before.
+Status write_pending_index_records(const StoreState& state, MDB_txn* txn,
+                                   std::vector<PendingIndexRecord>& pending);
 
 // Empties every index, drops those of `old_names` no longer listed, opens the current ones
 // into `state`, and refills them from options.rebuild_index_keys for every stored entry.

@@ -109,11 +109,7 @@ Result<Entry> Transaction::get(EntryId id) const {
     return detail::lmdb_status(rc, "read " + id_text(id), state().folder);
   }
 
-  auto record = detail::decode_record(as_view(data), id);
-  if (!record.ok()) {
-    return record.status();
-  }
-  return std::move(record->entry);
+  return detail::decode_entry(as_view(data), id);
 }
 
 Result<EntryId> Transaction::parent_id(EntryId id) const {
@@ -128,11 +124,7 @@ Result<EntryId> Transaction::parent_id(EntryId id) const {
     return detail::lmdb_status(rc, "read " + id_text(id), state().folder);
   }
 
-  auto header = detail::decode_record_header(as_view(data), id);
-  if (!header.ok()) {
-    return header.status();
-  }
-  return header->parent;
+  return detail::decode_parent(as_view(data), id);
 }
 
 Status Transaction::for_each_child(EntryId id, const std::function<bool(EntryId)>& visit) const {

@@ -2,6 +2,7 @@
 // indexes consistent within one LMDB write transaction.
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "directory/storage/entry_codec.h"
@@ -34,6 +35,24 @@ Result<detail::StoredRecord> read_record(const detail::StoreState& state, MDB_tx
 }  // namespace
 
 namespace detail {
+
+namespace {
+
+Status put_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
+                         const std::vector<IndexRecord>& records, unsigned put_flags) {
+  auto id_bytes = encode_id(id);
+  for (const IndexRecord& record : records) {
+    MDB_val key = as_val(record.key);
+    MDB_val data{id_bytes.size(), id_bytes.data()};
+    int rc = mdb_put(txn, record.dbi, &key, &data, put_flags);
+    if (rc != MDB_SUCCESS) {
+      return lmdb_status(rc, "write index record of " + id_text(id), state.folder);
+    }
+  }
+  return Status::ok_status();
+}
+
+}  // namespace
 
 std::vector<IndexRecord> index_records(const StoreState& state, const std::vector<IndexKey>& keys) {
   std::vector<IndexRecord> records;
@@ -71,14 +90,40 @@ Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
       return lmdb_status(rc, "delete index record of " + id_text(id), state.folder);
     }
   }
-  for (const IndexRecord& record : added) {
-    MDB_val key = as_val(record.key);
+  return put_index_records(state, txn, id, added, 0);
+}
+
+Status insert_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
+                            const std::vector<IndexKey>& keys, unsigned put_flags) {
+  return put_index_records(state, txn, id, index_records(state, keys), put_flags);
+}
+
+Status write_pending_index_records(const StoreState& state, MDB_txn* txn,
+                                   std::vector<PendingIndexRecord>& pending) {
+  std::sort(pending.begin(), pending.end());
+
+  std::optional<CursorHandle> cursor;
+  MDB_dbi cursor_dbi = 0;
+  for (const PendingIndexRecord& item : pending) {
+    if (!cursor.has_value() || item.record.dbi != cursor_dbi) {
+      cursor.reset();
+      auto opened = open_cursor(txn, item.record.dbi, state.folder);
+      if (!opened.ok()) {
+        return opened.status();
+      }
+      cursor.emplace(std::move(*opened));
+      cursor_dbi = item.record.dbi;
+    }
+
+    auto id_bytes = encode_id(item.id);
+    MDB_val key = as_val(item.record.key);
     MDB_val data{id_bytes.size(), id_bytes.data()};
-    int rc = mdb_put(txn, record.dbi, &key, &data, 0);
+    int rc = mdb_cursor_put(cursor->get(), &key, &data, MDB_APPENDDUP);
     if (rc != MDB_SUCCESS) {
-      return lmdb_status(rc, "write index record of " + id_text(id), state.folder);
+      return lmdb_status(rc, "write index record of " + id_text(item.id), state.folder);
     }
   }
+  pending.clear();
   return Status::ok_status();
 }
 
@@ -127,13 +172,6 @@ Result<EntryId> WriteTransaction::add(std::string_view normalised_dn, EntryId pa
 
   // Check everything that can fail for the caller's reasons before the first write, so
   // that such a failure leaves the transaction usable.
-  auto existing = find_id(normalised_dn);
-  if (existing.ok()) {
-    return Status::already_exists("entry '" + std::string(normalised_dn) + "' already exists");
-  }
-  if (existing.status().code() != StatusCode::kNotFound) {
-    return existing.status();
-  }
   if (parent != kNoParent) {
     auto grandparent = parent_id(parent);
     if (!grandparent.ok()) {
@@ -141,39 +179,47 @@ Result<EntryId> WriteTransaction::add(std::string_view normalised_dn, EntryId pa
     }
   }
 
-  detail::StoredRecord record;
-  record.parent = parent;
-  record.normalised_dn = std::string(normalised_dn);
-  record.entry = entry;
-  record.index_keys = state().prepare_keys(std::move(index_keys));
+  // MDB_NOOVERWRITE both claims the DN and finds a taken one in a single search. A put
+  // that returns MDB_KEYEXIST writes nothing and leaves the transaction usable.
   const EntryId id = next_id_;
-  const std::string encoded = detail::encode_record(record);
   auto id_bytes = detail::encode_id(id);
-  auto parent_bytes = detail::encode_id(parent);
-
-  // Ids only grow, so every new entry key sorts last and MDB_APPEND skips the search.
   MDB_val id_val{id_bytes.size(), id_bytes.data()};
-  MDB_val value = as_val(encoded);
-  int rc = mdb_put(txn(), state().entries, &id_val, &value, MDB_APPEND);
-  if (rc != MDB_SUCCESS) {
-    return fail(detail::lmdb_status(rc, "write " + id_text(id), state().folder));
-  }
-
   MDB_val dn_key = as_val(normalised_dn);
-  rc = mdb_put(txn(), state().dn2id, &dn_key, &id_val, MDB_NOOVERWRITE);
+  int rc = mdb_put(txn(), state().dn2id, &dn_key, &id_val, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) {
+    return Status::already_exists("entry '" + std::string(normalised_dn) + "' already exists");
+  }
   if (rc != MDB_SUCCESS) {
     return fail(detail::lmdb_status(rc, "write DN of " + id_text(id), state().folder));
   }
 
+  const std::vector<IndexKey> keys = state().prepare_keys(std::move(index_keys));
+  const std::string encoded = detail::encode_record(parent, normalised_dn, entry, keys);
+
+  // Ids only grow, so every new entry key sorts last and MDB_APPEND skips the search.
+  MDB_val value = as_val(encoded);
+  rc = mdb_put(txn(), state().entries, &id_val, &value, MDB_APPEND);
+  if (rc != MDB_SUCCESS) {
+    return fail(detail::lmdb_status(rc, "write " + id_text(id), state().folder));
+  }
+
+  // The new id is above every stored id, so it sorts last in each id list it joins.
+  auto parent_bytes = detail::encode_id(parent);
   MDB_val parent_key{parent_bytes.size(), parent_bytes.data()};
-  rc = mdb_put(txn(), state().children, &parent_key, &id_val, 0);
+  rc = mdb_put(txn(), state().children, &parent_key, &id_val, MDB_APPENDDUP);
   if (rc != MDB_SUCCESS) {
     return fail(detail::lmdb_status(rc, "link " + id_text(id) + " to its parent", state().folder));
   }
 
-  Status indexed = detail::update_index_records(state(), txn(), id, {}, record.index_keys);
-  if (!indexed.ok()) {
-    return fail(indexed);
+  if (pending_index_ != nullptr) {
+    for (detail::IndexRecord& record : detail::index_records(state(), keys)) {
+      pending_index_->push_back({std::move(record), id});
+    }
+  } else {
+    Status indexed = detail::insert_index_records(state(), txn(), id, keys, MDB_APPENDDUP);
+    if (!indexed.ok()) {
+      return fail(indexed);
+    }
   }
   next_id_ = id + 1;
   next_id_changed_ = true;

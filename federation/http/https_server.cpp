@@ -1,5 +1,7 @@
 #include "federation/http/https_server.h"
 
+#include "federation/http/backchannel_sender.h"
+
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -69,10 +71,27 @@ class HttpsServer::Impl {
         tls_(std::move(tls)),
         sso_(std::move(sso)),
         blocking_pool_(std::max(1u, options.blocking_threads)),
-        router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc, options.pki),
+        router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc, options.pki,
+                options.mounts),
         registry_(options.max_connections),
         acceptor_(asio::make_strand(io_context_)),
-        metrics_(metrics::registry().add([this](metrics::Exposition& out) { collect(out); })) {}
+        metrics_(metrics::registry().add([this](metrics::Exposition& out) { collect(out); })) {
+    if (options.oidc != nullptr) {
+      BackchannelSender::Options sender;
+      sender.timeout = options.backchannel_timeout;
+      sso::SessionStore* sessions = &sso_->sessions();
+      backchannel_ = std::make_unique<BackchannelSender>(sender, [sessions] { sessions->sweep_expired(); });
+      options.oidc->attach_sessions(*sessions, backchannel_.get());
+    }
+  }
+
+  // The provider outlives the server, so it must stop using the sessions that go with it.
+  ~Impl() {
+    backchannel_.reset();
+    if (options_.oidc != nullptr) {
+      options_.oidc->detach_sessions();
+    }
+  }
 
   Result<std::uint16_t> start();
   void stop();
@@ -87,6 +106,8 @@ class HttpsServer::Impl {
   const ServerOptions options_;
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<sso::SsoService> sso_;
+  // After sso_, so that it stops before the sessions it sweeps go.
+  std::unique_ptr<BackchannelSender> backchannel_;
   asio::thread_pool blocking_pool_;
   Router router_;
   SessionRegistry registry_;
@@ -236,11 +257,21 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::create(const Config& config,
   sessions.absolute_timeout = std::chrono::seconds(config.session.absolute_timeout_seconds);
   sessions.choice_timeout = std::chrono::seconds(config.session.role_choice_timeout_seconds);
   sessions.max_sessions = config.session.max_sessions;
+  Result<sso::CardMapping> card_mapping = sso::card_mapping_from_config(config.card_login);
+  if (!card_mapping.ok()) {
+    return card_mapping.status();
+  }
+  sessions.card_mapping = *card_mapping;
   auto sso = std::make_unique<sso::SsoService>(source, idp, std::move(*ids), std::chrono::system_clock::now,
                                                sessions, options.audit ? *options.audit : audit::null_sink());
+  if (config.login.password_fallback) {
+    sso->enable_password_login(sso::PasswordLoginSettings{
+        true, static_cast<int>(config.login.totp_window_steps), config.login.card_only_service_providers});
+  }
   if (options.max_connections == 0) {
     options.max_connections = config.https.max_connections;
   }
+  options.backchannel_timeout = std::chrono::seconds(config.oidc.backchannel_logout_timeout_seconds);
   auto impl = std::make_unique<Impl>(config.https, std::move(*tls), std::move(sso), idp, options);
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
 }

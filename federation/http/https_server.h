@@ -24,6 +24,7 @@
 #include "base/config.h"
 #include "base/status.h"
 #include "federation/http/pki_routes.h"
+#include "federation/http/router.h"
 #include "federation/oidc/provider.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/identity_source.h"
@@ -38,9 +39,14 @@ struct ServerOptions {
   // How long stop() waits for open connections to finish their current request.
   std::chrono::milliseconds stop_timeout{5000};
   // The OpenID provider served under /oidc/; null serves none. Must outlive the server.
-  const oidc::Provider* oidc = nullptr;
+  // create() attaches the server's SSO sessions and Back-Channel Logout sender to it.
+  oidc::Provider* oidc = nullptr;
+  // Deadline of each step of a Back-Channel Logout request (oidc.backchannel_logout_timeout_seconds).
+  std::chrono::seconds backchannel_timeout{5};
   // CRL, OCSP and the revocation check of card logins; all off when empty.
   PkiServices pki;
+  // Further path prefixes and their handlers (router.h), such as the SUS API.
+  std::vector<Mount> mounts;
   // Receives the SSO logins and SAML assertions (sso_service.h); null records none. Must
   // outlive the server.
   audit::Sink* audit = nullptr;

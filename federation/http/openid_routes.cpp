@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "federation/http/router.h"
+#include "federation/sso/sso_service.h"
 
 namespace careid::federation::http {
 namespace {
@@ -15,21 +16,6 @@ asio::awaitable<oidc::OidcReply> run_provider(const oidc::Provider* provider,
                                               oidc::OidcRequest request,
                                               sso::PeerCertificate card, std::string client) {
   co_return provider->handle(request, card, client);
-}
-
-oidc::OidcRequest to_openid_request(const Request& request) {
-  std::string_view target = request.target();
-  std::size_t question = target.find('?');
-  oidc::OidcRequest openid;
-  openid.method = std::string(request.method_string());
-  openid.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) {
-    openid.query = std::string(target.substr(question + 1));
-  }
-  openid.authorization = std::string(request[bhttp::field::authorization]);
-  openid.content_type = std::string(request[bhttp::field::content_type]);
-  openid.body = request.body();
-  return openid;
 }
 
 Response to_response(oidc::OidcReply reply, const Request& request) {
@@ -49,12 +35,34 @@ Response to_response(oidc::OidcReply reply, const Request& request) {
   if (!reply.allow.empty()) {
     response.set(bhttp::field::allow, reply.allow);
   }
+  if (!reply.set_cookie.empty()) {
+    response.set(bhttp::field::set_cookie, reply.set_cookie);
+  }
   response.body() = std::move(reply.body);
   response.prepare_payload();
   return response;
 }
 
 }  // namespace
+
+oidc::OidcRequest to_openid_request(const Request& request) {
+  std::string_view target = request.target();
+  std::size_t question = target.find('?');
+  oidc::OidcRequest openid;
+  openid.method = std::string(request.method_string());
+  openid.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) {
+    openid.query = std::string(target.substr(question + 1));
+  }
+  openid.authorization = std::string(request[bhttp::field::authorization]);
+  openid.content_type = std::string(request[bhttp::field::content_type]);
+  openid.body = request.body();
+  auto cookie = request.find(bhttp::field::cookie);
+  if (cookie != request.end()) {
+    openid.session_cookie = sso::find_cookie(cookie->value(), sso::kSessionCookie);
+  }
+  return openid;
+}
 
 asio::awaitable<Response> serve_openid(const oidc::Provider* provider,
                                        asio::any_io_executor blocking, Request request,

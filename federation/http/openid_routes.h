@@ -21,4 +21,9 @@ serve_openid(const oidc::Provider* provider, boost::asio::any_io_executor blocki
              boost::beast::http::request<boost::beast::http::string_body> request,
              sso::PeerCertificate card, std::string client);
 
+// Copies what the provider reads from `request`: method, path, query, Authorization,
+// Content-Type, body and the SSO session cookie.
+oidc::OidcRequest to_openid_request(
+    const boost::beast::http::request<boost::beast::http::string_body>& request);
+
 }  // namespace careid::federation::http

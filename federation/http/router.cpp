@@ -3,6 +3,7 @@
 #include "federation/http/openid_routes.h"
 
 #include <cctype>
+#include <optional>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,7 +29,9 @@ constexpr const char* kStatusPage =
     "POST /saml/sso      single sign-on, HTTP-POST binding; needs an NHS smartcard\n"
     "GET|POST /saml/slo  SAML Single Logout: a LogoutRequest or LogoutResponse from a service provider\n"
     "POST /saml/role     the role choice form of the single sign-on page\n"
+    "POST /saml/login    the password + TOTP login form, when [login] password_fallback is on\n"
     "GET /logout         ends the careid session (POST works too)\n"
+    "GET|POST /oidc/logout  OpenID Connect RP-Initiated Logout\n"
     "GET /healthz        returns ok while the server runs\n"
     "GET /pki/crl        the card CA's certificate revocation list (DER)\n"
     "POST /pki/ocsp      the card CA's OCSP responder (RFC 6960)\n";
@@ -119,6 +122,25 @@ asio::awaitable<sso::SsoReply> run_logout(const sso::SsoService* sso, std::strin
   co_return sso->handle_logout(session_id, client);
 }
 
+// The outcome of an OpenID logout: the provider's 400 reply when the request was rejected,
+// else the SSO logout's reply.
+struct EndSessionOutcome {
+  std::optional<oidc::OidcReply> rejected;
+  sso::SsoReply reply;
+};
+
+asio::awaitable<EndSessionOutcome> run_end_session(const oidc::Provider* provider,
+                                                   const sso::SsoService* sso,
+                                                   oidc::OidcRequest request, std::string client) {
+  auto checked = provider->check_end_session(request, client);
+  if (!checked.ok()) {
+    co_return EndSessionOutcome{checked.error(), {}};
+  }
+  sso::SsoService::LogoutOptions options{checked->post_logout_redirect, checked->sid};
+  co_return EndSessionOutcome{std::nullopt,
+                              sso->handle_logout(request.session_cookie, client, options)};
+}
+
 // True when the request's Content-Type is application/x-www-form-urlencoded, with or without
 // parameters such as charset.
 bool is_form_body(const Request& request) {
@@ -132,6 +154,11 @@ bool is_form_body(const Request& request) {
     type.remove_suffix(1);
   }
   return boost::beast::iequals(type, "application/x-www-form-urlencoded");
+}
+
+asio::awaitable<sso::SsoReply> run_password_login(const sso::SsoService* sso, std::string body,
+                                                  std::string client) {
+  co_return sso->handle_password_login(body, client);
 }
 
 asio::awaitable<sso::SsoReply> run_role_choice(const sso::SsoService* sso,
@@ -151,9 +178,9 @@ std::string session_cookie_of(const Request& request) {
 
 Response make_html_page(sso::SsoReply reply, const Request& request) {
   using Kind = sso::SsoReply::Kind;
-  // The role page posts to careid itself; the SAML form posts to the SP's ACS.
-  std::string form_origin =
-      reply.kind == Kind::kRolePage ? std::string("'self'") : origin_of(reply.acs_url);
+  // The role and login pages post to careid itself; the SAML form posts to the SP's ACS.
+  bool own_form = reply.kind == Kind::kRolePage || reply.kind == Kind::kLoginPage;
+  std::string form_origin = own_form ? std::string("'self'") : origin_of(reply.acs_url);
   std::string policy = html_content_security_policy(reply.body, form_origin);
   Response response =
       make_body_response(std::move(reply.body), "text/html; charset=utf-8", request);
@@ -190,10 +217,9 @@ Response make_sso_response_without_cookie(sso::SsoReply reply, const Request& re
   switch (reply.kind) {
     case Kind::kPostForm:
     case Kind::kRolePage:
-      return make_html_page(std::move(reply), request);
+    case Kind::kLoginPage:
     case Kind::kLoggedOut:
-      return make_text_response(bhttp::status::ok, reply.body, request.version(),
-                                request.keep_alive());
+      return make_html_page(std::move(reply), request);
     case Kind::kRedirect: {
       Response response = make_text_response(bhttp::status::found, "Redirecting.",
                                              request.version(), request.keep_alive());
@@ -224,6 +250,20 @@ Response make_sso_response(sso::SsoReply reply, const Request& request) {
     response.set(bhttp::field::set_cookie, cookie);
   }
   return response;
+}
+
+asio::awaitable<Response> call_mount(const Mount* mount, Request request, std::string client) {
+  co_return mount->handler(request, client);
+}
+
+// Runs a mount's handler on the blocking pool. `mount` is owned by the router, which
+// outlives every connection.
+asio::awaitable<Response> serve_mount(const Mount* mount, asio::any_io_executor blocking,
+                                      Request request, std::string client) {
+  // A named awaitable, because GCC 12 miscompiles temporaries inside co_await.
+  auto operation = asio::co_spawn(blocking, call_mount(mount, std::move(request), std::move(client)),
+                                  asio::use_awaitable);
+  co_return co_await std::move(operation);
 }
 
 }  // namespace
@@ -259,8 +299,14 @@ std::string html_content_security_policy(std::string_view html, std::string_view
 }
 
 Router::Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
-               asio::any_io_executor blocking, const oidc::Provider* oidc, PkiServices pki)
-    : idp_(idp), sso_(sso), blocking_(std::move(blocking)), oidc_(oidc), pki_(pki) {}
+               asio::any_io_executor blocking, const oidc::Provider* oidc, PkiServices pki,
+               std::vector<Mount> mounts)
+    : idp_(idp),
+      sso_(sso),
+      blocking_(std::move(blocking)),
+      oidc_(oidc),
+      pki_(pki),
+      mounts_(std::move(mounts)) {}
 
 asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate card,
                                         std::string client) const {
@@ -274,15 +320,24 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
     auto served = serve_pki(pki_, blocking_, std::move(request));
     co_return co_await std::move(served);
   }
+  if (oidc_ != nullptr && path == oidc::kEndSessionPath) {
+    co_return co_await end_session(std::move(request), std::move(client));
+  }
   if (oidc_ != nullptr && oidc::Provider::handles(path)) {
     auto openid = serve_openid(oidc_, blocking_, std::move(request), std::move(card),
                                std::move(client));
     co_return co_await std::move(openid);
   }
+  for (const Mount& mount : mounts_) {
+    if (path.starts_with(mount.prefix)) {
+      auto served = serve_mount(&mount, blocking_, std::move(request), std::move(client));
+      co_return co_await std::move(served);
+    }
+  }
 
   bool known = path == "/" || path == "/healthz" || path == "/saml/metadata" ||
-               path == "/saml/sso" || path == "/saml/role" || path == "/logout" ||
-               path == "/saml/slo";
+               path == "/saml/sso" || path == "/saml/role" || path == "/saml/login" ||
+               path == "/logout" || path == "/saml/slo";
   if (!known) {
     co_return make_text_response(bhttp::status::not_found,
                                  "Not found. The page at / lists the endpoints.", request.version(),
@@ -293,10 +348,11 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
   bool is_get = request.method() == bhttp::verb::get;
   bool is_post = request.method() == bhttp::verb::post;
   bool post_allowed = path == "/logout" || path == "/saml/sso" || path == "/saml/slo";
-  bool allowed = path == "/saml/role" ? is_post : (is_get || (post_allowed && is_post));
+  bool post_only = path == "/saml/role" || path == "/saml/login";
+  bool allowed = post_only ? is_post : (is_get || (post_allowed && is_post));
   if (!allowed) {
     std::string_view allow = "GET";
-    if (path == "/saml/role") {
+    if (post_only) {
       allow = "POST";
     } else if (post_allowed) {
       allow = "GET, POST";
@@ -312,6 +368,13 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
   if (path == "/saml/role") {
     auto choice = choose_role(std::move(request), std::move(card), std::move(client));
     co_return co_await std::move(choice);
+  }
+  if (path == "/saml/login") {
+    // Password checks (Argon2id) and signing the Response block, so they run off the I/O thread.
+    auto login = run_password_login(&sso_, request.body(), std::move(client));
+    auto work = asio::co_spawn(blocking_, std::move(login), asio::use_awaitable);
+    sso::SsoReply reply = co_await std::move(work);
+    co_return make_sso_response(std::move(reply), request);
   }
   if (path == "/logout") {
     // Signing the LogoutRequests to the session's SPs blocks, so it runs off the I/O thread.
@@ -335,6 +398,27 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
     co_return make_body_response("ok\n", "text/plain; charset=utf-8", request);
   }
   co_return make_body_response(kStatusPage, "text/plain; charset=utf-8", request);
+}
+
+asio::awaitable<Response> Router::end_session(Request request, std::string client) const {
+  bool is_get = request.method() == bhttp::verb::get;
+  if (!is_get && request.method() != bhttp::verb::post) {
+    Response response = make_text_response(bhttp::status::method_not_allowed,
+                                           "Method not allowed. This page takes GET, POST.",
+                                           request.version(), request.keep_alive());
+    response.set(bhttp::field::allow, "GET, POST");
+    co_return response;
+  }
+
+  // Signing the LogoutRequests to the session's SAML SPs blocks, so it runs off the I/O thread.
+  auto logout = run_end_session(oidc_, &sso_, to_openid_request(request), std::move(client));
+  auto work = asio::co_spawn(blocking_, std::move(logout), asio::use_awaitable);
+  EndSessionOutcome outcome = co_await std::move(work);
+  if (outcome.rejected.has_value()) {
+    co_return make_text_response(static_cast<bhttp::status>(outcome.rejected->status),
+                                 outcome.rejected->body, request.version(), request.keep_alive());
+  }
+  co_return make_sso_response(std::move(outcome.reply), request);
 }
 
 asio::awaitable<Response> Router::single_sign_on(Request request, sso::PeerCertificate card,

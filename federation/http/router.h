@@ -12,15 +12,20 @@
 //                       another, and clears the cookie
 //   GET /               plain status page naming the endpoints
 //   GET /healthz        "ok"
+//   GET|POST /oidc/logout  OpenID RP-Initiated Logout: checks the request, then logs out as
+//                       /logout does and returns to the client's post_logout_redirect_uri
 //   /.well-known/openid-configuration, /oidc/*  the OpenID provider (openid_routes.h)
 //   GET /pki/crl, POST /pki/ocsp, GET /pki/ocsp/*  CRL and OCSP (pki_routes.h), no card needed
+//   a Mount's prefix    that mount's handler, e.g. the SUS API under /sus/v1/ (sus/api/http)
 // Any other path is 404 and any other method 405. Every page is short text/plain except
 // the metadata and the SAML auto-submit form, and every response carries the security
 // headers (X-Content-Type-Options, Content-Security-Policy, Cache-Control: no-store).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -37,6 +42,14 @@ namespace careid::federation::http {
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
+// Serves every request whose path starts with `prefix` (such as "/sus/v1/"). The handler
+// runs on the blocking pool, so it may read a store or the directory; `client` names the
+// peer for logs. The response should carry the security headers (make_text_response).
+struct Mount {
+  std::string prefix;
+  std::function<Response(const Request& request, const std::string& client)> handler;
+};
+
 class Router {
  public:
   // `idp` and `sso` must outlive the router. `blocking` runs the SSO step, which signs
@@ -45,7 +58,7 @@ class Router {
   // `pki` serves /pki/ and sets each card's revocation state before routing.
   Router(const saml::IdentityProvider& idp, const sso::SsoService& sso,
          boost::asio::any_io_executor blocking, const oidc::Provider* oidc = nullptr,
-         PkiServices pki = {});
+         PkiServices pki = {}, std::vector<Mount> mounts = {});
 
   // Returns the response for `request` on a connection from `client` whose TLS client
   // certificate is `card`. Parameters are taken by value because the coroutine may outlive
@@ -57,6 +70,7 @@ class Router {
   boost::asio::awaitable<Response> single_sign_on(Request request, sso::PeerCertificate card,
                                                   std::string client) const;
   boost::asio::awaitable<Response> single_logout(Request request, std::string client) const;
+  boost::asio::awaitable<Response> end_session(Request request, std::string client) const;
   boost::asio::awaitable<Response> choose_role(Request request, sso::PeerCertificate card,
                                                std::string client) const;
 
@@ -65,6 +79,7 @@ class Router {
   boost::asio::any_io_executor blocking_;
   const oidc::Provider* oidc_;
   PkiServices pki_;
+  std::vector<Mount> mounts_;
 };
 
 // Builds a short text/plain response with the security headers; used for errors that the

@@ -120,6 +120,11 @@ Session::Session(asio::ip::tcp::socket socket, asio::ssl::context& tls, const Ro
       registry_(registry),
       id_(id) {
   client_ = describe_peer(beast::get_lowest_layer(stream_).socket(), id_);
+
+  // The server writes only complete handshake flights and responses, so Nagle's algorithm
+  // could only hold back their last segment until the client acknowledges the earlier ones.
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
 Session::~Session() { registry_.remove(id_); }

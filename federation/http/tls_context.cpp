@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "pki/files.h"
+#include "pki/certificate_names.h"
 #include "pki/tls_server.h"
 
 namespace careid::federation::http {
@@ -138,6 +139,9 @@ sso::PeerCertificate read_peer_certificate(SSL* ssl) {
   card.common_names = pki::certificate_common_names(cert);
   card.sha256_fingerprint = fingerprint(cert);
   card.serial_hex = pki::certificate_serial_hex(cert);
+  card.email_addresses = pki::certificate_san_emails(cert);
+  card.user_principal_names = pki::certificate_san_upns(cert);
+  card.der = pki::certificate_der(cert);
   return card;
 }
 

@@ -1,6 +1,10 @@
 #include "federation/identity/directory_identity_source.h"
 
 #include <algorithm>
+#include <cctype>
+
+#include "pki/certificate_names.h"
+#include "pki/digest.h"
 
 namespace careid::federation {
 namespace {
@@ -18,6 +22,54 @@ RoleProfile to_role_profile(const directory::Entry& entry) {
   return role;
 }
 
+// Escapes an RFC 4515 assertion value: every byte outside printable ASCII and the special
+// characters '*', '(', ')' and '\' become \XX, so binary values such as DER certificates
+// pass unchanged.
+std::string escape_filter_value(std::string_view value) {
+  static const char* hex = "0123456789abcdef";
+  std::string escaped;
+  for (unsigned char c : value) {
+    bool special = c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c >= 0x7f;
+    if (special) {
+      escaped += '\\';
+      escaped += hex[c >> 4];
+      escaped += hex[c & 15];
+    } else {
+      escaped += static_cast<char>(c);
+    }
+  }
+  return escaped;
+}
+
+// True when one of the entry's certificates is `der` as `match` compares them. The SHA-256
+// comparison repeats the equality search's result explicitly, so that a change of matching
+// rule cannot let another certificate through.
+Result<bool> contains_certificate(const directory::Entry& entry, std::string_view der, CertificateMatch match) {
+  auto card_digest = pki::sha256(pki::as_bytes(der));
+  if (!card_digest.ok()) {
+    return card_digest.status();
+  }
+  for (std::string_view description : {"userCertificate;binary", "userCertificate"}) {
+    const directory::Attribute* attribute = entry.find(description);
+    for (std::size_t i = 0; attribute != nullptr && i < attribute->values.size(); ++i) {
+      const std::string& stored = attribute->values[i];
+      if (match == CertificateMatch::kSha256) {
+        auto digest = pki::sha256(pki::as_bytes(stored));
+        if (digest.ok() && *digest == *card_digest) {
+          return true;
+        }
+        continue;
+      }
+      // A stored value that is not a certificate matches nothing.
+      auto same = pki::same_issuer_and_serial(stored, der);
+      if (same.ok() && *same) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 DirectoryIdentitySource::DirectoryIdentitySource(const directory::engine::Directory& directory, std::string suffix,
@@ -33,18 +85,124 @@ Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_v
   }
 
   // The uid is 12 digits, so it needs no RFC 4515 escaping.
-  auto people = directory_.find(people_base_, true, "(&(objectClass=nhsPerson)(uid=" + std::string(uid) + "))");
+  auto people = find_people("(&(objectClass=nhsPerson)(uid=" + std::string(uid) + "))");
   if (!people.ok()) {
     return people.status();
   }
   if (people->empty()) {
     return std::optional<Person>();
   }
-  const directory::Entry& entry = people->front();
+  return std::optional<Person>(std::move(people->front()));
+}
 
+Result<std::optional<PasswordLoginAccount>> DirectoryIdentitySource::find_password_login(
+    std::string_view uid) {
+  if (!is_user_id(uid)) {
+    return std::optional<PasswordLoginAccount>();
+  }
+  // The uid is 12 digits, so it needs no RFC 4515 escaping.
+  auto entries = directory_.find(people_base_, true, "(&(objectClass=nhsPerson)(uid=" + std::string(uid) + "))");
+  if (!entries.ok()) {
+    return entries.status();
+  }
+  if (entries->size() != 1) {
+    return std::optional<PasswordLoginAccount>();
+  }
+
+  // find() searches as the root DN, which the access policy denies careidTotpSecret, so the
+  // entry is read again from the store itself.
+  auto stored = directory_.read_entry(entries->front().dn);
+  if (!stored.ok()) {
+    return stored.status();
+  }
+  if (!stored->has_value()) {
+    return std::optional<PasswordLoginAccount>();
+  }
+  const directory::Entry& entry = **stored;
+  PasswordLoginAccount account;
+  account.dn = entry.dn;
+  const directory::Attribute* allowed = entry.find("careidPasswordLoginAllowed");
+  account.allowed = allowed != nullptr && allowed->values.size() == 1 && allowed->values.front() == "TRUE";
+  const directory::Attribute* secret = entry.find("careidTotpSecret");
+  if (secret != nullptr && secret->values.size() == 1) {
+    account.totp_secret = secret->values.front();
+  }
+  return std::optional<PasswordLoginAccount>(std::move(account));
+}
+
+Result<bool> DirectoryIdentitySource::check_password(std::string_view dn, std::string_view password) {
+  directory::engine::Identity identity;
+  directory::protocol::LdapResult result = directory_.bind_simple(dn, password, identity);
+  return result.result_code == directory::ResultCode::kSuccess;
+}
+
+void DirectoryIdentitySource::record_login_failure(std::string_view dn) {
+  directory_.record_authentication_failure(dn);
+}
+
+Result<std::vector<Person>> DirectoryIdentitySource::find_people_by_attribute(std::string_view attribute,
+                                                                              std::string_view value) {
+  bool plain_name = !attribute.empty() && std::all_of(attribute.begin(), attribute.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+  });
+  if (!plain_name) {
+    return Status::invalid_argument("'" + std::string(attribute) + "' is not an attribute type name");
+  }
+  return find_people("(&(objectClass=nhsPerson)(" + std::string(attribute) + "=" + escape_filter_value(value) +
+                     "))");
+}
+
+Result<std::vector<Person>> DirectoryIdentitySource::find_people_by_certificate(std::string_view der,
+                                                                                CertificateMatch match) {
+  // certificateExactMatch compares whole certificates byte for byte in careid's schema, so an
+  // equality search finds the same DER. issuer_serial has no such search: it reads every
+  // person with a certificate.
+  // TODO: index issuer and serial so that issuer_serial does not scan ou=People per login.
+  std::string filter = match == CertificateMatch::kSha256
+                           ? "(&(objectClass=nhsPerson)(userCertificate;binary=" + escape_filter_value(der) + "))"
+                           : "(&(objectClass=nhsPerson)(userCertificate;binary=*))";
+  auto entries = directory_.find(people_base_, true, filter);
+  if (!entries.ok()) {
+    return entries.status();
+  }
+
+  std::vector<Person> people;
+  for (const directory::Entry& entry : *entries) {
+    auto contains = contains_certificate(entry, der, match);
+    if (!contains.ok()) {
+      return contains.status();
+    }
+    if (*contains) {
+      auto person = person_from_entry(entry);
+      if (!person.ok()) {
+        return person.status();
+      }
+      people.push_back(std::move(person).value());
+    }
+  }
+  return people;
+}
+
+Result<std::vector<Person>> DirectoryIdentitySource::find_people(const std::string& filter) {
+  auto entries = directory_.find(people_base_, true, filter);
+  if (!entries.ok()) {
+    return entries.status();
+  }
+  std::vector<Person> people;
+  for (const directory::Entry& entry : *entries) {
+    auto person = person_from_entry(entry);
+    if (!person.ok()) {
+      return person.status();
+    }
+    people.push_back(std::move(person).value());
+  }
+  return people;
+}
+
+Result<Person> DirectoryIdentitySource::person_from_entry(const directory::Entry& entry) {
   Person person;
   person.dn = entry.dn;
-  person.uid = std::string(uid);
+  person.uid = std::string(entry.first_value("uid"));
   person.cn = std::string(entry.first_value("cn"));
   person.given_name = std::string(entry.first_value("givenName"));
   person.surname = std::string(entry.first_value("sn"));
@@ -62,7 +220,7 @@ Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_v
   for (const directory::Entry& role : *roles) {
     CAREID_RETURN_IF_ERROR(add_role(role, *org_people, person));
   }
-  return std::optional<Person>(std::move(person));
+  return person;
 }
 
 Status DirectoryIdentitySource::add_role(const directory::Entry& entry,

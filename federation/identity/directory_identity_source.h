@@ -31,7 +31,28 @@ class DirectoryIdentitySource : public IdentitySource {
   // Returns std::nullopt for a uid that is not 12 digits, without searching.
   Result<std::optional<Person>> find_person(std::string_view uid) override;
 
+  // Searches ou=People for nhsPerson entries with this attribute value. `attribute` must be
+  // a plain attribute type name; the value is escaped (RFC 4515 3). Index the attribute
+  // (ldap.indexed_attributes) when it is used for card logins.
+  Result<std::vector<Person>> find_people_by_attribute(std::string_view attribute,
+                                                       std::string_view value) override;
+
+  // kSha256 runs an equality search on userCertificate;binary, which is fast once
+  // userCertificate is indexed. kIssuerSerial reads every person that has a certificate.
+  Result<std::vector<Person>> find_people_by_certificate(std::string_view der,
+                                                         CertificateMatch match) override;
+
+  // Reads careidPasswordLoginAllowed and careidTotpSecret of the nhsPerson `uid`.
+  Result<std::optional<PasswordLoginAccount>> find_password_login(std::string_view uid) override;
+
+  // Runs the directory's simple-bind password check (Argon2id or SSHA, lockout).
+  Result<bool> check_password(std::string_view dn, std::string_view password) override;
+
+  void record_login_failure(std::string_view dn) override;
+
  private:
+  Result<std::vector<Person>> find_people(const std::string& filter);
+  Result<Person> person_from_entry(const directory::Entry& entry);
   Status add_role(const directory::Entry& entry, const std::vector<directory::Entry>& org_people, Person& person);
 
   const directory::engine::Directory& directory_;

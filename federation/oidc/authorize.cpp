@@ -1,6 +1,7 @@
 // The authorization endpoint (OIDC Core 3.1.2, RFC 6749 4.1.1, RFC 7636 4.3).
 #include "base/log.h"
 #include "federation/oidc/provider.h"
+#include "federation/sso/sso_service.h"
 
 namespace careid::federation::oidc {
 namespace {
@@ -105,6 +106,42 @@ std::optional<AuthorizationError> check_request(const Client& client,
 
 OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view query,
                               std::string_view peer) const {
+  return authorize(card, query, "", peer);
+}
+
+Result<std::string> Provider::join_session(const sso::PeerCertificate& card, const Person& person,
+                                           std::string_view session_cookie,
+                                           AuthorizationGrant& grant) const {
+  if (sessions_ == nullptr) {
+    return std::string();
+  }
+  std::string set_cookie;
+  std::optional<sso::SsoSession> session;
+  if (!session_cookie.empty()) {
+    session = sessions_->use(session_cookie, card.sha256_fingerprint);
+  }
+  if (!session.has_value() || session->uid != person.uid) {
+    // TODO: OpenID logins show no role page yet. A person with several roles and no SSO
+    // session gets a session without a selected role. A later SAML login in that session
+    // ends it and shows the role page.
+    std::string role = person.roles.size() == 1 ? person.roles.front().id : std::string();
+    Result<sso::SsoSession> started = sessions_->start(card.sha256_fingerprint, person.uid, role);
+    if (!started.ok()) {
+      return started.status();
+    }
+    session = std::move(*started);
+    set_cookie = sso::session_cookie(session->id);
+  }
+
+  grant.session_id = session->id;
+  grant.sid = session->session_index;
+  grant.role_profile_id = session->role_profile_id;
+  grant.session_expires = session->created + sessions_->settings().absolute_timeout;
+  return set_cookie;
+}
+
+OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view query,
+                              std::string_view session_cookie, std::string_view peer) const {
   auto log = log::get("federation");
 
   // RFC 6749 4.1.2.1: without a registered client and redirect_uri the error must not be
@@ -145,7 +182,7 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
     return redirect_error(error->error, error->description);
   }
 
-  Result<Person, sso::LoginFailure> person = sso::identify_card_holder(card, source_);
+  Result<Person, sso::LoginFailure> person = sso::identify_card_holder(card, source_, settings_.card_mapping);
   if (!person.ok()) {
     const sso::LoginFailure& failure = person.error();
     if (failure.outcome == sso::LoginOutcome::kStoreError) {
@@ -165,19 +202,26 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
                            std::string(parameter(*parameters, "code_challenge")),
                            now,
                            now + settings_.code_lifetime};
+  Result<std::string> set_cookie = join_session(card, *person, session_cookie, grant);
+  if (!set_cookie.ok()) {
+    log->error("oidc sso session not started: {}", set_cookie.status().message());
+    return redirect_error("server_error", "the sign-in session could not be started");
+  }
   Result<std::string> code = codes_.issue(std::move(grant), now);
   if (!code.ok()) {
     log->warn("oidc authorization code not issued: {}", code.status().message());
     return redirect_error("temporarily_unavailable", "try again in a minute");
   }
 
-  log->info("oidc endpoint=authorize outcome=code_issued client_id={} uid={} {}", client_id,
-            person->uid, peer);
+  log->info("oidc endpoint=authorize outcome=code_issued client_id={} uid={} new_session={} {}",
+            client_id, person->uid, !set_cookie->empty(), peer);
   Parameters response{{"code", *code}, {"iss", settings_.issuer}};
   if (!state.empty()) {
     response.emplace("state", state);
   }
-  return redirect(append_query(std::string(redirect_uri), response));
+  OidcReply reply = redirect(append_query(std::string(redirect_uri), response));
+  reply.set_cookie = std::move(*set_cookie);
+  return reply;
 }
 
 }  // namespace careid::federation::oidc

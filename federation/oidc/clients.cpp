@@ -48,6 +48,22 @@ Result<std::vector<std::string>> string_list(const Json& object, const char* nam
   return values;
 }
 
+// A non-empty list of URIs that each pass is_acceptable_redirect_uri.
+Result<std::vector<std::string>> redirect_uri_list(const Json& object, const char* name,
+                                                   std::string_view source) {
+  Result<std::vector<std::string>> uris = string_list(object, name, source);
+  if (!uris.ok()) {
+    return uris.status();
+  }
+  for (const std::string& uri : *uris) {
+    if (!is_acceptable_redirect_uri(uri)) {
+      return invalid(source, std::string(name) + ": '" + uri +
+                                 "' must be an https URL (http only on loopback) without '#'");
+    }
+  }
+  return uris;
+}
+
 Result<ClientAuthMethod> parse_auth_method(const Json& object, std::string_view source) {
   auto found = object.find("token_endpoint_auth_method");
   if (found == object.end()) {
@@ -153,10 +169,40 @@ Status read_refresh_policy(const Json& object, std::string_view source, Client& 
   return Status::ok_status();
 }
 
+Status read_logout_members(const Json& object, std::string_view source, Client& client) {
+  if (object.contains("post_logout_redirect_uris")) {
+    Result<std::vector<std::string>> uris = redirect_uri_list(object, "post_logout_redirect_uris", source);
+    if (!uris.ok()) {
+      return uris.status();
+    }
+    client.post_logout_redirect_uris = std::move(*uris);
+  }
+
+  auto uri = object.find("backchannel_logout_uri");
+  if (uri != object.end()) {
+    // Back-Channel Logout 1.0 2.2: an absolute URL without a fragment.
+    if (!uri->is_string() || !is_acceptable_redirect_uri(uri->get<std::string>())) {
+      return invalid(source, "backchannel_logout_uri: expected an https URL (http only on "
+                             "loopback) without '#'");
+    }
+    client.backchannel_logout_uri = uri->get<std::string>();
+  }
+  auto required = object.find("backchannel_logout_session_required");
+  if (required != object.end()) {
+    if (!required->is_boolean()) {
+      return invalid(source, "backchannel_logout_session_required: expected true or false");
+    }
+    client.backchannel_logout_session_required = required->get<bool>();
+  }
+  return Status::ok_status();
+}
+
 Result<Client> client_from_json(const Json& object, std::string_view source) {
   static const char* const kKnown[] = {"client_id", "token_endpoint_auth_method",
                                        "client_secret_sha256", "redirect_uris", "scopes",
-                                       "client_name", "grant_types", "refresh_tokens", "jwks"};
+                                       "client_name", "grant_types", "refresh_tokens", "jwks",
+                                       "post_logout_redirect_uris", "backchannel_logout_uri",
+                                       "backchannel_logout_session_required"};
   if (!object.is_object()) {
     return invalid(source, "expected a JSON object or TOML table");
   }
@@ -182,6 +228,7 @@ Result<Client> client_from_json(const Json& object, std::string_view source) {
 
   CAREID_RETURN_IF_ERROR(read_grant_types(object, source, client));
   CAREID_RETURN_IF_ERROR(read_refresh_policy(object, source, client));
+  CAREID_RETURN_IF_ERROR(read_logout_members(object, source, client));
 
   Result<std::vector<std::string>> scopes = string_list(object, "scopes", source);
   if (!scopes.ok()) {
@@ -196,15 +243,9 @@ Result<Client> client_from_json(const Json& object, std::string_view source) {
                : Result<Client>(std::move(client));
   }
 
-  Result<std::vector<std::string>> uris = string_list(object, "redirect_uris", source);
+  Result<std::vector<std::string>> uris = redirect_uri_list(object, "redirect_uris", source);
   if (!uris.ok()) {
     return uris.status();
-  }
-  for (const std::string& uri : *uris) {
-    if (!is_acceptable_redirect_uri(uri)) {
-      return invalid(source, "redirect_uris: '" + uri +
-                                 "' must be an https URL (http only on loopback) without '#'");
-    }
   }
   client.redirect_uris = std::move(*uris);
   if (!client.allows_scope("openid")) {
@@ -231,6 +272,9 @@ Json toml_to_json(const toml::value& value) {
   }
   if (value.is_string()) {
     return value.as_string().str;
+  }
+  if (value.is_boolean()) {
+    return value.as_boolean();
   }
   return nullptr;
 }
@@ -269,6 +313,11 @@ std::string_view client_auth_method_name(ClientAuthMethod method) {
 
 bool Client::allows_redirect_uri(std::string_view uri) const {
   return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
+}
+
+bool Client::allows_post_logout_redirect_uri(std::string_view uri) const {
+  return std::find(post_logout_redirect_uris.begin(), post_logout_redirect_uris.end(), uri) !=
+         post_logout_redirect_uris.end();
 }
 
 bool Client::allows_scope(std::string_view scope) const {

@@ -26,6 +26,13 @@
 // client with only "client_credentials" needs neither, and its scopes are the ones it may
 // request for itself.
 //
+// Logout (RP-Initiated Logout 1.0 and Back-Channel Logout 1.0): post_logout_redirect_uris
+// lists where /oidc/logout may send the browser afterwards, checked like redirect_uris.
+// careid POSTs a logout token to backchannel_logout_uri when an SSO session ends in which
+// the client redeemed a code. That URI follows the redirect URI rules. With
+// backchannel_logout_session_required (a boolean) the token must carry `sid`, which
+// careid's tokens always do for a login in an SSO session.
+//
 // Thread safety: immutable after load; share it freely.
 #pragma once
 
@@ -60,9 +67,13 @@ struct Client {
   std::vector<std::string> scopes;
   std::vector<std::string> grant_types{kGrantAuthorizationCode};
   RefreshTokenPolicy refresh_tokens = RefreshTokenPolicy::kOfflineAccess;
+  std::vector<std::string> post_logout_redirect_uris;
+  std::string backchannel_logout_uri;  // empty: no back-channel logout
+  bool backchannel_logout_session_required = false;
 
   bool is_public() const { return auth_method == ClientAuthMethod::kNone; }
   bool allows_redirect_uri(std::string_view uri) const;
+  bool allows_post_logout_redirect_uri(std::string_view uri) const;
   bool allows_scope(std::string_view scope) const;
   bool allows_grant(std::string_view grant_type) const;
   // Compares SHA-256(`secret`) with the stored hash in constant time; false for public clients.

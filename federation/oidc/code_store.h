@@ -31,6 +31,14 @@ struct AuthorizationGrant {
   std::string code_challenge;  // S256 challenge; empty when the client sent none
   std::chrono::system_clock::time_point auth_time;
   std::chrono::system_clock::time_point expires;
+  // The SSO session of the login (federation/sso/session_store.h). session_id is its cookie
+  // value, kept only in memory, and sid its SessionIndex, which ID tokens carry as `sid`.
+  // No refresh token of the grant works after session_expires, the session's absolute end.
+  // All are empty, and the epoch, for a login without a session.
+  std::string session_id;
+  std::string sid;
+  std::string role_profile_id;
+  std::chrono::system_clock::time_point session_expires{};
 };
 
 class CodeStore {

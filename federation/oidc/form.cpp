@@ -1,5 +1,7 @@
 #include "federation/oidc/form.h"
 
+#include <cctype>
+
 #include "federation/saml/redirect_binding.h"
 
 namespace careid::federation::oidc {
@@ -68,6 +70,17 @@ std::string append_query(std::string url, const Parameters& parameters) {
     separator = '&';
   }
   return url;
+}
+
+bool is_form_content_type(std::string_view content_type) {
+  std::string media(content_type.substr(0, content_type.find(';')));
+  while (!media.empty() && media.back() == ' ') {
+    media.pop_back();
+  }
+  for (char& c : media) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return media == "application/x-www-form-urlencoded";
 }
 
 }  // namespace careid::federation::oidc

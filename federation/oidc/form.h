@@ -26,6 +26,10 @@ std::string_view parameter(const Parameters& parameters, std::string_view name);
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string form_encode(std::string_view text);
 
+// True when `content_type` is application/x-www-form-urlencoded, with or without
+// parameters such as charset; case-insensitive.
+bool is_form_content_type(std::string_view content_type);
+
 // Appends "name=value" pairs to `url` with '?' or '&' as its query requires.
 std::string append_query(std::string url, const Parameters& parameters);
 

@@ -1,5 +1,7 @@
 // The refresh token grant (RFC 6749 6, OIDC Core 12) and the client credentials grant
 // (RFC 6749 4.4) of the token endpoint.
+#include <algorithm>
+
 #include "base/log.h"
 #include "federation/oidc/provider.h"
 
@@ -9,6 +11,11 @@ namespace {
 // Scopes that name the signed-in user. A service token acts for the client alone.
 bool is_user_scope(std::string_view scope) {
   return scope == kScopeOpenId || scope == kScopeOfflineAccess;
+}
+
+bool has_role(const Person& person, std::string_view role_profile_id) {
+  return std::any_of(person.roles.begin(), person.roles.end(),
+                     [&](const RoleProfile& role) { return role.id == role_profile_id; });
 }
 
 }  // namespace
@@ -37,8 +44,15 @@ OidcReply Provider::refresh(const Client& client, const Parameters& parameters,
                   "the refresh token is invalid, expired, revoked or not for this client");
   }
 
-  // RFC 6749 6: the client may narrow the scopes but never widen the original grant.
+  // The grant keeps the session's role, so a refresh cannot change it: that takes a new
+  // login. It also ends with the session.
   AuthorizationGrant grant = used.grant;
+  if (grant.session_expires != TimePoint{} && grant.session_expires <= clock_()) {
+    return reject("session_expired", "invalid_grant",
+                  "the sign-in session has reached its absolute timeout; sign in again");
+  }
+
+  // RFC 6749 6: the client may narrow the scopes but never widen the original grant.
   std::string_view requested = parameter(parameters, "scope");
   if (!requested.empty()) {
     std::vector<std::string> scopes = split_scopes(requested);
@@ -59,6 +73,10 @@ OidcReply Provider::refresh(const Client& client, const Parameters& parameters,
   }
   if (!person->has_value()) {
     return reject("person_not_found", "invalid_grant", "the person is no longer in the directory");
+  }
+  if (!grant.role_profile_id.empty() && !has_role(**person, grant.role_profile_id)) {
+    return reject("role_ended", "invalid_grant",
+                  "the role of this sign-in is no longer active; sign in again");
   }
 
   IssueOptions options;

@@ -70,7 +70,9 @@ Provider::Provider(ProviderSettings settings, KeySet keys, ClientRegistry client
       source_(source),
       ids_(std::move(ids)),
       clock_(std::move(clock)),
-      audit_(audit) {}
+      audit_(audit),
+      codes_(settings_.max_codes),
+      tokens_(settings_.max_token_families, settings_.max_assertion_ids) {}
 
 bool Provider::handles(std::string_view path) {
   return path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath ||
@@ -90,7 +92,7 @@ OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificat
     }
     return path == kDiscoveryPath ? discovery()
            : path == kJwksPath    ? jwks()
-                                  : authorize(card, request.query, peer);
+                                  : authorize(card, request.query, request.session_cookie, peer);
   }
   if (path == kUserinfoPath) {
     return get || post ? userinfo(request) : method_not_allowed("GET, POST");
@@ -113,6 +115,9 @@ OidcReply Provider::discovery() const {
       {"jwks_uri", endpoint(kJwksPath)},
       {"introspection_endpoint", endpoint(kIntrospectPath)},
       {"revocation_endpoint", endpoint(kRevokePath)},
+      {"end_session_endpoint", endpoint(kEndSessionPath)},
+      {"backchannel_logout_supported", true},
+      {"backchannel_logout_session_supported", true},
       {"scopes_supported", {kScopeOpenId, kScopeProfile, kScopeNationalRbac, kScopeOfflineAccess}},
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query"}},
@@ -130,7 +135,7 @@ OidcReply Provider::discovery() const {
       {"code_challenge_methods_supported", {"S256"}},
       {"acr_values_supported", {kAcrSmartcard}},
       {"claims_supported",
-       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "uid",
+       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "uid",
         "name", "given_name", "family_name", "email", "nhsid_nrbac_roles"}},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},

@@ -11,6 +11,8 @@
 //   GET or POST /oidc/userinfo              claims for a bearer access token (OIDC Core 5.3)
 //   POST /oidc/introspect                   access token state (RFC 7662)
 //   POST /oidc/revoke                       token revocation (RFC 7009)
+//   GET or POST /oidc/logout                RP-Initiated Logout 1.0; check_end_session() checks
+//                                           it, and the HTTP layer runs the SSO logout
 //
 // Only response_type=code is served. Public clients must use PKCE with S256; "plain" is
 // refused for every client. Codes live code_lifetime and are used once; a code presented
@@ -22,8 +24,15 @@
 // Each request is logged once on the "federation" logger as `oidc endpoint=... outcome=...
 // client_id=...`; codes, tokens, secrets and verifiers are never logged.
 //
-// Thread safety: every method is const and may run on several threads at once. authorize,
-// token and userinfo read the directory and sign, so call handle() off the I/O threads.
+// SSO sessions (attach_sessions): an authorization request joins the browser's SSO session
+// for the same card, or starts one, so that its tokens carry the session's `sid` and role
+// and its refresh tokens end with the session. When the session ends, the refresh tokens of
+// its logins are revoked and each client that redeemed a code in it gets a Back-Channel
+// Logout 1.0 logout token through the LogoutNotifier.
+//
+// Thread safety: every method but attach_sessions is const and may run on several threads at
+// once. authorize, token and userinfo read the directory and sign, so call handle() off the
+// I/O threads.
 #pragma once
 
 #include <chrono>
@@ -34,6 +43,7 @@
 
 #include "audit/event.h"
 #include "base/reloadable.h"
+#include "federation/oidc/backchannel.h"
 #include "federation/oidc/clients.h"
 #include "federation/oidc/code_store.h"
 #include "federation/oidc/form.h"
@@ -42,6 +52,7 @@
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
 #include "federation/sso/persistent_id.h"
+#include "federation/sso/session_store.h"
 
 namespace careid::federation::oidc {
 
@@ -64,8 +75,28 @@ struct ProviderSettings {
   std::chrono::seconds code_lifetime{60};
   std::chrono::seconds access_token_lifetime{600};
   std::chrono::seconds id_token_lifetime{600};
-  // Lifetime of each refresh token; rotation issues a new one with a fresh lifetime.
+  // Lifetime of each refresh token; rotation issues a new one with a fresh lifetime, but
+  // never beyond the absolute end of the login's SSO session.
   std::chrono::seconds refresh_token_lifetime{8 * 3600};
+  // Bounds of the in-memory stores (code_store.h, token_store.h).
+  std::size_t max_codes = CodeStore::kDefaultMaxCodes;
+  std::size_t max_token_families = TokenStore::kDefaultMaxFamilies;
+  std::size_t max_assertion_ids = TokenStore::kDefaultMaxAssertionIds;
+  // Lifetime of a Back-Channel Logout token.
+  std::chrono::seconds logout_token_lifetime{120};
+  // How a card certificate names its holder ([card_login]).
+  sso::CardMapping card_mapping;
+};
+
+// Path of the RP-Initiated Logout endpoint (end_session_endpoint in discovery).
+inline constexpr std::string_view kEndSessionPath = "/oidc/logout";
+
+// A checked RP-Initiated Logout request.
+struct EndSessionRequest {
+  std::string client_id;  // empty when neither client_id nor id_token_hint named one
+  // The registered post_logout_redirect_uri with `state` added; empty for none.
+  std::string post_logout_redirect;
+  std::string sid;  // the `sid` of the id_token_hint; empty without one
 };
 
 struct OidcRequest {
@@ -75,6 +106,7 @@ struct OidcRequest {
   std::string authorization;  // the Authorization header, raw
   std::string content_type;
   std::string body;
+  std::string session_cookie;  // the value of the SSO session cookie, empty for none
 };
 
 struct OidcReply {
@@ -84,6 +116,7 @@ struct OidcReply {
   std::string location;          // for 302: the redirect to the client
   std::string www_authenticate;  // for 401
   std::string allow;             // for 405
+  std::string set_cookie;        // a Set-Cookie value: the SSO session an authorization started
 };
 
 class Provider {
@@ -108,10 +141,39 @@ class Provider {
   OidcReply jwks() const;
   OidcReply authorize(const sso::PeerCertificate& card, std::string_view query,
                       std::string_view peer) const;
+  // As above, in the SSO session whose cookie value is `session_cookie` when it belongs to
+  // the same card and person. Otherwise a new session starts, and the reply sets its cookie.
+  OidcReply authorize(const sso::PeerCertificate& card, std::string_view query,
+                      std::string_view session_cookie, std::string_view peer) const;
   OidcReply token(const OidcRequest& request, std::string_view peer) const;
   OidcReply userinfo(const OidcRequest& request) const;
   OidcReply introspect(const OidcRequest& request) const;
   OidcReply revoke(const OidcRequest& request, std::string_view peer) const;
+
+  // Checks an RP-Initiated Logout 1.0 request (section 2): the GET query or POST form of
+  // `request`. An id_token_hint must carry careid's signature and `iss`, and an expired one
+  // is accepted. A post_logout_redirect_uri must equal one that its client registered. The
+  // error is a 400 page; the request is then not redirected anywhere.
+  Result<EndSessionRequest, OidcReply> check_end_session(const OidcRequest& request,
+                                                         std::string_view peer) const;
+
+  // Uses `sessions` for the SSO sessions of authorization requests, and sends Back-Channel
+  // Logout tokens through `notifier` (may be null for none) when a session ends. Both must
+  // outlive the provider's use of them; call it once, before requests are served.
+  void attach_sessions(sso::SessionStore& sessions, LogoutNotifier* notifier);
+
+  // Stops using the attached sessions and notifier, before they are destroyed. Call it when
+  // no request is being served and nothing can end a session.
+  void detach_sessions();
+
+  // Revokes the refresh tokens of the session's logins and, unless it ended by idle timeout
+  // or eviction, sends a logout token to each client of the session that registered a
+  // backchannel_logout_uri. It only queues the requests, so it does not wait for the network.
+  void session_ended(const sso::SsoSession& session, sso::SessionEnd reason) const;
+
+  // Builds the Back-Channel Logout 1.0 logout token (section 2.4) for `client`.
+  Result<std::string> logout_token(const Client& client, std::string_view uid,
+                                   std::string_view sid) const;
 
   // The registered clients. The reference stays valid for the provider's lifetime, also
   // after replace_clients().
@@ -120,6 +182,11 @@ class Provider {
   // Makes `clients` the registered clients for requests that start after the call; a
   // request in progress keeps the registry it read. Thread-safe.
   void replace_clients(ClientRegistry clients) { clients_.replace(std::move(clients)); }
+  // Checks an access token for a resource server (userinfo, introspection, the SUS API):
+  // typ at+jwt signed by a key of keys() with its own algorithm, an unexpired exp, this
+  // issuer, the userinfo audience and a jti that was not revoked. Returns its claims, or a
+  // 401 reply with an RFC 6750 invalid_token challenge.
+  Result<Json, OidcReply> verify_access_token(std::string_view token) const;
   const KeySet& keys() const { return keys_; }
   std::string endpoint(std::string_view path) const { return settings_.issuer + std::string(path); }
 
@@ -151,8 +218,14 @@ class Provider {
                          const IssueOptions& options) const;
   void record_token_event(const Client& client, const AuthorizationGrant& grant,
                           std::string_view grant_type, std::string_view peer) const;
-  Result<Json, OidcReply> verify_access_token(std::string_view token) const;
   Result<std::string> pairwise_subject(std::string_view client_id, std::string_view uid) const;
+  // Finds or starts the SSO session of an authorization and fills the grant's session
+  // fields. Returns the Set-Cookie value of a new session, or empty.
+  Result<std::string> join_session(const sso::PeerCertificate& card, const Person& person,
+                                   std::string_view session_cookie,
+                                   AuthorizationGrant& grant) const;
+  // Checks that the grant's SSO session is still live and records the client in it.
+  bool bind_to_session(const AuthorizationGrant& grant) const;
 
   ProviderSettings settings_;
   KeySet keys_;
@@ -165,6 +238,8 @@ class Provider {
   // provider's configuration.
   mutable CodeStore codes_;
   mutable TokenStore tokens_;
+  sso::SessionStore* sessions_ = nullptr;
+  LogoutNotifier* notifier_ = nullptr;
 };
 
 // Builds an OAuth error body {"error": ..., "error_description": ...} (RFC 6749 5.2).

@@ -42,6 +42,14 @@ Result<std::unique_ptr<Provider>> create_provider(const Config& config, Identity
   settings.code_lifetime = std::chrono::seconds(oidc.code_lifetime_seconds);
   settings.access_token_lifetime = std::chrono::seconds(oidc.access_token_lifetime_seconds);
   settings.id_token_lifetime = std::chrono::seconds(oidc.id_token_lifetime_seconds);
+  settings.max_codes = oidc.max_codes;
+  settings.max_token_families = oidc.max_token_families;
+  settings.max_assertion_ids = oidc.max_assertion_ids;
+  Result<sso::CardMapping> card_mapping = sso::card_mapping_from_config(config.card_login);
+  if (!card_mapping.ok()) {
+    return card_mapping.status();
+  }
+  settings.card_mapping = *card_mapping;
   return std::make_unique<Provider>(std::move(settings), std::move(*key_set), std::move(*clients),
                                     source, std::move(*ids), std::chrono::system_clock::now, audit);
 }

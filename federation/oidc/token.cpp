@@ -35,17 +35,6 @@ bool verifier_matches(std::string_view verifier, std::string_view challenge) {
   return pki::constant_time_equal(pki::as_bytes(computed), pki::as_bytes(challenge));
 }
 
-bool is_form_content_type(std::string_view content_type) {
-  std::string media(content_type.substr(0, content_type.find(';')));
-  while (!media.empty() && media.back() == ' ') {
-    media.pop_back();
-  }
-  for (char& c : media) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return media == "application/x-www-form-urlencoded";
-}
-
 // RFC 6749 5.2: a failed client authentication is 401 with a challenge for the scheme the
 // client tried.
 OidcReply invalid_client(bool used_basic) {
@@ -229,6 +218,11 @@ OidcReply Provider::redeem_code(const Client& client, const Parameters& paramete
     log->warn("oidc endpoint=token outcome=temporarily_unavailable client_id={}: {}",
               client.client_id, family.status().message());
     return oauth_error(503, "temporarily_unavailable", "try again in a minute");
+  }
+  // After start_family, so that a logout between the two steps still finds the family.
+  if (!bind_to_session(*grant)) {
+    tokens_.revoke_session(grant->sid, now);
+    return reject("invalid_grant", "the sign-in session of this code has ended");
   }
   IssueOptions options;
   options.family = *family;

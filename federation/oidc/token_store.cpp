@@ -1,6 +1,7 @@
 #include "federation/oidc/token_store.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "federation/oidc/jose.h"
 #include "pki/digest.h"
@@ -127,6 +128,23 @@ bool TokenStore::revoke_code_family(std::string_view code, TimePoint now) {
   return true;
 }
 
+std::size_t TokenStore::revoke_session(std::string_view sid, TimePoint now) {
+  if (sid.empty()) {
+    return 0;
+  }
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> revoked;
+  for (const auto& [id, family] : families_) {
+    if (family.grant.sid == sid) {
+      revoked.push_back(id);
+    }
+  }
+  for (const std::string& id : revoked) {
+    revoke_family_locked(id, now);
+  }
+  return revoked.size();
+}
+
 void TokenStore::revoke_access_token(std::string_view jti, TimePoint expires) {
   std::lock_guard lock(mutex_);
   revoked_access_[std::string(jti)] = expires;
@@ -144,7 +162,7 @@ bool TokenStore::remember_assertion_id(std::string_view client_id, std::string_v
   for (auto it = assertion_ids_.begin(); it != assertion_ids_.end();) {
     it = it->second <= now ? assertion_ids_.erase(it) : std::next(it);
   }
-  if (assertion_ids_.size() >= kMaxAssertionIds) {
+  if (assertion_ids_.size() >= max_assertion_ids_) {
     return false;
   }
   return assertion_ids_.emplace(std::make_pair(std::string(client_id), std::string(jti)), expires)

@@ -50,10 +50,11 @@ class TokenStore {
   // Live token families at most; further start_family() calls fail with ResourceExhausted
   // until families expire or are revoked.
   static constexpr std::size_t kDefaultMaxFamilies = 100000;
-  static constexpr std::size_t kMaxAssertionIds = 100000;
+  static constexpr std::size_t kDefaultMaxAssertionIds = 100000;
 
-  explicit TokenStore(std::size_t max_families = kDefaultMaxFamilies)
-      : max_families_(max_families) {}
+  explicit TokenStore(std::size_t max_families = kDefaultMaxFamilies,
+                      std::size_t max_assertion_ids = kDefaultMaxAssertionIds)
+      : max_families_(max_families), max_assertion_ids_(max_assertion_ids) {}
 
   // Starts a family for the tokens issued from `grant` and returns its id. `code` is the
   // redeemed authorization code (empty for grants without one); it is stored hashed. The
@@ -82,13 +83,17 @@ class TokenStore {
   // family was started from it.
   bool revoke_code_family(std::string_view code, TimePoint now);
 
+  // Revokes every family whose grant has SSO session `sid` (AuthorizationGrant::sid) and
+  // returns how many. NOTE: scans every family, which is linear in family_count().
+  std::size_t revoke_session(std::string_view sid, TimePoint now);
+
   // Revokes one access token until `expires`.
   void revoke_access_token(std::string_view jti, TimePoint expires);
 
   bool is_access_token_revoked(std::string_view jti, TimePoint now) const;
 
   // Records the jti of a client assertion (RFC 7523 3, item 7) until `expires`. Returns false
-  // when the same client used that jti before, or when kMaxAssertionIds are stored, so that a
+  // when the same client used that jti before, or when max_assertion_ids are stored, so that a
   // flood of assertions fails closed instead of growing memory.
   bool remember_assertion_id(std::string_view client_id, std::string_view jti, TimePoint expires,
                              TimePoint now);
@@ -113,6 +118,7 @@ class TokenStore {
   void drop_expired_locked(TimePoint now);
 
   const std::size_t max_families_;
+  const std::size_t max_assertion_ids_;
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;
   std::map<std::string, RefreshToken, std::less<>> refresh_tokens_;  // by SHA-256 of the token

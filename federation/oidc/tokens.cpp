@@ -1,5 +1,6 @@
 // Token issuance (OIDC Core 2 and 3.1.3.3, RFC 9068) and the endpoints that take a bearer
 // access token: userinfo (OIDC Core 5.3, RFC 6750) and introspection (RFC 7662).
+#include <algorithm>
 #include <chrono>
 
 #include "base/log.h"
@@ -84,6 +85,10 @@ OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& 
   if (scopes_release_uid(grant.scopes) && !grant.uid.empty()) {
     access_claims["uid"] = grant.uid;
   }
+  // The SSO session's role, so that a resource server such as the SUS API acts in it.
+  if (!grant.role_profile_id.empty() && access_claims.contains("uid")) {
+    access_claims["selected_roleid"] = grant.role_profile_id;
+  }
   Result<std::string> access_token = sign_jwt(keys_.signing_key(), kAccessTokenType, access_claims);
   if (!access_token.ok()) {
     log::get("federation")->error("oidc token signing failed: {}", access_token.status().message());
@@ -106,6 +111,14 @@ OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& 
     if (options.nonce && !grant.nonce.empty()) {
       id_claims["nonce"] = grant.nonce;
     }
+    // Back-Channel Logout 1.0 2.1: the sid of the SSO session, which logout tokens repeat.
+    if (!grant.sid.empty()) {
+      id_claims["sid"] = grant.sid;
+    }
+    // The role chosen for the SSO session, named as NHS CIS2 names it.
+    if (!grant.role_profile_id.empty()) {
+      id_claims["selected_roleid"] = grant.role_profile_id;
+    }
     Result<std::string> id_token = sign_jwt(keys_.signing_key(), kIdTokenType, id_claims);
     if (!id_token.ok()) {
       log::get("federation")->error("oidc token signing failed: {}", id_token.status().message());
@@ -114,10 +127,14 @@ OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& 
     response["id_token"] = *id_token;
   }
   if (options.refresh_token) {
-    // TODO: refresh tokens do not end with the SSO session's absolute timeout yet. Each one
-    // lives refresh_token_lifetime from its issue, so a family lasts as long as it is used.
+    // A refresh token ends with the SSO session at the latest, so a family lasts no longer
+    // than the login it came from.
+    auto refresh_expires = now + settings_.refresh_token_lifetime;
+    if (grant.session_expires != TimePoint{}) {
+      refresh_expires = std::min(refresh_expires, grant.session_expires);
+    }
     Result<std::string> refresh_token =
-        tokens_.issue_refresh_token(options.family, now + settings_.refresh_token_lifetime);
+        tokens_.issue_refresh_token(options.family, refresh_expires);
     if (!refresh_token.ok()) {
       log::get("federation")->warn("oidc refresh token not issued: {}",
                                    refresh_token.status().message());

@@ -1,6 +1,8 @@
 #include "federation/saml/authn_context.h"
 
+#include <algorithm>
 #include <array>
+#include <span>
 #include <string>
 
 #include "federation/saml/saml_names.h"
@@ -25,6 +27,20 @@ constexpr std::array<std::string_view, 11> kWeakerClasses = {
     "MobileOneFactorUnregistered",
     "MobileOneFactorContract",
 };
+
+// Classes that careid ranks below PasswordProtectedTransport: none of them needs TLS plus a
+// second factor.
+constexpr std::array<std::string_view, 5> kWeakerThanPasswordClasses = {
+    "unspecified", "InternetProtocol", "InternetProtocolPassword", "Password", "PreviousSession",
+};
+
+bool is_in(std::string_view reference, std::span<const std::string_view> names) {
+  if (reference.substr(0, kClassPrefix.size()) != kClassPrefix) {
+    return false;
+  }
+  std::string_view name = reference.substr(kClassPrefix.size());
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 bool is_weaker_class(std::string_view reference) {
   if (reference.substr(0, kClassPrefix.size()) != kClassPrefix) {
@@ -60,7 +76,42 @@ bool matches(std::string_view comparison, std::string_view reference) {
   return weaker;  // "better"
 }
 
+bool password_matches(std::string_view comparison, std::string_view reference) {
+  bool same = reference == kClassPasswordProtectedTransport;
+  bool weaker = is_in(reference, kWeakerThanPasswordClasses);
+  if (comparison == "exact") {
+    return same;
+  }
+  if (comparison == "minimum") {
+    return same || weaker;
+  }
+  if (comparison == "maximum") {
+    return same || reference == kClassSmartcardPki;
+  }
+  return weaker;  // "better"
+}
+
 }  // namespace
+
+bool password_meets_requested_authn_context(xml::Element requested) {
+  if (requested.is_null()) {
+    return true;
+  }
+  std::string comparison = requested.attribute("Comparison").value_or("exact");
+  if (comparison != "exact" && comparison != "minimum" && comparison != "better" &&
+      comparison != "maximum") {
+    return false;
+  }
+  if (!requested.first_child(kAssertionNs, "AuthnContextDeclRef").is_null()) {
+    return false;
+  }
+  for (xml::Element reference : requested.children(kAssertionNs, "AuthnContextClassRef")) {
+    if (password_matches(comparison, trimmed(reference.text()))) {
+      return true;
+    }
+  }
+  return false;
+}
 
 Status check_requested_authn_context(xml::Element requested) {
   if (requested.is_null()) {

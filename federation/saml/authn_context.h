@@ -1,5 +1,6 @@
-// The RequestedAuthnContext check (SAML Core 3.3.2.2.1) for careid's only authentication
-// method, a smartcard with a certificate (class SmartcardPKI).
+// The RequestedAuthnContext check (SAML Core 3.3.2.2.1) for careid's authentication methods:
+// a smartcard with a certificate (class SmartcardPKI, AAL3) and the optional fallback of a
+// password plus a TOTP code over TLS (class PasswordProtectedTransport, AAL2).
 #pragma once
 
 #include <string_view>
@@ -25,5 +26,17 @@ namespace careid::federation::saml {
 //     authentication context declarations;
 //   - Comparison has another value.
 Status check_requested_authn_context(xml::Element requested);
+
+// Returns true when a password login (class PasswordProtectedTransport) meets `requested`,
+// and for a null Element. careid ranks PasswordProtectedTransport below SmartcardPKI and
+// above unspecified, InternetProtocol, InternetProtocolPassword, Password and
+// PreviousSession, so:
+//   exact     PasswordProtectedTransport is listed
+//   minimum   PasswordProtectedTransport or one of those weaker classes is listed
+//   better    one of those weaker classes is listed
+//   maximum   PasswordProtectedTransport or SmartcardPKI is listed
+// A request with AuthnContextDeclRef or an unknown Comparison returns false. A request for
+// SmartcardPKI (exact or minimum) returns false too, so a password login never satisfies it.
+bool password_meets_requested_authn_context(xml::Element requested);
 
 }  // namespace careid::federation::saml

@@ -150,8 +150,8 @@ bool check_options(xml::Element root, const AuthnRequestContext& context, AuthnR
   }
   request.name_id_format = *format;
 
-  Status authn_context =
-      check_requested_authn_context(root.first_child(kProtocolNs, "RequestedAuthnContext"));
+  xml::Element requested_context = root.first_child(kProtocolNs, "RequestedAuthnContext");
+  Status authn_context = check_requested_authn_context(requested_context);
   if (!authn_context.ok()) {
     // SAML Core 3.2.2.2: NoAuthnContext is the responder's failure, under Responder.
     error.message = authn_context.message();
@@ -159,6 +159,7 @@ bool check_options(xml::Element root, const AuthnRequestContext& context, AuthnR
     error.sub_status_code = kStatusNoAuthnContext;
     return false;
   }
+  request.password_login_allowed = password_meets_requested_authn_context(requested_context);
 
   auto force_authn = read_boolean(root, "ForceAuthn");
   auto is_passive = read_boolean(root, "IsPassive");

@@ -1,5 +1,7 @@
 #include "federation/saml/identity_provider.h"
 
+#include <mutex>
+
 #include "base/log.h"
 #include "base/reloadable.h"
 #include "federation/saml/authn_request.h"
@@ -13,6 +15,8 @@
 #include "federation/saml/response_builder.h"
 #include "federation/saml/saml_names.h"
 #include "federation/saml/service_provider.h"
+#include "pki/certificate.h"
+#include "pki/encoding.h"
 #include "xml/signature.h"
 
 namespace careid::federation::saml {
@@ -30,6 +34,7 @@ class IdentityProviderImpl final : public IdentityProvider {
       : settings_(std::move(settings)),
         key_(std::move(key)),
         query_key_(std::move(query_key)),
+        folder_providers_(sps),
         service_providers_(std::move(sps)),
         metadata_(std::move(metadata)) {}
 
@@ -170,11 +175,36 @@ class IdentityProviderImpl final : public IdentityProvider {
     if (!sps.ok()) {
       return sps.status();
     }
-    service_providers_.replace(std::move(*sps));
+    std::lock_guard lock(registry_mutex_);
+    folder_providers_ = std::move(*sps);
+    publish_registry();
     return Status::ok_status();
   }
 
+  Result<std::size_t> set_source_service_providers(std::vector<ServiceProvider> sps) override {
+    std::lock_guard lock(registry_mutex_);
+    source_providers_ = std::move(sps);
+    return publish_registry();
+  }
+
  private:
+  // Combines the folder's SPs with the sources' SPs and publishes the result. Returns how
+  // many source SPs it registered. The caller holds registry_mutex_.
+  std::size_t publish_registry() {
+    ServiceProviderRegistry combined = folder_providers_;
+    std::size_t registered = 0;
+    for (const ServiceProvider& sp : source_providers_) {
+      Status added = combined.add(sp);
+      if (added.ok()) {
+        ++registered;
+      } else {
+        log::get("federation")->warn("saml metadata source SP left out: {}", added.message());
+      }
+    }
+    service_providers_.replace(std::move(combined));
+    return registered;
+  }
+
   std::chrono::system_clock::time_point now() const {
     return settings_.clock ? settings_.clock() : std::chrono::system_clock::now();
   }
@@ -222,12 +252,34 @@ class IdentityProviderImpl final : public IdentityProvider {
   xml::SigningKey key_;
   // The same private key, for signatures over HTTP-Redirect query strings.
   pki::PrivateKey query_key_;
-  // Replaced by reload_service_providers(); a request in progress keeps the registry it read.
+  // The folder's SPs and the metadata sources' SPs, combined into service_providers_.
+  std::mutex registry_mutex_;
+  ServiceProviderRegistry folder_providers_;
+  std::vector<ServiceProvider> source_providers_;
+  // Replaced by reload_service_providers() and set_source_service_providers(); a request in
+  // progress keeps the registry it read.
   Reloadable<ServiceProviderRegistry> service_providers_;
   std::string metadata_;
   // Internally synchronised, so the const methods may record request IDs.
   mutable ReplayCache replay_cache_;
 };
+
+// Reads each PEM certificate of `files` as base64 DER, for the IdP metadata.
+Result<std::vector<std::string>> load_additional_certificates(const std::vector<std::filesystem::path>& files) {
+  std::vector<std::string> certificates;
+  for (const std::filesystem::path& file : files) {
+    auto certificate = pki::Certificate::load_file(file);
+    if (!certificate.ok()) {
+      return certificate.status().with_context("SAML additional signing certificate " + file.string());
+    }
+    auto der = certificate->to_der();
+    if (!der.ok()) {
+      return der.status().with_context("SAML additional signing certificate " + file.string());
+    }
+    certificates.push_back(pki::base64_encode(*der));
+  }
+  return certificates;
+}
 
 }  // namespace
 
@@ -250,18 +302,23 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::create(const IdpSett
   if (!sps.ok()) {
     return sps.status();
   }
-  auto metadata =
-      build_signed_idp_metadata(settings.entity_id, settings.sso_url, *key, settings.slo_url);
+  auto additional_certificates = load_additional_certificates(settings.additional_signing_certificates);
+  if (!additional_certificates.ok()) {
+    return additional_certificates.status();
+  }
+  auto metadata = build_signed_idp_metadata(settings.entity_id, settings.sso_url, *key,
+                                            settings.slo_url, *additional_certificates);
   if (!metadata.ok()) {
     return metadata.status();
   }
 
   log::get("federation")
       ->info("saml idp loaded entity_id={} service_providers={} key_type={} sign_response={} "
-             "require_signed_requests={} single_logout={}",
+             "require_signed_requests={} single_logout={} additional_signing_certificates={}",
              settings.entity_id, sps->size(),
              key->type() == xml::KeyType::kRsa ? "rsa" : "ecdsa", settings.sign_response,
-             settings.require_signed_requests, !settings.slo_url.empty());
+             settings.require_signed_requests, !settings.slo_url.empty(),
+             additional_certificates->size());
   std::unique_ptr<IdentityProvider> idp = std::make_unique<IdentityProviderImpl>(
       settings, std::move(key).value(), std::move(query_key).value(), std::move(sps).value(),
       std::move(metadata).value());

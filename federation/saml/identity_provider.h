@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "federation/saml/service_provider.h"
 
 namespace careid::federation::saml {
 
@@ -37,6 +38,9 @@ struct IdpSettings {
   std::string slo_url;
   std::filesystem::path signing_key;          // PEM, RSA or ECDSA P-256, mode 0600
   std::filesystem::path signing_certificate;  // PEM
+  // PEM certificates published in the IdP metadata after the current one during a key
+  // rollover: the next key before the switch, the old one after it. Nothing is signed with them.
+  std::vector<std::filesystem::path> additional_signing_certificates;
   std::filesystem::path sp_metadata_dir;      // *.xml, one EntityDescriptor each
   std::chrono::seconds assertion_lifetime{300};
   // Also sign the samlp:Response around the signed Assertion. The Assertion is always signed.
@@ -63,6 +67,9 @@ struct AuthnRequest {
   // would have to, it returns status NoPassive.
   bool is_passive = false;
   bool signed_request = false;  // the request carried a signature that verified
+  // RequestedAuthnContext lets a password login (PasswordProtectedTransport, AAL2) answer
+  // this request; true when the request has no RequestedAuthnContext.
+  bool password_login_allowed = true;
 };
 
 // The statements the IdP makes about the authenticated user.
@@ -233,6 +240,15 @@ class IdentityProvider {
   // cache is kept. Thread-safe. The default returns kUnimplemented.
   virtual Status reload_service_providers() {
     return Status::unimplemented("this identity provider cannot reload its service providers");
+  }
+
+  // Replaces the SPs that came from metadata sources (federation/saml/metadata_source.h)
+  // and keeps those of the folder. An SP of the folder wins over a source's SP with the same
+  // entityID, which is left out and logged. Thread-safe, and requests in progress keep the
+  // registry they started with. Returns the number of SPs registered from `sps`. The default
+  // returns kUnimplemented.
+  virtual Result<std::size_t> set_source_service_providers(std::vector<ServiceProvider> sps) {
+    return Status::unimplemented("this identity provider takes no metadata sources");
   }
 };
 

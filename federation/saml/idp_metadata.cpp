@@ -8,8 +8,17 @@ namespace careid::federation::saml {
 
 namespace {
 
+void append_signing_key(xml::Element& idp, std::string_view certificate_base64) {
+  xml::Element key = idp.append_child(kMetadataNs, "md", "KeyDescriptor");
+  key.set_attribute("use", "signing");
+  xml::Element x509 = key.append_child(xml::kXmlDsigNs, "ds", "KeyInfo")
+                          .append_child(xml::kXmlDsigNs, "ds", "X509Data");
+  x509.append_text_child(xml::kXmlDsigNs, "ds", "X509Certificate", certificate_base64);
+}
+
 xml::Document metadata_document(std::string_view entity_id, std::string_view sso_url,
-                                std::string_view certificate_base64, std::string_view slo_url) {
+                                std::string_view certificate_base64, std::string_view slo_url,
+                                const std::vector<std::string>& additional_certificates) {
   auto doc = xml::Document::create(kMetadataNs, "md", "EntityDescriptor");
   xml::Element entity = doc.root();
   entity.declare_namespace(xml::kXmlDsigNs, "ds");
@@ -19,11 +28,10 @@ xml::Document metadata_document(std::string_view entity_id, std::string_view sso
   idp.set_attribute("WantAuthnRequestsSigned", "false");
   idp.set_attribute("protocolSupportEnumeration", kProtocolNs);
 
-  xml::Element key = idp.append_child(kMetadataNs, "md", "KeyDescriptor");
-  key.set_attribute("use", "signing");
-  xml::Element x509 = key.append_child(xml::kXmlDsigNs, "ds", "KeyInfo")
-                          .append_child(xml::kXmlDsigNs, "ds", "X509Data");
-  x509.append_text_child(xml::kXmlDsigNs, "ds", "X509Certificate", certificate_base64);
+  append_signing_key(idp, certificate_base64);
+  for (const std::string& additional : additional_certificates) {
+    append_signing_key(idp, additional);
+  }
 
   // Element order follows SSODescriptorType and IDPSSODescriptorType (SAML Metadata 2.4.2,
   // 2.4.3): KeyDescriptor, SingleLogoutService, NameIDFormat, then SingleSignOnService.
@@ -48,19 +56,23 @@ xml::Document metadata_document(std::string_view entity_id, std::string_view sso
 }  // namespace
 
 std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
-                               std::string_view certificate_base64, std::string_view slo_url) {
-  return metadata_document(entity_id, sso_url, certificate_base64, slo_url).to_string();
+                               std::string_view certificate_base64, std::string_view slo_url,
+                               const std::vector<std::string>& additional_certificates) {
+  return metadata_document(entity_id, sso_url, certificate_base64, slo_url, additional_certificates)
+      .to_string();
 }
 
 Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
                                               std::string_view sso_url,
                                               const xml::SigningKey& key,
-                                              std::string_view slo_url) {
+                                              std::string_view slo_url,
+                                              const std::vector<std::string>& additional_certificates) {
   Result<std::string> id = random_id();
   if (!id.ok()) {
     return id.status();
   }
-  xml::Document doc = metadata_document(entity_id, sso_url, key.certificate_base64(), slo_url);
+  xml::Document doc =
+      metadata_document(entity_id, sso_url, key.certificate_base64(), slo_url, additional_certificates);
   doc.root().set_attribute("ID", *id);
   Status signed_status = xml::sign_enveloped(doc, doc.root(), xml::Element(), key);
   if (!signed_status.ok()) {

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "xml/signature.h"
@@ -13,10 +14,13 @@ namespace careid::federation::saml {
 // protocol support, WantAuthnRequestsSigned="false", a signing KeyDescriptor holding
 // `certificate_base64` (base64 DER), NameIDFormat persistent, transient and emailAddress,
 // and the HTTP-Redirect and HTTP-POST SingleSignOnService at `sso_url`. A non-empty
-// `slo_url` adds the HTTP-Redirect and HTTP-POST SingleLogoutService there. The metadata itself is not signed.
+// `slo_url` adds the HTTP-Redirect and HTTP-POST SingleLogoutService there. Each of
+// `additional_certificates` (base64 DER) gets a signing KeyDescriptor after the current one, so
+// that SPs trust the next key before a rollover and the old one after it. The metadata itself is not signed.
 std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
                                std::string_view certificate_base64,
-                               std::string_view slo_url = {});
+                               std::string_view slo_url = {},
+                               const std::vector<std::string>& additional_certificates = {});
 
 // Same as build_idp_metadata, with a random ID on the EntityDescriptor and an enveloped
 // signature by `key` as its first child (SAML Metadata 3.1 and the schema's element order),
@@ -25,6 +29,7 @@ std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_
 Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
                                               std::string_view sso_url,
                                               const xml::SigningKey& key,
-                                              std::string_view slo_url = {});
+                                              std::string_view slo_url = {},
+                                              const std::vector<std::string>& additional_certificates = {});
 
 }  // namespace careid::federation::saml

@@ -46,6 +46,9 @@ inline constexpr std::string_view kNameIdEntity = "urn:oasis:names:tc:SAML:2.0:n
 // The authentication context class of a card login (SAML Authentication Context).
 inline constexpr std::string_view kClassSmartcardPki =
     "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI";
+// The class of a password plus TOTP code login, the optional fallback.
+inline constexpr std::string_view kClassPasswordProtectedTransport =
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
 
 inline constexpr std::string_view kAttributeNameFormatBasic =
     "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";

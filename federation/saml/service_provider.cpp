@@ -142,10 +142,14 @@ const LogoutEndpoint* ServiceProvider::logout_endpoint() const {
 
 Result<ServiceProvider> ServiceProviderRegistry::parse_metadata(const xml::Document& doc,
                                                                 const std::filesystem::path& file) {
+  return parse_entity(doc.root(), file);
+}
+
+Result<ServiceProvider> ServiceProviderRegistry::parse_entity(xml::Element entity,
+                                                              const std::filesystem::path& file) {
   auto fail = [&](const std::string& message) {
     return Status::invalid_argument("SP metadata " + file.string() + ": " + message);
   };
-  xml::Element entity = doc.root();
   if (!entity.is(kMetadataNs, "EntityDescriptor")) {
     return fail("the root element is not md:EntityDescriptor");
   }

@@ -72,12 +72,22 @@ class ServiceProviderRegistry {
   static Result<ServiceProvider> parse_metadata(const xml::Document& doc,
                                                 const std::filesystem::path& file);
 
+  // Parses one md:EntityDescriptor element, which may sit inside an md:EntitiesDescriptor.
+  // The errors are those of parse_metadata.
+  static Result<ServiceProvider> parse_entity(xml::Element entity,
+                                              const std::filesystem::path& file);
+
   // Adds `sp`; kAlreadyExists if its entityID is registered.
   Status add(ServiceProvider sp);
 
   // The SP with this entityID (compared exactly), or nullptr.
   const ServiceProvider* find(std::string_view entity_id) const;
   std::size_t size() const { return providers_.size(); }
+
+  // Every registered SP, by entityID.
+  const std::map<std::string, ServiceProvider, std::less<>>& providers() const {
+    return providers_;
+  }
 
  private:
   std::map<std::string, ServiceProvider, std::less<>> providers_;

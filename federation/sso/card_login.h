@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/config.h"
 #include "base/status.h"
 #include "federation/sso/identity_source.h"
 #include "pki/card_registry.h"
@@ -28,6 +29,11 @@ struct PeerCertificate {
   std::string subject;
   // Every commonName value of the subject, in certificate order, as UTF-8.
   std::vector<std::string> common_names;
+  // The subjectAltName rfc822Name and otherName userPrincipalName values, in order.
+  std::vector<std::string> email_addresses;
+  std::vector<std::string> user_principal_names;
+  // The DER certificate, for the directory_certificate mapping.
+  std::string der;
   // SHA-256 of the DER certificate in lower-case hex; binds SSO sessions to the card.
   std::string sha256_fingerprint;
   // Serial number in lower-case hex without leading zeros (pki::normalize_serial_hex).
@@ -41,10 +47,10 @@ enum class LoginOutcome {
   kSuccess,
   kNoCertificate,       // the client sent no certificate
   kCertificateInvalid,  // not issued by the card CA, expired, wrong purpose, ...
-  kSubjectInvalid,      // the subject has no single 12-digit CN
+  kSubjectInvalid,      // the certificate lacks the single name the mapping reads
   kCardRevoked,         // the card registry lists the certificate as revoked
   kCardSuspended,       // the card is on hold (certificateHold)
-  kUnknownPerson,       // no person with that uid in the directory
+  kUnknownPerson,       // no person, or more than one, matches the certificate
   kStoreError,          // the directory could not be read
 };
 
@@ -59,15 +65,41 @@ struct LoginFailure {
   std::string reason;
   // Detail for the log only, e.g. the store's error Status text.
   std::string log_detail;
+  // The value the certificate was mapped by (uid, SAN value or SHA-256 fingerprint), for logs
+  // and audit records. It is set once the certificate passed the mapping's name check.
+  std::string mapped_by;
 };
+
+// The part of the certificate that names the person (the [card_login] configuration).
+enum class CardMappingMode {
+  kSubjectCn,             // the subject's single CN is the 12-digit uid (NHS profile)
+  kSan,                   // one subjectAltName value equals an attribute of one person
+  kDirectoryCertificate,  // the certificate is stored in one person's userCertificate;binary
+};
+
+enum class SanType { kEmail, kUpn };
+
+struct CardMapping {
+  CardMappingMode mode = CardMappingMode::kSubjectCn;
+  SanType san_type = SanType::kEmail;
+  std::string directory_attribute = "mail";  // with kSan
+  CertificateMatch certificate_match = CertificateMatch::kSha256;  // with kDirectoryCertificate
+};
+
+// Converts the [card_login] section; kInvalidArgument names an unknown value.
+Result<CardMapping> card_mapping_from_config(const CardLoginConfig& config);
 
 // Returns true when `uid` is exactly 12 ASCII digits, the NHS user id form.
 bool is_nhs_uid(std::string_view uid);
 
-// Finds the directory person for the card certificate (NHS profile: O=nhs, OU=people,
-// CN=<12-digit uid>). Fails closed: anything but a present, verified, not revoked and not
-// suspended certificate with exactly one 12-digit CN is a failure. Calls source.find_person at most once.
+// Finds the directory person for the card certificate by `mapping`. With the default
+// (NHS profile: O=nhs, OU=people, CN=<12-digit uid>) the subject's one CN must be 12 digits.
+// With kSan the certificate must carry exactly one SAN value of the configured type, and
+// with kDirectoryCertificate the certificate itself is searched for. Fails closed: anything
+// but a present, verified, not revoked and not suspended certificate that maps to exactly
+// one person is a failure. Searches the source at most once.
 Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
-                                                  IdentitySource& source);
+                                                  IdentitySource& source,
+                                                  const CardMapping& mapping = {});
 
 }  // namespace careid::federation::sso

@@ -43,6 +43,19 @@ struct Person {
   std::vector<RoleProfile> roles;
 };
 
+// The comparison of a card certificate with the certificates stored in the directory.
+enum class CertificateMatch {
+  kSha256,        // the same DER bytes, checked by their SHA-256
+  kIssuerSerial,  // the same issuer name and serial number (RFC 5280 4.1.2.2)
+};
+
+// What the password + TOTP login needs to know about one person (federation/sso/password_login.h).
+struct PasswordLoginAccount {
+  std::string dn;
+  bool allowed = false;     // careidPasswordLoginAllowed is TRUE
+  std::string totp_secret;  // the raw careidTotpSecret bytes, empty when not enrolled; a secret
+};
+
 class IdentitySource {
  public:
   virtual ~IdentitySource() = default;
@@ -50,6 +63,38 @@ class IdentitySource {
   // Returns the person with this uid, std::nullopt when there is none, or an error
   // Status when the store cannot be read.
   virtual Result<std::optional<Person>> find_person(std::string_view uid) = 0;
+
+  // Returns the people whose `attribute` has a value equal to `value` under the attribute's
+  // equality rule; the caller treats more than one as a failure. The default returns
+  // kUnimplemented.
+  virtual Result<std::vector<Person>> find_people_by_attribute(std::string_view attribute,
+                                                               std::string_view value) {
+    return Status::unimplemented("this identity source cannot search by attribute");
+  }
+
+  // Returns the people whose userCertificate;binary contains the DER certificate `der`,
+  // compared by `match`. The default returns kUnimplemented.
+  virtual Result<std::vector<Person>> find_people_by_certificate(std::string_view der,
+                                                                 CertificateMatch match) {
+    return Status::unimplemented("this identity source cannot search by certificate");
+  }
+
+  // Returns the password login facts of the person `uid`, std::nullopt when there is no
+  // such person. The default returns kUnimplemented.
+  virtual Result<std::optional<PasswordLoginAccount>> find_password_login(std::string_view uid) {
+    return Status::unimplemented("this identity source has no password logins");
+  }
+
+  // Checks `password` for the entry `dn` as a simple bind does, counting a failure toward
+  // the entry's lockout. Returns false for a wrong password and for a locked entry. The
+  // default returns kUnimplemented.
+  virtual Result<bool> check_password(std::string_view dn, std::string_view password) {
+    return Status::unimplemented("this identity source cannot check passwords");
+  }
+
+  // Counts a failed second factor for the entry `dn` toward the same lockout as a failed
+  // password. The default does nothing.
+  virtual void record_login_failure(std::string_view dn) {}
 };
 
 }  // namespace careid::federation

@@ -22,14 +22,76 @@ Result<std::string> random_token() {
 SessionStore::SessionStore(SessionSettings settings, Clock clock)
     : settings_(settings), clock_(std::move(clock)) {}
 
+std::string_view session_end_name(SessionEnd reason) {
+  switch (reason) {
+    case SessionEnd::kLogout:
+      return "logout";
+    case SessionEnd::kIdleTimeout:
+      return "idle_timeout";
+    case SessionEnd::kAbsoluteTimeout:
+      return "absolute_timeout";
+    case SessionEnd::kEvicted:
+      return "evicted";
+  }
+  return "logout";
+}
+
 std::chrono::system_clock::time_point SessionStore::session_end(const SsoSession& session) const {
   return std::min(session.last_used + settings_.idle_timeout,
                   session.created + settings_.absolute_timeout);
 }
 
-void SessionStore::drop_expired(std::chrono::system_clock::time_point now) {
-  std::erase_if(sessions_, [&](const auto& entry) { return session_end(entry.second) <= now; });
+SessionEnd SessionStore::expiry_reason(const SsoSession& session,
+                                       std::chrono::system_clock::time_point now) const {
+  return session.created + settings_.absolute_timeout <= now ? SessionEnd::kAbsoluteTimeout
+                                                             : SessionEnd::kIdleTimeout;
+}
+
+void SessionStore::drop_expired(std::chrono::system_clock::time_point now, Ended& ended) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (session_end(it->second) > now) {
+      ++it;
+      continue;
+    }
+    SessionEnd reason = expiry_reason(it->second, now);
+    ended.sessions.emplace_back(std::move(it->second), reason);
+    it = sessions_.erase(it);
+  }
   std::erase_if(pending_, [&](const auto& entry) { return entry.second.expires <= now; });
+  drop_expired_logouts(now, ended);
+}
+
+void SessionStore::drop_expired_logouts(std::chrono::system_clock::time_point now, Ended& ended) {
+  for (auto it = logouts_.begin(); it != logouts_.end();) {
+    if (it->second.expires > now) {
+      ++it;
+      continue;
+    }
+    ended.logouts.push_back(std::move(it->second));
+    it = logouts_.erase(it);
+  }
+}
+
+void SessionStore::notify(Ended ended) const {
+  if (listeners_.session_ended) {
+    for (const auto& [session, reason] : ended.sessions) {
+      listeners_.session_ended(session, reason);
+    }
+  }
+  if (listeners_.logout_expired) {
+    for (const LogoutProgress& progress : ended.logouts) {
+      listeners_.logout_expired(progress);
+    }
+  }
+}
+
+void SessionStore::sweep_expired() {
+  Ended ended;
+  {
+    std::lock_guard lock(mutex_);
+    drop_expired(clock_(), ended);
+  }
+  notify(std::move(ended));
 }
 
 Result<SsoSession> SessionStore::start(std::string card_fingerprint, std::string uid,
@@ -42,29 +104,39 @@ Result<SsoSession> SessionStore::start(std::string card_fingerprint, std::string
 
   auto now = clock_();
   SsoSession session{std::move(*id), "_" + *index, std::move(card_fingerprint), std::move(uid),
-                     std::move(role_profile_id), now, now, {}, {}};
-  std::lock_guard lock(mutex_);
-  drop_expired(now);
-  if (sessions_.size() >= std::max<std::size_t>(settings_.max_sessions, 1)) {
-    auto soonest = std::min_element(sessions_.begin(), sessions_.end(), [&](const auto& a, const auto& b) {
-      return session_end(a.second) < session_end(b.second);
-    });
-    sessions_.erase(soonest);
+                     std::move(role_profile_id), now, now, {}, {}, {}};
+  Ended ended;
+  {
+    std::lock_guard lock(mutex_);
+    drop_expired(now, ended);
+    if (sessions_.size() >= std::max<std::size_t>(settings_.max_sessions, 1)) {
+      auto soonest = std::min_element(sessions_.begin(), sessions_.end(), [&](const auto& a, const auto& b) {
+        return session_end(a.second) < session_end(b.second);
+      });
+      ended.sessions.emplace_back(std::move(soonest->second), SessionEnd::kEvicted);
+      sessions_.erase(soonest);
+    }
+    sessions_.emplace(session.id, session);
   }
-  sessions_.emplace(session.id, session);
+  notify(std::move(ended));
   return session;
 }
 
 std::optional<SsoSession> SessionStore::use(std::string_view id,
                                             std::string_view card_fingerprint) {
   auto now = clock_();
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   auto found = sessions_.find(id);
   if (found == sessions_.end()) {
     return std::nullopt;
   }
   if (session_end(found->second) <= now) {
+    Ended ended;
+    SessionEnd reason = expiry_reason(found->second, now);
+    ended.sessions.emplace_back(std::move(found->second), reason);
     sessions_.erase(found);
+    lock.unlock();
+    notify(std::move(ended));
     return std::nullopt;
   }
   // A different card must not learn or extend another card holder's session.
@@ -91,14 +163,57 @@ void SessionStore::record_service_provider(std::string_view id, std::string_view
   found->second.name_ids.insert_or_assign(std::string(sp_entity_id), std::move(name_id));
 }
 
-std::optional<SsoSession> SessionStore::end(std::string_view id) {
+void SessionStore::record_oidc_client(std::string_view id, std::string_view client_id) {
   std::lock_guard lock(mutex_);
   auto found = sessions_.find(id);
-  if (found == sessions_.end()) {
+  if (found == sessions_.end() || session_end(found->second) <= clock_()) {
+    return;
+  }
+  auto& clients = found->second.oidc_clients;
+  if (std::find(clients.begin(), clients.end(), client_id) == clients.end()) {
+    clients.emplace_back(client_id);
+  }
+}
+
+std::optional<SsoSession> SessionStore::find(std::string_view id) const {
+  auto now = clock_();
+  std::lock_guard lock(mutex_);
+  auto found = sessions_.find(id);
+  if (found == sessions_.end() || session_end(found->second) <= now) {
     return std::nullopt;
   }
-  SsoSession session = std::move(found->second);
-  sessions_.erase(found);
+  return found->second;
+}
+
+std::optional<SsoSession> SessionStore::end(std::string_view id) {
+  return end_logged_out([&]() { return sessions_.find(id); });
+}
+
+std::optional<SsoSession> SessionStore::end_by_session_index(std::string_view session_index) {
+  if (session_index.empty()) {
+    return std::nullopt;
+  }
+  return end_logged_out([&]() {
+    return std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& entry) {
+      return entry.second.session_index == session_index;
+    });
+  });
+}
+
+std::optional<SsoSession> SessionStore::end_logged_out(const SessionFinder& find_session) {
+  std::optional<SsoSession> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = find_session();
+    if (found == sessions_.end()) {
+      return std::nullopt;
+    }
+    session = std::move(found->second);
+    sessions_.erase(found);
+  }
+  if (listeners_.session_ended) {
+    listeners_.session_ended(*session, SessionEnd::kLogout);
+  }
   return session;
 }
 
@@ -106,7 +221,7 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
                                                        std::string_view id,
                                                        std::string_view sp_entity_id,
                                                        std::string_view name_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   auto found = sessions_.end();
   if (!session_index.empty()) {
     found = std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& entry) {
@@ -129,6 +244,10 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
   }
   SsoSession session = std::move(found->second);
   sessions_.erase(found);
+  lock.unlock();
+  if (listeners_.session_ended) {
+    listeners_.session_ended(session, SessionEnd::kLogout);
+  }
   return session;
 }
 
@@ -142,15 +261,19 @@ Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std:
   auto now = clock_();
   PendingChoice choice{*token, std::move(card_fingerprint), std::move(uid), std::move(request),
                        now + settings_.choice_timeout};
-  std::lock_guard lock(mutex_);
-  drop_expired(now);
-  if (pending_.size() >= std::max<std::size_t>(settings_.max_pending_choices, 1)) {
-    auto soonest = std::min_element(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
-      return a.second.expires < b.second.expires;
-    });
-    pending_.erase(soonest);
+  Ended ended;
+  {
+    std::lock_guard lock(mutex_);
+    drop_expired(now, ended);
+    if (pending_.size() >= std::max<std::size_t>(settings_.max_pending_choices, 1)) {
+      auto soonest = std::min_element(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
+        return a.second.expires < b.second.expires;
+      });
+      pending_.erase(soonest);
+    }
+    pending_.emplace(*token, std::move(choice));
   }
-  pending_.emplace(*token, std::move(choice));
+  notify(std::move(ended));
   return token;
 }
 
@@ -173,29 +296,38 @@ std::optional<PendingChoice> SessionStore::take_pending(std::string_view csrf_to
 
 void SessionStore::put_logout(LogoutProgress progress) {
   auto now = clock_();
-  std::lock_guard lock(mutex_);
-  std::erase_if(logouts_, [&](const auto& entry) { return entry.second.expires <= now; });
-  logouts_.erase(progress.id);
-  if (logouts_.size() >= std::max<std::size_t>(settings_.max_logouts, 1)) {
-    auto soonest = std::min_element(logouts_.begin(), logouts_.end(), [](const auto& a, const auto& b) {
-      return a.second.expires < b.second.expires;
-    });
-    logouts_.erase(soonest);
+  Ended ended;
+  {
+    std::lock_guard lock(mutex_);
+    drop_expired_logouts(now, ended);
+    logouts_.erase(progress.id);
+    if (logouts_.size() >= std::max<std::size_t>(settings_.max_logouts, 1)) {
+      auto soonest = std::min_element(logouts_.begin(), logouts_.end(), [](const auto& a, const auto& b) {
+        return a.second.expires < b.second.expires;
+      });
+      ended.logouts.push_back(std::move(soonest->second));
+      logouts_.erase(soonest);
+    }
+    std::string id = progress.id;
+    logouts_.emplace(std::move(id), std::move(progress));
   }
-  std::string id = progress.id;
-  logouts_.emplace(std::move(id), std::move(progress));
+  notify(std::move(ended));
 }
 
 std::optional<LogoutProgress> SessionStore::take_logout(std::string_view id) {
   auto now = clock_();
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   auto found = logouts_.find(id);
   if (found == logouts_.end() || id.empty()) {
     return std::nullopt;
   }
   LogoutProgress progress = std::move(found->second);
   logouts_.erase(found);
+  lock.unlock();
   if (progress.expires <= now) {
+    Ended ended;
+    ended.logouts.push_back(std::move(progress));
+    notify(std::move(ended));
     return std::nullopt;
   }
   return progress;

@@ -10,7 +10,12 @@
 // Timeouts: a session ends `idle_timeout` after its last use or `absolute_timeout` after
 // it started, whichever comes first. A pending role choice ends after `choice_timeout`.
 // The maps of sessions, pending choices and logouts in progress are bounded; when one is
-// full, its entry closest to its end is dropped.
+// full, its entry closest to its end is dropped. Expired entries are found when the store
+// is next used, or by sweep_expired().
+//
+// Listeners hear of every session that ends and of every logout in progress
+// that expires, with the reason. They run on the thread that found the end, after the
+// store's mutex is released, so they may call the store again.
 //
 // Thread-safe: every method takes an internal mutex. Entries are returned by value.
 #pragma once
@@ -27,6 +32,7 @@
 
 #include "base/status.h"
 #include "federation/saml/identity_provider.h"
+#include "federation/sso/card_login.h"
 
 namespace careid::federation::sso {
 
@@ -40,6 +46,8 @@ struct SessionSettings {
   // and the bound on logouts in progress.
   std::chrono::seconds logout_step_timeout{2 * 60};
   std::size_t max_logouts = 10'000;
+  // How a card certificate names its holder; applies to every login of the store's owner.
+  CardMapping card_mapping;
 };
 
 // The NameID careid put in an assertion to one SP, which that SP's LogoutRequest must name.
@@ -60,7 +68,20 @@ struct SsoSession {
   // for Single Logout.
   std::vector<std::string> service_providers;
   std::map<std::string, IssuedNameId, std::less<>> name_ids;  // by SP entity ID
+  // client_ids of the OpenID clients that redeemed a code of this session, in first-use
+  // order, for OpenID Connect Back-Channel Logout.
+  std::vector<std::string> oidc_clients;
 };
+
+// The reason a session ended.
+enum class SessionEnd {
+  kLogout,           // a logout ended it: /logout, a LogoutRequest, an OpenID logout, ForceAuthn
+  kIdleTimeout,      // idle_timeout passed without a login
+  kAbsoluteTimeout,  // absolute_timeout passed since it started
+  kEvicted,          // dropped to make room under max_sessions
+};
+
+std::string_view session_end_name(SessionEnd reason);
 
 // A Single Logout in progress (SAML Profiles 4.4.3.3): careid sends a LogoutRequest to each
 // SP in `remaining`, one after another through the browser, and collects their results.
@@ -79,6 +100,10 @@ struct LogoutProgress {
   // SP entity ID and outcome: success, failure (a non-Success status), no_response or error.
   std::vector<std::pair<std::string, std::string>> results;
   std::chrono::system_clock::time_point expires;
+  // The URL the browser goes to once the logout is finished: an OpenID client's
+  // post_logout_redirect_uri with its state. Empty for the signed-out page alone.
+  std::string post_logout_redirect;
+  std::string client;  // the peer that started the logout, for the audit event
 };
 
 // A decoded AuthnRequest waiting for the card holder to choose a role.
@@ -93,6 +118,13 @@ struct PendingChoice {
 class SessionStore {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  struct Listeners {
+    std::function<void(const SsoSession&, SessionEnd)> session_ended;
+    // A logout in progress that timed out waiting for the browser, or was dropped to make
+    // room under max_logouts.
+    std::function<void(const LogoutProgress&)> logout_expired;
+  };
 
   explicit SessionStore(SessionSettings settings = {},
                         Clock clock = std::chrono::system_clock::now);
@@ -112,8 +144,31 @@ class SessionStore {
   void record_service_provider(std::string_view id, std::string_view sp_entity_id,
                                IssuedNameId name_id = {});
 
+  // Adds OpenID client `client_id` to the session's oidc_clients unless it is there already.
+  // No-op for an unknown or expired session.
+  void record_oidc_client(std::string_view id, std::string_view client_id);
+
+  // Returns the live session `id` without marking it used, or nullopt.
+  std::optional<SsoSession> find(std::string_view id) const;
+
   // Ends the session `id` and returns it, or nullopt when there is none.
   std::optional<SsoSession> end(std::string_view id);
+
+  // Ends the session whose SessionIndex is `session_index` and returns it, or nullopt.
+  // NOTE: scans every session, which is linear in session_count().
+  std::optional<SsoSession> end_by_session_index(std::string_view session_index);
+
+  // Set the listeners. Call them before the store is shared between threads.
+  void set_session_ended_listener(std::function<void(const SsoSession&, SessionEnd)> listener) {
+    listeners_.session_ended = std::move(listener);
+  }
+  void set_logout_expired_listener(std::function<void(const LogoutProgress&)> listener) {
+    listeners_.logout_expired = std::move(listener);
+  }
+
+  // Ends every session, pending choice and logout in progress that has expired, and calls
+  // the listeners. Linear in the number of entries.
+  void sweep_expired();
 
   // Ends the session named by a LogoutRequest from `sp_entity_id` and returns it: the session
   // whose SessionIndex is `session_index`, or, when that is empty, the session `id` (the
@@ -130,7 +185,7 @@ class SessionStore {
   void put_logout(LogoutProgress progress);
 
   // Removes and returns the logout `id`, or nullopt when there is none or it has expired.
-  // TODO: an expired logout is dropped without its "sso.logout" audit event.
+  // An expired logout goes to Listeners::logout_expired.
   std::optional<LogoutProgress> take_logout(std::string_view id);
 
   // Stores `request` for a role choice and returns the new CSRF token. kInternal when the
@@ -148,11 +203,28 @@ class SessionStore {
   const SessionSettings& settings() const { return settings_; }
 
  private:
-  void drop_expired(std::chrono::system_clock::time_point now);
+  // Sessions and logouts that left the store under the mutex, for the listeners.
+  struct Ended {
+    std::vector<std::pair<SsoSession, SessionEnd>> sessions;
+    std::vector<LogoutProgress> logouts;
+  };
+
+  void drop_expired(std::chrono::system_clock::time_point now, Ended& ended);
+  void drop_expired_logouts(std::chrono::system_clock::time_point now, Ended& ended);
+  SessionEnd expiry_reason(const SsoSession& session,
+                           std::chrono::system_clock::time_point now) const;
   std::chrono::system_clock::time_point session_end(const SsoSession& session) const;
+  // Calls the listeners; call it without holding mutex_.
+  void notify(Ended ended) const;
+  // Removes the session that `find_session` returns under mutex_ (sessions_.end() for none)
+  // and passes it to the session_ended listener with SessionEnd::kLogout.
+  using SessionFinder =
+      std::function<std::map<std::string, SsoSession, std::less<>>::iterator()>;
+  std::optional<SsoSession> end_logged_out(const SessionFinder& find_session);
 
   const SessionSettings settings_;
   Clock clock_;
+  Listeners listeners_;
   mutable std::mutex mutex_;
   std::map<std::string, SsoSession, std::less<>> sessions_;
   std::map<std::string, PendingChoice, std::less<>> pending_;

@@ -2,13 +2,22 @@
 
 #include "base/log.h"
 #include "base/rate_limited_log.h"
+#include "federation/saml/post_binding.h"
 #include "federation/saml/redirect_binding.h"
 #include "federation/saml/saml_names.h"
 #include "federation/sso/name_id_policy.h"
 #include "federation/sso/role_page.h"
 #include "federation/sso/subject.h"
+#include "federation/sso/totp.h"
 
 namespace careid::federation::sso {
+
+// RFC 6265 4.1.1. No Max-Age: the browser drops the cookie when it closes, and the server
+// ends the session after its idle or absolute timeout whatever the browser keeps.
+std::string session_cookie(std::string_view id) {
+  return std::string(kSessionCookie) + "=" + std::string(id) +
+         "; Path=/; Secure; HttpOnly; SameSite=Lax";
+}
 
 SsoService::SsoService(IdentitySource& source, const saml::IdentityProvider& idp,
                        PersistentIdGenerator ids, Clock clock, SessionSettings sessions,
@@ -18,7 +27,10 @@ SsoService::SsoService(IdentitySource& source, const saml::IdentityProvider& idp
       ids_(std::move(ids)),
       clock_(clock),
       audit_(audit),
-      sessions_(std::make_unique<SessionStore>(sessions, std::move(clock))) {}
+      sessions_(std::make_unique<SessionStore>(sessions, std::move(clock))) {
+  sessions_->set_logout_expired_listener(
+      [this](const LogoutProgress& progress) { record_expired_logout(progress); });
+}
 
 namespace {
 
@@ -28,13 +40,9 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
                            const PeerCertificate& card) {
   auto logger = log::get("federation");
   std::string_view outcome = login_outcome_name(failure.outcome);
-  // The uid is known only once the subject passed its check.
-  std::string_view uid = "-";
-  if (failure.outcome == LoginOutcome::kUnknownPerson ||
-      failure.outcome == LoginOutcome::kStoreError || failure.outcome == LoginOutcome::kCardRevoked ||
-      failure.outcome == LoginOutcome::kCardSuspended) {
-    uid = card.common_names.front();
-  }
+  // The uid (or the SAN value or fingerprint that the mapping searched for) is known only
+  // once the certificate passed the mapping's name check.
+  std::string_view uid = failure.mapped_by.empty() ? std::string_view("-") : failure.mapped_by;
 
   // The card subject is attacker-chosen but arrives RFC 2253-escaped, control characters
   // included, so it cannot forge log lines.
@@ -48,13 +56,6 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
   refusal_log.warn(outcome, "login outcome={} uid={} sp=- client={} subject=\"{}\" detail=\"{}\"", outcome, uid,
                    client, card.subject, failure.log_detail);
   return {SsoReply::Kind::kDenied, failure.reason, "", ""};
-}
-
-// RFC 6265 4.1.1. No Max-Age: the browser drops the cookie when it closes, and the server
-// ends the session after its idle or absolute timeout whatever the browser keeps.
-std::string session_cookie(std::string_view id) {
-  return std::string(kSessionCookie) + "=" + std::string(id) +
-         "; Path=/; Secure; HttpOnly; SameSite=Lax";
 }
 
 std::string cleared_cookie() {
@@ -161,6 +162,17 @@ saml::RequestError error_for_sp(const saml::AuthnRequest& request, std::string m
 
 }  // namespace
 
+std::string build_signed_out_page(bool partial, std::string_view continue_url) {
+  std::string text = partial ? "You are signed out of careid, but some services did not "
+                               "confirm the sign-out. Close the browser to end their sessions."
+                             : "You are signed out of careid and of the services you used.";
+  std::string target = continue_url.empty() ? "/" : std::string(continue_url);
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<title>Signed out</title></head>\n<body>\n<h1>Signed out</h1>\n<p>" +
+         text + "</p>\n<p><a href=\"" + saml::html_escape(target) +
+         "\">Continue</a></p>\n</body></html>\n";
+}
+
 std::string find_cookie(std::string_view cookie_header, std::string_view name) {
   while (!cookie_header.empty()) {
     std::size_t end = cookie_header.find(';');
@@ -187,9 +199,7 @@ SsoReply SsoService::refuse_card(const LoginFailure& failure, const PeerCertific
   event.type = "sso.login";
   event.outcome = audit::kFailure;
   event.client = audit::peer_address(client);
-  bool uid_known = failure.outcome == LoginOutcome::kUnknownPerson || failure.outcome == LoginOutcome::kStoreError ||
-                   failure.outcome == LoginOutcome::kCardRevoked || failure.outcome == LoginOutcome::kCardSuspended;
-  event.subject = uid_known ? card.common_names.front() : "";
+  event.subject = failure.mapped_by;
   event.details = {{"reason", login_outcome_name(failure.outcome)}, {"certificate_subject", card.subject}};
   audit_.record(std::move(event));
   return reply_for_failure(failure, client, card);
@@ -204,7 +214,8 @@ void SsoService::record_assertion(const Person& person, const saml::AuthnRequest
     login.actor = person.uid;
     login.subject = person.uid;
     login.client = audit::peer_address(client);
-    login.details = {{"method", "smartcard"}, {"sp", request.issuer}};
+    bool password = subject.authn_context_class == saml::kClassPasswordProtectedTransport;
+    login.details = {{"method", password ? "password_totp" : "smartcard"}, {"sp", request.issuer}};
     audit_.record(std::move(login));
   }
 
@@ -276,7 +287,10 @@ SsoReply SsoService::handle_sso_post(const PeerCertificate& card, std::string_vi
 // without a valid card never gets its request decoded.
 SsoReply SsoService::sign_on(const PeerCertificate& card, const RequestDecoder& decode_request,
                              std::string_view session_id, std::string_view client) const {
-  Result<Person, LoginFailure> person = identify_card_holder(card, source_);
+  if (!card.present && password_login_.enabled) {
+    return offer_password_login(decode_request, session_id, client);
+  }
+  Result<Person, LoginFailure> person = identify_card_holder(card, source_, sessions_->settings().card_mapping);
   if (!person.ok()) {
     return refuse_card(person.error(), card, client);
   }
@@ -341,39 +355,60 @@ SsoReply SsoService::choose_role(const PeerCertificate& card, const Person& pers
 
 SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string_view form_body,
                                         std::string_view client) const {
-  Result<Person, LoginFailure> person = identify_card_holder(card, source_);
-  if (!person.ok()) {
-    return refuse_card(person.error(), card, client);
-  }
   auto logger = log::get("federation");
-
   RoleChoiceForm form = parse_role_form(form_body);
+  bool password_path = !card.present && password_login_.enabled;
+
+  std::optional<Person> person;
+  if (!password_path) {
+    Result<Person, LoginFailure> holder = identify_card_holder(card, source_, sessions_->settings().card_mapping);
+    if (!holder.ok()) {
+      return refuse_card(holder.error(), card, client);
+    }
+    person = std::move(*holder);
+  }
+  std::string_view uid = person.has_value() ? std::string_view(person->uid) : std::string_view("-");
   if (form.csrf_token.empty() || form.role_profile_id.empty()) {
     logger->warn("login outcome=bad_request uid={} sp=- client={} error=\"role form incomplete\"",
-                 person->uid, client);
+                 uid, client);
     return {SsoReply::Kind::kBadRequest, "Choose one role and submit the form again.", "", ""};
   }
-  std::optional<PendingChoice> pending =
-      sessions_->take_pending(form.csrf_token, card.sha256_fingerprint);
-  if (!pending.has_value() || pending->uid != person->uid) {
-    logger->warn("login outcome=role_choice_rejected uid={} sp=- client={}", person->uid, client);
+
+  std::string_view binding = password_path ? kPasswordSessionBinding : std::string_view(card.sha256_fingerprint);
+  std::optional<PendingChoice> pending = sessions_->take_pending(form.csrf_token, binding);
+  if (pending.has_value() && password_path) {
+    Result<std::optional<Person>> found = source_.find_person(pending->uid);
+    if (!found.ok()) {
+      logger->error("login outcome=store_error uid={} sp=- client={} error=\"{}\"", pending->uid,
+                    client, found.status().to_string());
+      return {SsoReply::Kind::kUnavailable, kServerErrorText, "", ""};
+    }
+    person = std::move(*found);
+  }
+  if (!pending.has_value() || !person.has_value() || pending->uid != person->uid) {
+    logger->warn("login outcome=role_choice_rejected uid={} sp=- client={}", uid, client);
     return {SsoReply::Kind::kDenied,
             "This role form has expired, was already used or belongs to another card. Start "
             "again at the service you were signing in to.",
             "", ""};
   }
+  return finish_role_choice(binding, *person, form, *pending, client);
+}
 
-  const RoleProfile* role = find_role(*person, form.role_profile_id);
+SsoReply SsoService::finish_role_choice(std::string_view binding, const Person& person,
+                                        const RoleChoiceForm& form, const PendingChoice& pending,
+                                        std::string_view client) const {
+  const RoleProfile* role = find_role(person, form.role_profile_id);
   if (role == nullptr) {
-    logger->warn("login outcome=bad_request uid={} sp={} client={} error=\"unknown role\"",
-                 person->uid, pending->request.issuer, client);
+    log::get("federation")->warn("login outcome=bad_request uid={} sp={} client={} error=\"unknown role\"",
+                                 person.uid, pending.request.issuer, client);
     return {SsoReply::Kind::kBadRequest, "The chosen role is not one of your role profiles.", "", ""};
   }
-  Result<SsoSession> started = sessions_->start(card.sha256_fingerprint, person->uid, role->id);
+  Result<SsoSession> started = sessions_->start(std::string(binding), person.uid, role->id);
   if (!started.ok()) {
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
-  return complete_login(*person, role, pending->request, *started, true, client);
+  return complete_login(person, role, pending.request, *started, true, client);
 }
 
 SsoReply SsoService::complete_login(const Person& person, const RoleProfile* role,
@@ -395,6 +430,10 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
 
   saml::Subject subject = build_subject(person, std::move(name_id->value), clock_(), role);
   subject.name_id_format = std::move(name_id->format);
+  if (session.card_fingerprint == kPasswordSessionBinding) {
+    subject.authn_context_class = saml::kClassPasswordProtectedTransport;
+    subject.attributes[kAttributeAssuranceLevel] = {"AAL2"};
+  }
   subject.session_index = session.session_index;
   Result<std::string> page = idp_.build_post_response_page(request, subject);
   if (!page.ok()) {
@@ -414,6 +453,11 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
 }
 
 SsoReply SsoService::handle_logout(std::string_view session_id, std::string_view client) const {
+  return handle_logout(session_id, client, LogoutOptions{});
+}
+
+SsoReply SsoService::handle_logout(std::string_view session_id, std::string_view client,
+                                   const LogoutOptions& options) const {
   // The browser came back during a logout, so the SP it was sent to sent no LogoutResponse.
   std::optional<LogoutProgress> progress = sessions_->take_logout(session_id);
   if (progress.has_value()) {
@@ -425,7 +469,12 @@ SsoReply SsoService::handle_logout(std::string_view session_id, std::string_view
   if (!session_id.empty()) {
     ended = sessions_->end(session_id);
   }
+  if (!ended.has_value() && !options.session_index.empty()) {
+    ended = sessions_->end_by_session_index(options.session_index);
+  }
   LogoutProgress started;
+  started.post_logout_redirect = options.post_logout_redirect;
+  started.client = std::string(client);
   if (ended.has_value()) {
     started.uid = ended->uid;
     started.sessions = 1;
@@ -457,6 +506,7 @@ SsoReply SsoService::handle_logout_request(bool post_binding, std::string_view m
   progress.sessions = ended.size();
   progress.remaining = logout_targets(ended, request->issuer, idp_);
   progress.initiator = std::move(*request);
+  progress.client = std::string(client);
   // The browser's cookie is cleared only when its session ended; an SP may also end another
   // session of the same person by its SessionIndex.
   bool cookie_session_ended = std::any_of(ended.begin(), ended.end(), [&](const SsoSession& s) {
@@ -499,6 +549,19 @@ SsoReply SsoService::handle_logout_response(bool post_binding, std::string_view 
                 client);
   progress->results.emplace_back(result->issuer, result->success() ? "success" : "failure");
   return next_logout_step(std::move(*progress), client);
+}
+
+void SsoService::record_expired_logout(const LogoutProgress& progress) const {
+  LogoutProgress ended = progress;
+  if (!ended.current_sp.empty()) {
+    ended.results.emplace_back(ended.current_sp, "no_response");
+  }
+  log::get("federation")
+      ->info("logout outcome=expired uid={} sp={} sessions={} service_providers={} client={}",
+             ended.uid.empty() ? "-" : ended.uid,
+             ended.initiator.has_value() ? ended.initiator->issuer : "-", ended.sessions,
+             ended.results.size(), ended.client.empty() ? "-" : ended.client);
+  record_logout(audit_, ended, ended.client);
 }
 
 // Sends the LogoutRequest to the next SP in progress.remaining, or finishes the logout when
@@ -559,10 +622,13 @@ SsoReply SsoService::finish_logout(const LogoutProgress& progress, std::string_v
   // The cookie of a careid /logout is always cleared.
   std::string cookie = clear_cookie || !progress.initiator.has_value() ? cleared_cookie() : "";
   if (!progress.initiator.has_value()) {
-    std::string text = partial ? "You are signed out of careid, but some services did not "
-                                 "confirm the sign-out. Close the browser to end their sessions."
-                               : "You are signed out of careid and of the services you used.";
-    return {SsoReply::Kind::kLoggedOut, std::move(text), "", std::move(cookie)};
+    // OpenID RP-Initiated Logout 1.0 3: the browser returns to the RP. When a service did
+    // not confirm, the page first states that and then links to the RP.
+    if (!partial && !progress.post_logout_redirect.empty()) {
+      return {SsoReply::Kind::kRedirect, "", progress.post_logout_redirect, std::move(cookie)};
+    }
+    return {SsoReply::Kind::kLoggedOut, build_signed_out_page(partial, progress.post_logout_redirect),
+            "", std::move(cookie)};
   }
 
   Result<saml::LogoutReply> reply = idp_.build_logout_response(*progress.initiator, partial);

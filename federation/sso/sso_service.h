@@ -24,13 +24,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "audit/event.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
+#include "federation/sso/password_login.h"
 #include "federation/sso/persistent_id.h"
+#include "federation/sso/role_page.h"
 #include "federation/sso/session_store.h"
+#include "federation/sso/totp.h"
 
 namespace careid::federation::sso {
 
@@ -44,7 +48,8 @@ struct SsoReply {
     // or a SAML error Response when the request was rejected but its SP is known.
     kPostForm,
     kRolePage,       // 200: `body` is the role selection page (role_page.h)
-    kLoggedOut,      // 200: `body` is a short text saying the session ended
+    kLoginPage,      // 200: `body` is the password + TOTP login page (password_login.h)
+    kLoggedOut,      // 200: `body` is the signed-out HTML page (build_signed_out_page)
     kRedirect,       // 302 to `acs_url`: a SAML message over the HTTP-Redirect binding
     kDenied,         // 403: no valid card, unknown person, stale role form; `body` gives the reason
     kBadRequest,     // 400: AuthnRequest or role form rejected, SP unknown; `body` gives the reason
@@ -60,6 +65,14 @@ struct SsoReply {
   std::string set_cookie;
 };
 
+// The optional password + TOTP login (password_login.h), from the [login] configuration.
+struct PasswordLoginSettings {
+  bool enabled = false;
+  int totp_window_steps = 1;  // 0 or 1
+  // SPs that need a smartcard (AAL3) whatever their AuthnRequest contains.
+  std::vector<std::string> card_only_service_providers;
+};
+
 class SsoService {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -69,6 +82,20 @@ class SsoService {
   SsoService(IdentitySource& source, const saml::IdentityProvider& idp, PersistentIdGenerator ids,
              Clock clock = std::chrono::system_clock::now, SessionSettings sessions = {},
              audit::Sink& audit = audit::null_sink());
+
+  // Turns on the password + TOTP login. Call it before the service handles requests; it is
+  // not synchronised with them.
+  void enable_password_login(PasswordLoginSettings settings);
+
+  // Handles POST /saml/login with the form body of the login page. The CSRF token must name
+  // a login page shown less than SessionSettings::choice_timeout ago; each token works once,
+  // and a rejected login gets a new page with a new token. Checks that the person's entry
+  // allows password logins and has a TOTP secret, then the password (lockout counted by the
+  // directory), then the TOTP code (a wrong or replayed code also counts toward the
+  // lockout). On success goes on as a card login does, with a session bound to
+  // kPasswordSessionBinding and the class PasswordProtectedTransport. kDenied when the
+  // password login is off.
+  SsoReply handle_password_login(std::string_view form_body, std::string_view client) const;
 
   // Handles GET /saml/sso. `query` is the raw query string (after '?'); `session_id` is the
   // value of the session cookie, empty when there is none; `client` names the peer in logs,
@@ -87,7 +114,8 @@ class SsoService {
 
   // Handles POST /saml/role with the form body of the role page. The CSRF token must name
   // a pending login made with the same card less than SessionSettings::choice_timeout ago,
-  // and the role must be one of the card holder's role profiles.
+  // and the role must be one of the card holder's role profiles. Without a card and with
+  // the password login on, the token must name a pending password login instead.
   SsoReply handle_role_choice(const PeerCertificate& card, std::string_view form_body,
                               std::string_view client) const;
 
@@ -97,6 +125,21 @@ class SsoService {
   // `session_id` is the id of a logout in progress, the SP it waits for is recorded as
   // no_response and the next one follows. At the end: kLoggedOut with a cleared cookie.
   SsoReply handle_logout(std::string_view session_id, std::string_view client) const;
+
+  // The parameters that an OpenID RP-Initiated Logout adds to handle_logout.
+  struct LogoutOptions {
+    // The URL the browser goes to once every SP had its turn: the checked
+    // post_logout_redirect_uri with its state. Empty for the signed-out page.
+    std::string post_logout_redirect;
+    // The sid of a verified id_token_hint: the session to end when the request has no
+    // session cookie, as when the RP sends a cross-site POST.
+    std::string session_index;
+  };
+
+  // handle_logout for an OpenID logout: at the end, a 302 to options.post_logout_redirect
+  // when every SP confirmed, else the signed-out page with a link to it.
+  SsoReply handle_logout(std::string_view session_id, std::string_view client,
+                         const LogoutOptions& options) const;
 
   // Handles GET (HTTP-Redirect binding, `message` is the raw query string) or POST
   // (HTTP-POST binding, `message` is the form body) /saml/slo: a LogoutRequest from an SP.
@@ -121,6 +164,20 @@ class SsoService {
                    std::string_view session_id, std::string_view client) const;
   SsoReply refuse_card(const LoginFailure& failure, const PeerCertificate& card,
                        std::string_view client) const;
+  // sign_on for a browser without a card when the password login is on: reuses a password
+  // session, or shows the login page. Requests that need AAL3 get NoAuthnContext.
+  SsoReply offer_password_login(const RequestDecoder& decode_request, std::string_view session_id,
+                                std::string_view client) const;
+  bool allows_password_login(const saml::AuthnRequest& request) const;
+  SsoReply show_login_page(const saml::AuthnRequest& request, std::string_view error,
+                           std::string_view client) const;
+  // Checks the form's uid, password and TOTP code; the error value is the audit reason.
+  Result<Person, std::string> check_password_login(const PasswordLoginForm& form) const;
+  void record_password_failure(std::string_view uid, std::string_view reason,
+                               std::string_view client) const;
+  SsoReply finish_role_choice(std::string_view binding, const Person& person,
+                              const RoleChoiceForm& form, const PendingChoice& pending,
+                              std::string_view client) const;
   void record_assertion(const Person& person, const saml::AuthnRequest& request,
                         const saml::Subject& subject, bool new_session, std::string_view client) const;
   SsoReply reply_for_bad_request(const saml::RequestError& error, std::string_view uid,
@@ -134,6 +191,9 @@ class SsoService {
                             bool clear_cookie = false) const;
   SsoReply finish_logout(const LogoutProgress& progress, std::string_view client,
                          bool clear_cookie) const;
+  // Records the "sso.logout" event of a logout that the browser left before its end, with
+  // the SP it was waiting for as no_response.
+  void record_expired_logout(const LogoutProgress& progress) const;
   SsoReply complete_login(const Person& person, const RoleProfile* role,
                           const saml::AuthnRequest& request, const SsoSession& session,
                           bool new_session, std::string_view client) const;
@@ -145,7 +205,17 @@ class SsoService {
   audit::Sink& audit_;
   // Internally synchronised; a pointer so that the const methods can use it.
   std::unique_ptr<SessionStore> sessions_;
+  PasswordLoginSettings password_login_;
+  std::unique_ptr<TotpVerifier> totp_;  // set by enable_password_login
 };
+
+// Returns the Set-Cookie value that sets the session cookie to `id`.
+std::string session_cookie(std::string_view id);
+
+// Builds the signed-out page with a "Continue" link to `continue_url` (careid's own `/`
+// when empty). With `partial`, the page states that some services did not confirm the
+// sign-out.
+std::string build_signed_out_page(bool partial, std::string_view continue_url);
 
 // Returns the value of cookie `name` in a Cookie header (RFC 6265 5.4), or empty.
 std::string find_cookie(std::string_view cookie_header, std::string_view name);

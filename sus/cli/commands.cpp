@@ -25,7 +25,7 @@ int fail(const Status& status) {
 // Options shared by the subcommands. CLI11 binds options to addresses that must live until
 // parsing ends, so they are static.
 struct Options {
-  fs::path store;
+  std::string store;
   std::string year;
   fs::path input;
   fs::path rejects;
@@ -54,12 +54,19 @@ Options& options() {
   return instance;
 }
 
+void add_store_option(CLI::App* command) {
+  command->add_option("--store", options().store,
+                      "SUS store: an LMDB folder (created when missing) or a PostgreSQL URI "
+                      "postgresql://USER@HOST/DB (put the password in ~/.pgpass or PGPASSWORD)")
+      ->required();
+}
+
 void add_store_and_year(CLI::App* command) {
-  command->add_option("--store", options().store, "SUS store folder (created when missing)")->required();
+  add_store_option(command);
   command->add_option("--year", options().year, "Financial year of the tariff, such as 2015/16")->required();
 }
 
-Result<std::unique_ptr<storage::SusStore>> open_store() { return storage::SusStore::open(options().store); }
+Result<std::unique_ptr<storage::SusStore>> open_store() { return storage::open_store(options().store); }
 
 Status import_tariff() {
   if (!tariff::is_financial_year(options().year)) {
@@ -274,7 +281,7 @@ void add_sus_commands(CLI::App& app, int& exit_code) {
   mff_command->callback(run(import_mff));
 
   auto* spells_command = sus->add_subcommand("import-spells", "Store spells from a CSV with CDS field names");
-  spells_command->add_option("--store", options().store, "SUS store folder (created when missing)")->required();
+  add_store_option(spells_command);
   spells_command->add_option("--rejects", options().rejects, "CSV file to write rejected rows and reasons to");
   spells_command->add_option("file", options().input, "Spell CSV")->required()->check(CLI::ExistingFile);
   spells_command->callback(run(import_spells));

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <unordered_set>
+#include <deque>
+#include <functional>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "sus/csv/csv.h"
@@ -120,6 +123,71 @@ std::string read_spell(const std::vector<std::string_view>& row, const std::arra
   return "";
 }
 
+// The provider and spell number of every accepted row, to reject repeats: an
+// open-addressing hash table (linear probing), because a national month has 1.4 million
+// keys and a node-based set paid a cache miss and an allocation for each. The table never
+// grows: it starts with twice as many slots as the text can hold accepted rows, so it stays
+// at most half full. Keys are views into the CSV text. The rare field that the cursor
+// unescaped into its own buffer (one with doubled quotes) is copied into owned_.
+class SeenSpells {
+ public:
+  explicit SeenSpells(std::string_view text) : text_(text) {
+    const std::size_t max_rows = text.size() / kMinRowBytes + 1;
+    std::size_t capacity = 1024;
+    while (capacity < 2 * max_rows) {
+      capacity *= 2;
+    }
+    slots_.assign(capacity, Slot{});
+  }
+
+  // Returns false when the pair was inserted before.
+  bool insert(std::string_view provider, std::string_view spell_number) {
+    const std::uint64_t hash = hash_of(provider, spell_number);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.index == kEmpty) {
+        slot = Slot{hash, keys_.size()};
+        keys_.emplace_back(stable(provider), stable(spell_number));
+        return true;
+      }
+      if (slot.hash == hash && keys_[slot.index].first == provider && keys_[slot.index].second == spell_number) {
+        return false;
+      }
+    }
+  }
+
+ private:
+  // An accepted row has at least 36 characters in its nine fields (spell number 1,
+  // provider 3, commissioner 3, admission method 2, classification 1, two dates 10 each,
+  // age 1, HRG 5) and eight commas.
+  static constexpr std::size_t kMinRowBytes = 44;
+  static constexpr std::size_t kEmpty = SIZE_MAX;
+
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::size_t index = kEmpty;  // into keys_
+  };
+
+  static std::uint64_t hash_of(std::string_view provider, std::string_view spell_number) {
+    const std::uint64_t first = std::hash<std::string_view>{}(provider);
+    return first ^ (std::hash<std::string_view>{}(spell_number) + 0x9e3779b97f4a7c15ULL + (first << 6) + (first >> 2));
+  }
+
+  std::string_view stable(std::string_view field) {
+    const std::less<const char*> before;
+    if (!before(field.data(), text_.data()) && !before(text_.data() + text_.size(), field.data() + field.size())) {
+      return field;
+    }
+    return owned_.emplace_back(field);
+  }
+
+  std::string_view text_;
+  std::deque<std::string> owned_;
+  std::vector<Slot> slots_;
+  std::vector<std::pair<std::string_view, std::string_view>> keys_;
+};
+
 Status map_header(const std::vector<std::string_view>& header, std::array<std::size_t, kFieldCount>& position) {
   position.fill(SIZE_MAX);
   for (std::size_t i = 0; i < header.size(); ++i) {
@@ -156,7 +224,7 @@ Result<IngestSummary> ingest_spells(std::string_view text, const std::function<S
   const std::size_t min_fields = *std::max_element(position.begin(), position.end()) + 1;
 
   IngestSummary summary;
-  std::unordered_set<std::string> seen;
+  SeenSpells seen(text);
   Spell spell;
   auto reject = [&](std::size_t line, std::string number, std::string reason) {
     ++summary.rejected;
@@ -182,7 +250,8 @@ Result<IngestSummary> ingest_spells(std::string_view text, const std::function<S
     }
 
     std::string reason = read_spell(row, position, spell);
-    if (reason.empty() && !seen.insert(spell.provider + '\0' + spell.spell_number).second) {
+    if (reason.empty() &&
+        !seen.insert(csv::trim(row[position[kProvider]]), csv::trim(row[position[kSpellNumber]]))) {
       reason = "duplicate HOSPITAL PROVIDER SPELL NUMBER '" + spell.spell_number + "' for provider " + spell.provider;
     }
     if (!reason.empty()) {

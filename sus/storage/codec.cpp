@@ -7,8 +7,11 @@
 namespace careid::sus::storage::detail {
 namespace {
 
+// Appends to a string that the caller owns.
 class Writer {
  public:
+  explicit Writer(std::string& out) : out_(out) {}
+
   void u8(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
 
   void i64(std::int64_t value) {
@@ -39,10 +42,8 @@ class Writer {
     }
   }
 
-  std::string take() { return std::move(out_); }
-
  private:
-  std::string out_;
+  std::string& out_;
 };
 
 class Reader {
@@ -126,7 +127,8 @@ class Reader {
 }  // namespace
 
 std::string encode_price(const tariff::HrgPrice& price) {
-  Writer out;
+  std::string bytes;
+  Writer out(bytes);
   out.text(price.hrg_code);
   out.text(price.hrg_name);
   out.optional(price.combined_elective);
@@ -139,7 +141,7 @@ std::string encode_price(const tariff::HrgPrice& price) {
   out.u8(price.short_stay_emergency_applies ? 1 : 0);
   out.optional(price.short_stay_emergency_percent);
   out.optional(price.short_stay_emergency);
-  return out.take();
+  return bytes;
 }
 
 bool decode_price(std::string_view bytes, tariff::HrgPrice& price) {
@@ -156,7 +158,13 @@ bool decode_price(std::string_view bytes, tariff::HrgPrice& price) {
 }
 
 std::string encode_spell(const spells::Spell& spell) {
-  Writer out;
+  std::string bytes;
+  append_spell(spell, bytes);
+  return bytes;
+}
+
+void append_spell(const spells::Spell& spell, std::string& bytes) {
+  Writer out(bytes);
   out.text(spell.spell_number);
   out.text(spell.provider);
   out.text(spell.commissioner);
@@ -166,7 +174,6 @@ std::string encode_spell(const spells::Spell& spell) {
   out.i32(spell.discharge_date);
   out.i32(spell.age_on_admission);
   out.text(spell.hrg_code);
-  return out.take();
 }
 
 bool decode_spell(std::string_view bytes, spells::Spell& spell) {

@@ -15,6 +15,8 @@ std::string encode_price(const tariff::HrgPrice& price);
 bool decode_price(std::string_view bytes, tariff::HrgPrice& price);
 
 std::string encode_spell(const spells::Spell& spell);
+// Appends the encoding of `spell` to `bytes`, as encode_spell returns it.
+void append_spell(const spells::Spell& spell, std::string& bytes);
 bool decode_spell(std::string_view bytes, spells::Spell& spell);
 
 // Keys: `first` NUL `second`.

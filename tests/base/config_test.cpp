@@ -87,3 +87,29 @@ TEST_CASE("config rejects SP in both encryption lists", "[base][config]") {
   REQUIRE_FALSE(config.ok());
   CHECK_THAT(config.status().message(), Catch::Contains("https://a.example/sp"));
 }
+
+TEST_CASE("login fallback off by default", "[base][config]") {
+  careid::Config config = careid::default_config("/srv/careid");
+  CHECK_FALSE(config.login.password_fallback);
+  CHECK(config.login.totp_window_steps == 1);
+  CHECK(config.login.card_only_service_providers.empty());
+}
+
+TEST_CASE("login section read", "[base][config]") {
+  auto path = write_temp("careid-config-login.toml",
+                         "[login]\npassword_fallback = true\ntotp_window_steps = 0\n"
+                         "card_only_service_providers = [\"https://sp.example/aal3\"]\n");
+  auto config = careid::load_config(path);
+  REQUIRE(config.ok());
+  CHECK(config->login.password_fallback);
+  CHECK(config->login.totp_window_steps == 0);
+  CHECK(config->login.card_only_service_providers ==
+        std::vector<std::string>{"https://sp.example/aal3"});
+}
+
+TEST_CASE("login window out of range", "[base][config]") {
+  auto path = write_temp("careid-config-login-window.toml", "[login]\ntotp_window_steps = 2\n");
+  auto config = careid::load_config(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.status().message(), Catch::Contains("login.totp_window_steps"));
+}

@@ -44,3 +44,31 @@ TEST_CASE("oidc config rejects long code lifetime", "[base][config]") {
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message().find("oidc.code_lifetime_seconds") != std::string::npos);
 }
+
+TEST_CASE("oidc config reads store bounds", "[base][config]") {
+  careid::Config defaults = careid::default_config("/srv/careid");
+  CHECK(defaults.oidc.max_codes == 10000);
+  CHECK(defaults.oidc.max_token_families == 100000);
+  CHECK(defaults.oidc.max_assertion_ids == 100000);
+  CHECK(defaults.oidc.backchannel_logout_timeout_seconds == 5);
+
+  auto path = write_oidc_config("careid-config-oidc-bounds.toml",
+                                "[oidc]\nmax_codes = 50\nmax_token_families = 60\n"
+                                "max_assertion_ids = 70\nbackchannel_logout_timeout_seconds = 2\n");
+  auto config = careid::load_config(path);
+  REQUIRE(config.ok());
+  CHECK(config->oidc.max_codes == 50);
+  CHECK(config->oidc.max_token_families == 60);
+  CHECK(config->oidc.max_assertion_ids == 70);
+  CHECK(config->oidc.backchannel_logout_timeout_seconds == 2);
+
+  for (const char* bad : {"max_codes = 0", "max_token_families = -1", "max_assertion_ids = 0",
+                          "backchannel_logout_timeout_seconds = 61"}) {
+    INFO(bad);
+    auto rejected = careid::load_config(
+        write_oidc_config("careid-config-oidc-bad-bound.toml", std::string("[oidc]\n") + bad + "\n"));
+    REQUIRE_FALSE(rejected.ok());
+    std::string key = std::string(bad).substr(0, std::string(bad).find(' '));
+    CHECK(rejected.status().message().find("oidc." + key) != std::string::npos);
+  }
+}

@@ -385,12 +385,14 @@ def _run_cases(context, cases, tally):
             print(f"PASS {name} ({time.monotonic() - started:.1f} s)", flush=True)
 
 
-def main(suite_name, cases, prepare=None, standalone_cases=()):
+def main(suite_name, cases, prepare=None, standalone_cases=(), configure=None):
     """Run the cases (functions taking a Context) and exit with the summary.
 
     `standalone_cases` run first and need no careid. `prepare(context)` then runs before
     careid is set up, for files that `demo setup` needs, and returns a list of SP metadata
-    paths or None. careid is set up and started only when a selected case in `cases` needs it.
+    paths or None. `configure(context)` runs after `demo setup` and before careidd starts,
+    to change careid.toml. careid is set up and started only when a selected case in `cases`
+    needs it.
     """
     args = parse_args()
     work_dir = tempfile.mkdtemp(prefix=f"careid-e2e-{suite_name}-")
@@ -407,6 +409,8 @@ def main(suite_name, cases, prepare=None, standalone_cases=()):
             sp_metadata = prepare(context) if prepare else None
             context.careid = Careid(args.build_dir, work_dir, sp_metadata=sp_metadata or ())
             context.careid.setup()
+            if configure:
+                configure(context)
             context.careid.start()
             _run_cases(context, selected, tally)
     except StartupError as error:

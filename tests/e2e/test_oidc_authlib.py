@@ -7,8 +7,10 @@ listens, because the script reads the code from the Location header.
 """
 
 import hashlib
+import http.server
 import json
 import os
+import threading
 import time
 import urllib.parse
 
@@ -26,10 +28,14 @@ kOfflineClient = "rp-offline"
 kMobileClient = "rp-mobile"
 kServiceClient = "rp-service"
 kSignerClient = "rp-signer"
+kLogoutClient = "rp-logout"
 kSignerKey = JsonWebKey.generate_key("EC", "P-256", is_private=True)
 kSecret = "confidential-secret-for-the-e2e-test-0123456789"
 kRedirectUri = f"http://127.0.0.1:{free_port()}/callback"
 kVerifier = "e2e-verifier-" + "v" * 50
+kSignedOutUri = f"http://127.0.0.1:{free_port()}/signed-out"
+kBackchannelPort = free_port()
+kBackchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 
 
 def prepare(context):
@@ -57,6 +63,14 @@ def prepare(context):
         "service.json": {"client_id": kServiceClient, "client_secret_sha256": secret_hash,
                          "grant_types": ["client_credentials"],
                          "scopes": ["audit.read", "audit.write"]},
+        "logout.json": {"client_id": kLogoutClient, "client_secret_sha256": secret_hash,
+                        "redirect_uris": [kRedirectUri], "scopes": ["openid", "offline_access"],
+                        "grant_types": ["authorization_code", "refresh_token"],
+                        "refresh_tokens": "always",
+                        "post_logout_redirect_uris": [kSignedOutUri],
+                        "backchannel_logout_uri":
+                            f"http://127.0.0.1:{kBackchannelPort}/backchannel",
+                        "backchannel_logout_session_required": True},
         "signer.json": {"client_id": kSignerClient,
                         "token_endpoint_auth_method": "private_key_jwt",
                         "jwks": {"keys": [dict(kSignerKey.as_dict(is_private=False),
@@ -463,6 +477,135 @@ def test_expired_code_is_rejected(context):
     check_equal(reply.json()["error"], "invalid_grant", "expired code error")
 
 
+class BackchannelReceiver:
+    """A loopback HTTP server standing in for the RP's backchannel_logout_uri. It keeps the
+    logout_token of each POST and returns 200, as Back-Channel Logout 1.0 2.8 requires."""
+
+    def __init__(self, port):
+        self.tokens = []
+        self.condition = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+                with receiver.condition:
+                    receiver.tokens.append((self.headers.get("Content-Type"),
+                                            form.get("logout_token", [""])[0]))
+                    receiver.condition.notify_all()
+                self.send_response(200)
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, count, timeout=20):
+        with self.condition:
+            self.condition.wait_for(lambda: len(self.tokens) >= count, timeout)
+            return list(self.tokens)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def browser(context):
+    """A requests.Session that keeps careid's session cookie and presents the demo card."""
+    certificate, key, _ = context.careid.card()
+    session = requests.Session()
+    session.cert = (certificate, key)
+    return session
+
+
+def logout_client_login(context, document, browser_session):
+    """Run the code flow for the logout client in `browser_session` and return its tokens."""
+    client = OAuth2Session(kLogoutClient, kSecret, redirect_uri=kRedirectUri,
+                           scope="openid offline_access",
+                           token_endpoint_auth_method="client_secret_basic")
+    url, _ = client.create_authorization_url(document["authorization_endpoint"], nonce="n-bcl")
+    response = browser_session.get(url, verify=context.careid.server_ca, allow_redirects=False,
+                                   timeout=10)
+    check_equal(response.status_code, 302, "authorization status")
+    return client.fetch_token(document["token_endpoint"],
+                              authorization_response=response.headers["Location"],
+                              verify=context.careid.server_ca)
+
+
+def test_end_session_with_backchannel_logout(context):
+    document = discovery(context)
+    check_equal(document.get("end_session_endpoint"), context.careid.https_url + "/oidc/logout",
+                "end_session_endpoint")
+    check_equal(document.get("backchannel_logout_supported"), True, "back-channel published")
+    check_equal(document.get("backchannel_logout_session_supported"), True, "sid published")
+    jwks = JsonWebKey.import_key_set(
+        requests.get(document["jwks_uri"], verify=context.careid.server_ca, timeout=10).json())
+
+    receiver = BackchannelReceiver(kBackchannelPort)
+    try:
+        session = browser(context)
+        tokens = logout_client_login(context, document, session)
+        id_claims = decode_id_token(context, document, tokens["id_token"], kLogoutClient, "n-bcl")
+        check(id_claims.get("sid"), "the ID token carries sid")
+        check(session.cookies.get("__Host-careid_session"), "the login set the session cookie")
+
+        reply = session.get(document["end_session_endpoint"], params={
+            "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": kSignedOutUri,
+            "state": "st-42"}, verify=context.careid.server_ca, allow_redirects=False, timeout=10)
+        check_equal(reply.status_code, 302, "end_session status")
+        check_equal(reply.headers["Location"], kSignedOutUri + "?state=st-42",
+                    "redirect to the registered URI with state")
+        check_in("Max-Age=0", reply.headers.get("Set-Cookie", ""), "the session cookie is cleared")
+
+        received = receiver.wait_for(1)
+        check_equal(len(received), 1, "logout tokens received")
+        content_type, logout_token = received[0]
+        check_equal(content_type, "application/x-www-form-urlencoded", "back-channel body type")
+        claims = jwt.decode(logout_token, jwks, claims_options={
+            "iss": {"essential": True, "value": document["issuer"]},
+            "aud": {"essential": True, "value": kLogoutClient}})
+        claims.validate()
+        check_equal(claims.header.get("typ"), "logout+jwt", "logout token typ")
+        check_equal(claims.get("sid"), id_claims["sid"], "logout token sid")
+        check_equal(claims.get("sub"), id_claims["sub"], "logout token sub")
+        check_in(kBackchannelEvent, claims.get("events", {}), "logout event")
+        check("nonce" not in claims, "a logout token carries no nonce")
+
+        refreshed = requests.post(document["token_endpoint"], data={
+            "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            auth=(kLogoutClient, kSecret), verify=context.careid.server_ca, timeout=10)
+        check_equal(refreshed.status_code, 400, "refresh after logout")
+        check_equal(refreshed.json().get("error"), "invalid_grant", "refresh error after logout")
+    finally:
+        receiver.close()
+
+
+def test_end_session_rejects_unregistered_uri(context):
+    document = discovery(context)
+    session = browser(context)
+    tokens = logout_client_login(context, document, session)
+    for uri in (kSignedOutUri + "/", kRedirectUri, "https://evil.example/signed-out"):
+        reply = session.get(document["end_session_endpoint"], params={
+            "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": uri},
+            verify=context.careid.server_ca, allow_redirects=False, timeout=10)
+        check_equal(reply.status_code, 400, f"end_session status for {uri}")
+        check("Location" not in reply.headers, "a rejected logout redirects nowhere")
+
+    # Without a redirect URI the browser gets the signed-out page, by POST this time.
+    reply = session.post(document["end_session_endpoint"], data={"client_id": kLogoutClient},
+                         verify=context.careid.server_ca, allow_redirects=False, timeout=10)
+    check_equal(reply.status_code, 200, "signed-out page status")
+    check_in("text/html", reply.headers.get("Content-Type", ""), "signed-out page type")
+    check_in("You are signed out", reply.text, "signed-out text")
+    check_in('<a href="/">Continue</a>', reply.text, "continue link")
+
+
 if __name__ == "__main__":
     main("oidc_authlib", [
         test_discovery_and_jwks,
@@ -479,4 +622,6 @@ if __name__ == "__main__":
         test_client_credentials,
         test_private_key_jwt,
         test_expired_code_is_rejected,
+        test_end_session_with_backchannel_logout,
+        test_end_session_rejects_unregistered_uri,
     ], prepare=prepare)

@@ -6,7 +6,9 @@ authorization endpoint with PKCE S256. careidd redirects back with a code. The m
 careidd's discovery document over HTTPS, trusting careid's CA, redeems the code as a
 confidential client (client_secret_basic) and fetches userinfo. A shell CGI prints the
 claims that reach Apache (OIDC_CLAIM_* and OIDC_userinfo_json). A logout through the
-module's redirect URI revokes the access token at careidd and ends the Apache session.
+module's redirect URI revokes the access token at careidd, ends the Apache session and
+goes through careidd's end_session_endpoint. A logout at careidd ends the Apache session
+through Back-Channel Logout to the module's `?logout=backchannel` URI.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import urllib.parse
 
 # Keep __pycache__ out of the source tree.
@@ -134,6 +137,7 @@ def prepare(context):
     context.rp_folder = context.subdir("apache-openidc")
     context.rp_port = harness.free_port()
     redirect_uri = f"http://127.0.0.1:{context.rp_port}/protected/redirect_uri"
+    context.rp_logged_out = f"http://127.0.0.1:{context.rp_port}/logged-out"
     clients = os.path.join(context.work_dir, "careid", "oidc-clients")
     os.makedirs(clients)
     with open(os.path.join(clients, "apache-openidc.json"), "w") as handle:
@@ -141,6 +145,8 @@ def prepare(context):
                    "client_secret_sha256": hashlib.sha256(kClientSecret.encode()).hexdigest(),
                    "token_endpoint_auth_method": "client_secret_basic",
                    "redirect_uris": [redirect_uri],
+                   "post_logout_redirect_uris": [context.rp_logged_out],
+                   "backchannel_logout_uri": f"{redirect_uri}?logout=backchannel",
                    "scopes": ["openid", "profile", "nationalrbacaccess"]}, handle)
     return None
 
@@ -246,26 +252,70 @@ def test_logout_ends_apache_session(context):
     browser = Browser(context)
     log_in(context, rp, browser)
 
-    # careidd's discovery document has no end_session_endpoint, so the module only ends
-    # its own session and redirects to the logout URL.
+    # The module ends its own session and sends the browser to careidd's
+    # end_session_endpoint with the ID token as hint and the logout URL.
     document = browser.get(f"{context.careid.https_url}/.well-known/openid-configuration").json()
-    check("end_session_endpoint" not in document, "careidd now publishes end_session_endpoint; "
-                                                  "expect a redirect to it after logout")
-    done = f"{rp.base_url}/logged-out"
+    end_session = document.get("end_session_endpoint")
+    check_equal(end_session, f"{context.careid.https_url}/oidc/logout", "end_session_endpoint")
+    done = context.rp_logged_out
     logout = browser.get(f"{rp.redirect_uri}?logout={urllib.parse.quote(done, safe='')}",
                          allow_redirects=False)
     check(logout.status_code in (302, 303), f"logout status {logout.status_code}; error log:\n"
                                             f"{harness.tail(rp.error_log)}")
-    check_equal(logout.headers.get("Location"), done, "redirect after logout")
+    location = logout.headers.get("Location", "")
+    check(location.startswith(end_session + "?"), f"logout redirects to {location!r}")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    check(query.get("id_token_hint"), f"id_token_hint missing from {location}")
+    check_equal(query.get("post_logout_redirect_uri"), [done], "post_logout_redirect_uri")
     # The module revokes the access token at the revocation_endpoint of the discovery
     # document before it redirects.
     context.careid.daemon.wait_for_lines(
         [rf"endpoint=revoke outcome=access_token_revoked client_id={kClientId}\b"],
         kHttpTimeoutSeconds)
 
+    ended = browser.get(location, allow_redirects=False)
+    check_equal(ended.status_code, 302, f"end_session status; body: {ended.text}")
+    returned = ended.headers.get("Location", "")
+    check(returned == done or returned.startswith(done + "?state="),
+          f"end_session redirects to {returned!r}")
+
     again = browser.get(rp.protected_url, allow_redirects=False)
     check(again.status_code in (302, 303), f"protected page after logout: status "
                                            f"{again.status_code}")
+    check(again.headers.get("Location", "").startswith(
+        f"{context.careid.https_url}/oidc/authorize?"),
+        f"protected page after logout redirects to {again.headers.get('Location')!r}")
+
+
+def count_log_lines(context, pattern):
+    """Count the lines of careidd's log that match `pattern`."""
+    with open(context.careid.daemon.log_path, errors="replace") as handle:
+        return len(re.findall(pattern, handle.read(), re.MULTILINE))
+
+
+def test_backchannel_logout_ends_apache_session(context):
+    rp = started_rp(context)
+    browser = Browser(context)
+    log_in(context, rp, browser)
+    check_equal(browser.get(rp.protected_url, allow_redirects=False).status_code, 200,
+                "protected page before the logout")
+
+    # A logout at careidd itself: the module hears of it only through the back channel.
+    # Earlier cases sent back-channel requests too, so this waits for one more success line.
+    delivered = rf"oidc backchannel_logout outcome=success client_id={kClientId}\b"
+    before = count_log_lines(context, delivered)
+    signed_out = browser.get(f"{context.careid.https_url}/logout")
+    check_equal(signed_out.status_code, 200, "careidd signed-out page")
+    deadline = time.monotonic() + kHttpTimeoutSeconds
+    while count_log_lines(context, delivered) <= before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(count_log_lines(context, delivered) > before,
+          f"no back-channel logout reached Apache; error log:\n{harness.tail(rp.error_log)}")
+
+    again = browser.get(rp.protected_url, allow_redirects=False)
+    check(again.status_code in (302, 303), f"protected page after back-channel logout: status "
+                                           f"{again.status_code}; error log:\n"
+                                           f"{harness.tail(rp.error_log)}")
     check(again.headers.get("Location", "").startswith(
         f"{context.careid.https_url}/oidc/authorize?"),
         f"protected page after logout redirects to {again.headers.get('Location')!r}")
@@ -291,6 +341,7 @@ def test_login_without_card_denied(context):
 kCases = [
     test_login_passes_claims_to_apache,
     test_logout_ends_apache_session,
+    test_backchannel_logout_ends_apache_session,
     test_login_without_card_denied,
 ]
 

@@ -63,7 +63,7 @@ def import_sample(context):
 def rbac_import_and_rerun(context):
     code, out, err = import_sample(context)
     check_equal(code, 0, f"first import exit code (stderr: {err})")
-    check_in("12 activities", out, "first import summary")
+    check_in("14 activities", out, "first import summary")
     check_in("0 unchanged", out, "first import summary")
 
     code, out, err = import_sample(context)

@@ -147,6 +147,9 @@ class MellonSp:
     is not marked Secure (MellonSecureCookie Off).
     """
 
+    # The script that /protected/whoami runs.
+    cgi_script = kCgiScript
+
     def __init__(self, directory, work_dir):
         self.directory = directory
         self.work_dir = work_dir
@@ -192,23 +195,25 @@ class MellonSp:
     def _write_cgi(self):
         path = os.path.join(self.directory, "cgi-bin", "whoami")
         with open(path, "w") as handle:
-            handle.write(kCgiScript)
+            handle.write(self.cgi_script)
         os.chmod(path, 0o755)
 
-    def _write_config(self):
+    def _config_head(self, modules, log_level):
+        """Return the start of httpd.conf: listening, pid, lock and log files, `modules`.
+
+        Run as root, Apache's children run as www-data (see _grant_to_apache_user).
+        """
         d = self.directory
         user = "User www-data\nGroup www-data\n" if os.geteuid() == 0 else ""
-        modules = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "alias", "cgi",
-                   "env", "auth_mellon"]
         loads = "\n".join(f"LoadModule {m}_module {kApacheModules}/mod_{m}.so" for m in modules)
-        config = f"""ServerRoot "{d}"
+        return f"""ServerRoot "{d}"
 ServerName 127.0.0.1
 Listen 127.0.0.1:{self.port}
 PidFile "{d}/run/httpd.pid"
 DefaultRuntimeDir "{d}/run"
 Mutex file:{d}/run default
 ErrorLog "{d}/error.log"
-LogLevel info auth_mellon:debug
+LogLevel {log_level}
 LogFormat "%h %u %t \\"%r\\" %>s %b" common
 CustomLog "{d}/access.log" common
 {loads}
@@ -216,7 +221,13 @@ CustomLog "{d}/access.log" common
 MinSpareServers 1
 MaxSpareServers 2
 Timeout 20
+"""
 
+    def _write_config(self):
+        d = self.directory
+        modules = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "alias", "cgi",
+                   "env", "auth_mellon"]
+        config = f"""{self._config_head(modules, "info auth_mellon:debug")}
 MellonCacheSize 10
 MellonLockFile "{d}/run/mellon.lock"
 

@@ -153,6 +153,7 @@ echo
 echo "careidd: https.threads 2, SSO blocking pool 2; SAML signing key RSA-2048 in every row;"
 echo "TLS server key ECDSA P-256 in every row; the card key is the row's key type."
 printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %s\n' "cards" "flow" "mode" "offered" "logins/s" "p50 ms" "p99 ms" "errors"
+# errors= comes last and its messages contain spaces, so it is cut from the line whole.
 while read -r key_type line; do
   value() { echo "$line" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2-; }
   offered="$(value offered)"
@@ -160,7 +161,7 @@ while read -r key_type line; do
     offered="max/$(value connections)"
   fi
   printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %s\n' "$key_type" "$(value flow)" "$(value mode)" \
-    "$offered" "$(value logins_per_s)" "$(value p50_ms)" "$(value p99_ms)" "$(value errors)"
+    "$offered" "$(value logins_per_s)" "$(value p50_ms)" "$(value p99_ms)" "${line##*errors=}"
 done < "$work/table"
 
 echo

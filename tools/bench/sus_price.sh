@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Generates about 1.4 million admitted patient care spells (a national month), imports them
-# into a SUS store and prices them with `careidctl sus price`, printing the time of each
-# step. Target: pricing in under 10 s on 2 cores. Record results in docs/benchmarks.md.
+# into an LMDB store and a PostgreSQL store and prices them with `careidctl sus price`,
+# then prints a table of wall clock and CPU time (user + system of careidctl only) for each
+# step. Targets: import and pricing each under 10 s on 2 cores. Record results in
+# docs/benchmarks.md.
 #
-# Usage: tools/bench/sus_price.sh [BUILD_DIR] [SPELLS]
+# PostgreSQL runs on a throwaway server from scripts/pg-test-server.sh (as the user
+# `postgres` when run as root). The server's own CPU time is not in the CPU column.
+#
+# Usage: tools/bench/sus_price.sh [BUILD_DIR] [SPELLS] [STORES]
 #   BUILD_DIR  build folder containing tools/careidctl/careidctl (default: build); use a
 #              Release build for figures worth recording
 #   SPELLS     number of spells to generate (default: 1400000)
+#   STORES     "lmdb postgresql" (default), or one of them
 set -euo pipefail
 
 source_dir="$(cd "$(dirname "$0")/../.." && pwd)"
 build_dir="${1:-$source_dir/build}"
 spells="${2:-1400000}"
+stores="${3:-lmdb postgresql}"
 careidctl="$build_dir/tools/careidctl/careidctl"
 if [ ! -x "$careidctl" ]; then
   echo "sus_price: careidctl not built at $careidctl" >&2
@@ -19,7 +26,15 @@ if [ ! -x "$careidctl" ]; then
 fi
 
 work="$(mktemp -d /tmp/careid-sus-bench-XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+pg_dir="$work/pg"
+cleanup() {
+  if [ -d "$pg_dir" ]; then
+    "$source_dir/scripts/pg-test-server.sh" stop "$pg_dir" || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+chmod 755 "$work"  # the PostgreSQL server may run as another user
 
 # Spells spread over the 237 providers of the real 2015/16 MFF file and the HRGs of the
 # synthetic tariff, with every admission method group and lengths of stay of 0-30 days.
@@ -58,19 +73,34 @@ with open(out_path, "w") as out:
 PY
 echo "generated $spells spells ($(du -h "$work/spells.csv" | cut -f1))"
 
-store="$work/store"
-"$careidctl" sus import-tariff --store "$store" --year 2015/16 "$source_dir/data/sus/tariff-synthetic-2015-16.csv"
-"$careidctl" sus import-mff --store "$store" --year 2015/16 \
-  "$source_dir/data/reference/nhsrefcost-2015-16-national-schedule.csv"
+# Runs a command, printing its output, and appends "wall cpu" in seconds to $work/times.
+timed() {
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@"
+  awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/time" >>"$work/times"
+}
 
-# Microseconds since the epoch, from bash 5's EPOCHREALTIME.
-now_us() { echo "${EPOCHREALTIME/./}"; }
-seconds_since() { local us=$(( $(now_us) - $1 )); printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000)); }
+rows=()
+for kind in $stores; do
+  case "$kind" in
+    lmdb) store="$work/lmdb" ;;
+    postgresql) store="$("$source_dir/scripts/pg-test-server.sh" start "$pg_dir")" ;;
+    *) echo "sus_price: unknown store '$kind'; expected lmdb or postgresql" >&2; exit 1 ;;
+  esac
+  "$careidctl" sus import-tariff --store "$store" --year 2015/16 "$source_dir/data/sus/tariff-synthetic-2015-16.csv"
+  "$careidctl" sus import-mff --store "$store" --year 2015/16 \
+    "$source_dir/data/reference/nhsrefcost-2015-16-national-schedule.csv"
+  : >"$work/times"
+  timed "$careidctl" sus import-spells --store "$store" "$work/spells.csv"
+  timed "$careidctl" sus import-spells --store "$store" "$work/spells.csv"
+  timed "$careidctl" sus price --store "$store" --year 2015/16
+  mapfile -t times <"$work/times"
+  rows+=("| $kind | import-spells into an empty store | ${times[0]/ / s wall, } s CPU |"
+         "| $kind | import-spells again (every spell replaced) | ${times[1]/ / s wall, } s CPU |"
+         "| $kind | price (open, load tariff and MFF, read and price every spell) | ${times[2]/ / s wall, } s CPU |")
+done
 
-start=$(now_us)
-"$careidctl" sus import-spells --store "$store" "$work/spells.csv"
-echo "import-spells: $(seconds_since "$start") s"
-
-start=$(now_us)
-"$careidctl" sus price --store "$store" --year 2015/16 | head -1
-echo "price: $(seconds_since "$start") s (wall clock, including opening the store and loading the tariff)"
+echo
+echo "$spells spells, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%d)"
+echo "| store | step | time |"
+echo "| --- | --- | --- |"
+printf '%s\n' "${rows[@]}"

@@ -17,6 +17,7 @@ void add_backup_commands(CLI::App& app, int& exit_code);
 void add_revocation_commands(CLI::App& app, int& exit_code);
 void add_rbac_commands(CLI::App& app, int& exit_code);
 void add_registration_commands(CLI::App& app, int& exit_code);
+void add_user_commands(CLI::App& app, int& exit_code);
 
 // Environment variables that contain card PINs when no PIN file is named.
 inline constexpr const char* kCardPinVariable = "CAREID_CARD_PIN";

@@ -194,6 +194,7 @@ int main(int argc, char** argv) {
   careid::careidctl::add_audit_commands(app, exit_code);
   careid::careidctl::add_rbac_commands(app, exit_code);
   careid::careidctl::add_registration_commands(app, exit_code);
+  careid::careidctl::add_user_commands(app, exit_code);
   careid::sus::cli::add_sus_commands(app, exit_code);
 
   careid::log::set_level("warn");

@@ -20,10 +20,12 @@
 #include "directory/engine/open_directory.h"
 #include "directory/server/ldap_server.h"
 #include "federation/http/https_server.h"
+#include "federation/http/metadata_setup.h"
 #include "federation/identity/directory_identity_source.h"
 #include "federation/oidc/setup.h"
 #include "federation/saml/identity_provider.h"
 #include "pki/revocation_services.h"
+#include "sus/api/http/service.h"
 #include "tools/careidd/daemon_metrics.h"
 #include "tools/careidd/reload.h"
 
@@ -44,6 +46,7 @@ federation::saml::IdpSettings idp_settings(const Config& config) {
   settings.slo_url = config.public_url() + "/saml/slo";
   settings.signing_key = config.saml.signing_key;
   settings.signing_certificate = config.saml.signing_certificate;
+  settings.additional_signing_certificates = config.saml.additional_signing_certificates;
   settings.sp_metadata_dir = config.saml.sp_metadata_dir;
   settings.assertion_lifetime = std::chrono::seconds(config.saml.assertion_lifetime_seconds);
   settings.require_signed_requests = config.saml.require_signed_requests;
@@ -86,6 +89,14 @@ int serve(const Config& config, const fs::path& config_path) {
   if (!idp.ok()) {
     return fail(idp.status().with_context("starting the SAML identity provider"));
   }
+  // Loads the cached copies and fetches each metadata source once before serving.
+  auto metadata_refresher = federation::http::create_metadata_refresher(config, **idp);
+  if (!metadata_refresher.ok()) {
+    return fail(metadata_refresher.status().with_context("starting the SP metadata sources"));
+  }
+  if (*metadata_refresher) {
+    (*metadata_refresher)->start();
+  }
   federation::DirectoryIdentitySource people(**directory, config.ldap.suffix);
   auto openid = federation::oidc::create_provider(config, people, audit_sink);
   if (!openid.ok()) {
@@ -95,7 +106,15 @@ int serve(const Config& config, const fs::path& config_path) {
   if (!revocation.ok()) {
     return fail(revocation.status().with_context("starting card revocation"));
   }
+  // The SUS API under /sus/v1/ when sus.store is set; it takes the OpenID provider's tokens.
+  auto sus_api = sus::api::http::start_sus_service(config, openid->get(), people);
+  if (!sus_api.ok()) {
+    return fail(sus_api.status().with_context("starting the SUS API"));
+  }
   federation::http::ServerOptions https_options;
+  if (*sus_api) {
+    https_options.mounts.push_back((*sus_api)->mount);
+  }
   https_options.oidc = openid->get();
   https_options.pki = {revocation->cache.get(), revocation->crl.get(), revocation->ocsp.get()};
   https_options.audit = &audit_sink;
@@ -192,6 +211,7 @@ int serve(const Config& config, const fs::path& config_path) {
             << "saml metadata at " << config.public_url() << "/saml/metadata\n"
             << "sso at " << config.public_url() << "/saml/sso (client certificate from the card CA required)\n"
             << (*idp)->service_provider_count() << " service providers from " << config.saml.sp_metadata_dir.string()
+            << (config.saml.metadata_sources.empty() ? "" : " and the metadata sources")
             << std::endl;
   if (*openid) {
     std::cout << "openid configuration at " << (*openid)->endpoint("/.well-known/openid-configuration")
@@ -202,6 +222,10 @@ int serve(const Config& config, const fs::path& config_path) {
               << std::endl;
   }
 
+  if (*sus_api) {
+    std::cout << "sus api at " << config.public_url() << "/sus/v1/ (store " << (*sus_api)->store->location() << ")"
+              << std::endl;
+  }
   if (*daemon_metrics) {
     std::cout << "metrics at http://" << config.metrics.listen.substr(0, config.metrics.listen.rfind(':')) << ":"
               << (*daemon_metrics)->port << "/metrics" << std::endl;

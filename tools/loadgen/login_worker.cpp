@@ -264,6 +264,9 @@ asio::awaitable<LoginWorker::Outcome> LoginWorker::login(std::size_t card_index)
     outcome.error = network_error("connect", connect_error);
     co_return outcome;
   }
+  // As browsers do, so that a request is not held back behind a delayed ACK.
+  boost::system::error_code ignored;
+  socket.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   auto [handshake_error] = co_await connection.stream.async_handshake(asio::ssl::stream_base::client, kNoThrow);
   if (handshake_error) {
     outcome.error = network_error("handshake", handshake_error);

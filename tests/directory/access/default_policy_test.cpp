@@ -205,6 +205,26 @@ TEST_CASE("userPassword never readable", "[directory][access]") {
   }
 }
 
+TEST_CASE("TOTP secret never readable", "[directory][access]") {
+  auto policy = default_policy();
+  Targets t;
+  Identities who;
+  access::Subject self = person("uid=100,ou=People,o=nhs", "R8000", "A");
+  for (const access::Subject* subject : {&who.anonymous, &who.user, &self, &who.ra_a, &who.service, &who.root}) {
+    INFO(subject->normalised_dn);
+    access::Target target = t.target(t.person_a, {"A"});
+    CHECK_FALSE(policy->allows(*subject, target, "careidTotpSecret", access::kRead));
+    CHECK_FALSE(policy->allows(*subject, target, "careidTotpSecret", access::kSearch));
+    CHECK_FALSE(policy->allows(*subject, target, "careidTotpSecret", access::kCompare));
+    CHECK_FALSE(policy->allows(*subject, target, "careidTotpSecret", access::kAuth));
+  }
+  // Only root may write it, and a user may not allow their own password login.
+  CHECK(policy->allows(who.root, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
+  CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
+  CHECK_FALSE(policy->allows(who.ra_a, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
+  CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidPasswordLoginAllowed", access::kAdd));
+}
+
 TEST_CASE("policy file errors name rule", "[directory][access]") {
   auto any = [](std::string_view) { return true; };
   auto parse = [&](std::string_view text) { return access::parse_policy(text, "test.toml", normalise, any); };

@@ -111,4 +111,40 @@ TEST_CASE("second import keeps memberOf single", "[directory][engine][import]") 
   CHECK(fixture.member_of("uid=1,ou=People,o=nhs") == std::vector<std::string>{"cn=Ward 1,ou=Groups,o=nhs"});
 }
 
+TEST_CASE("import finds parents with escaped commas", "[directory][engine][import]") {
+  ImportFixture fixture;
+  std::vector<Entry> entries = tree();
+  entries.push_back({"ou=Smith\\, Jones and Co,ou=People,o=nhs",
+                     {{"objectClass", {"organizationalUnit"}}, {"ou", {"Smith, Jones and Co"}}}});
+  entries.push_back({"uid=7,ou=Smith\\, Jones and Co,ou=People,o=nhs",
+                     {{"objectClass", {"inetOrgPerson"}}, {"uid", {"7"}}, {"cn", {"Seven"}}, {"sn", {"Seven"}}}});
+  entries.push_back(person("1"));
+  fixture.import(std::move(entries));
+
+  auto below = fixture.directory->find("ou=Smith\\, Jones and Co,ou=People,o=nhs", true, "(objectClass=*)");
+  REQUIRE(below.ok());
+  REQUIRE(below->size() == 1);
+  CHECK((*below)[0].dn == "uid=7,ou=Smith\\, Jones and Co,ou=People,o=nhs");
+  auto people = fixture.directory->find("ou=People,o=nhs", true, "(objectClass=*)");
+  REQUIRE(people.ok());
+  CHECK(people->size() == 2);
+  auto report = fixture.directory->check_store();
+  REQUIRE(report.ok());
+  CHECK(report->consistent());
+}
+
+TEST_CASE("import rejects entry without parent", "[directory][engine][import]") {
+  ImportFixture fixture;
+  fixture.import(tree());
+  auto importer = fixture.directory->begin_import();
+  REQUIRE(importer.ok());
+  Entry orphan_entry{"uid=2,ou=Missing,o=nhs",
+                     {{"objectClass", {"inetOrgPerson"}}, {"uid", {"2"}}, {"cn", {"Two"}}, {"sn", {"Two"}}}};
+  careid::Status orphan = (*importer)->add(std::move(orphan_entry));
+  CHECK(orphan.code() == careid::StatusCode::kInvalidArgument);
+  CHECK(orphan.message().find("parent is missing") != std::string::npos);
+  CHECK((*importer)->add(person("1")).ok());
+  REQUIRE((*importer)->finish().ok());
+}
+
 }  // namespace

@@ -20,6 +20,7 @@ constexpr const char* kUid = "555000000001";
 constexpr const char* kIssuer = "https://idp.example";
 constexpr const char* kPortalRedirect = "https://portal.example/cb";
 constexpr const char* kAppRedirect = "http://127.0.0.1:9000/cb";
+constexpr const char* kPortalLoggedOut = "https://portal.example/signed-out";
 // RFC 7636 appendix B.
 constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 constexpr const char* kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -114,6 +115,12 @@ struct Fixture {
     mobile.grant_types = {kGrantAuthorizationCode, kGrantRefreshToken};
     mobile.refresh_tokens = RefreshTokenPolicy::kAlways;
     REQUIRE(clients.add(mobile).ok());
+    Client rp = offline;
+    rp.client_id = "rp";
+    rp.refresh_tokens = RefreshTokenPolicy::kAlways;
+    rp.post_logout_redirect_uris = {kPortalLoggedOut};
+    rp.backchannel_logout_uri = "https://portal.example/backchannel";
+    REQUIRE(clients.add(rp).ok());
     Client service = portal;
     service.client_id = "service";
     service.redirect_uris.clear();

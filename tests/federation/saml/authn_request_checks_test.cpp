@@ -233,6 +233,31 @@ TEST_CASE("requested authn context comparisons", "[federation][saml]") {
   }
 }
 
+// Only requests that the smartcard meets are accepted, so these cases list SmartcardPKI or
+// a class the card outranks, and check whether a password login may answer them too.
+TEST_CASE("password login allowed by context", "[federation][saml]") {
+  IdpFixture fixture;
+  const std::tuple<const char*, std::string, bool> cases[] = {
+      {"no context", "", true},
+      {"smartcard exact", requested_context("", class_ref("SmartcardPKI")), false},
+      {"smartcard minimum", requested_context("minimum", class_ref("SmartcardPKI")), false},
+      {"smartcard maximum", requested_context("maximum", class_ref("SmartcardPKI")), true},
+      {"password minimum", requested_context("minimum", class_ref("PasswordProtectedTransport")), true},
+      {"weaker minimum", requested_context("minimum", class_ref("Password")), true},
+      {"weaker better", requested_context("better", class_ref("Password")), true},
+      {"x509 minimum", requested_context("minimum", class_ref("X509")), false},
+      {"either exact", requested_context("exact", class_ref("SmartcardPKI") + class_ref("PasswordProtectedTransport")), true},
+  };
+  int number = 0;
+  for (const auto& [name, element, password_allowed] : cases) {
+    INFO(name);
+    std::string query = redirect_query(request_with("_password" + std::to_string(++number), element));
+    auto request = fixture.idp->decode_redirect_request(query);
+    REQUIRE(request.ok());
+    CHECK(request->password_login_allowed == password_allowed);
+  }
+}
+
 TEST_CASE("ForceAuthn and IsPassive read", "[federation][saml]") {
   IdpFixture fixture;
   auto plain = fixture.idp->decode_redirect_request(redirect_query(request_with("_plain", "")));

@@ -435,3 +435,38 @@ TEST_CASE("create names bad metadata file", "[federation][saml]") {
   REQUIRE(!idp.ok());
   CHECK(idp.status().message().find("broken.xml") != std::string::npos);
 }
+
+TEST_CASE("IdP metadata lists additional signing key", "[federation][saml]") {
+  IdpFixture fixture;
+  fixture.settings.additional_signing_certificates = {test_keys().other_rsa.certificate};
+  auto idp = saml::IdentityProvider::create(fixture.settings);
+  REQUIRE(idp.ok());
+
+  auto doc = xml::Document::parse((*idp)->metadata_xml());
+  REQUIRE(doc.ok());
+  auto keys = doc->root().first_child(saml::kMetadataNs, "IDPSSODescriptor").children(saml::kMetadataNs, "KeyDescriptor");
+  REQUIRE(keys.size() == 2);
+  std::vector<std::string> certificates;
+  for (const xml::Element& key : keys) {
+    CHECK(key.attribute("use") == "signing");
+    certificates.push_back(key.first_child(xml::kXmlDsigNs, "KeyInfo")
+                               .first_child(xml::kXmlDsigNs, "X509Data")
+                               .first_child(xml::kXmlDsigNs, "X509Certificate")
+                               .text());
+  }
+  CHECK(certificates[0] == certificate_body(test_keys().rsa.certificate));
+  CHECK(certificates[1] == certificate_body(test_keys().other_rsa.certificate));
+
+  auto current = xml::VerificationKey::load_certificate_file(test_keys().rsa.certificate);
+  REQUIRE(current.ok());
+  CHECK(xml::verify_enveloped(*doc, doc->root(), *current).ok());
+}
+
+TEST_CASE("create names bad additional certificate", "[federation][saml]") {
+  IdpFixture fixture;
+  write_text(fixture.dir / "next.pem", "not a certificate");
+  fixture.settings.additional_signing_certificates = {fixture.dir / "next.pem"};
+  auto idp = saml::IdentityProvider::create(fixture.settings);
+  REQUIRE(!idp.ok());
+  CHECK(idp.status().message().find("next.pem") != std::string::npos);
+}

@@ -4,8 +4,11 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <string>
+#include <vector>
 
+#include "audit/event.h"
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/identity_source.h"
 
@@ -38,6 +41,23 @@ inline Person make_test_person() {
   };
   return person;
 }
+
+// Keeps every audit event it receives, for checks; thread-safe.
+class CapturingSink final : public audit::Sink {
+ public:
+  void record(audit::Event event) override {
+    std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<audit::Event> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<audit::Event> events_;
+};
 
 class FakeIdentitySource : public IdentitySource {
  public:

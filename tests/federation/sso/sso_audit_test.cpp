@@ -12,22 +12,7 @@ namespace {
 using testing::kGoodQuery;
 using testing::kTestUid;
 
-// Keeps every event it receives, for checks.
-class CapturingSink final : public audit::Sink {
- public:
-  void record(audit::Event event) override {
-    std::lock_guard lock(mutex_);
-    events_.push_back(std::move(event));
-  }
-  std::vector<audit::Event> events() {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<audit::Event> events_;
-};
+using testing::CapturingSink;
 
 PeerCertificate card_of(std::string uid) {
   PeerCertificate card;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <vector>
 
 #include "sus/csv/csv.h"
@@ -104,6 +105,30 @@ TEST_CASE("Spell invalid fields rejected with reasons", "[sus][spells]") {
     CHECK(result.rejections[0].line == 2);
     CHECK(result.rejections[0].reason.substr(0, reason.size()) == reason);
   }
+}
+
+TEST_CASE("Spell duplicates found in large files", "[sus][spells]") {
+  // Rows of the shortest valid length fill the duplicate check as far as it can be filled.
+  std::string text(kHeader);
+  constexpr int kRows = 20000;
+  for (int i = 0; i < kRows; ++i) {
+    text += std::to_string(i) + ",RGR,06T,21,1,2015-06-01,2015-06-03,7,DZ11N\n";
+  }
+  text += "7,RGR,06T,21,1,2015-06-01,2015-06-03,70,DZ11N\n";
+  text += "7,RTH,06T,21,1,2015-06-01,2015-06-03,70,DZ11N\n";
+  // A field with doubled quotes is unescaped into the cursor's own buffer.
+  text += "\"Q\"\"1\",RGR,06T,21,1,2015-06-01,2015-06-03,70,DZ11N\n";
+  text += "9,RGR,06T,21,1,2015-06-01,2015-06-03,70,DZ11N\n";
+  text += "\"Q\"\"1\",RGR,06T,21,1,2015-06-01,2015-06-03,70,DZ11N\n";
+
+  const Ingested result = ingest(text);
+  CHECK(result.spells.size() == kRows + 2);
+  REQUIRE(result.rejections.size() == 3);
+  CHECK(result.rejections[0].line == kRows + 2);
+  CHECK(result.rejections[0].reason == "duplicate HOSPITAL PROVIDER SPELL NUMBER '7' for provider RGR");
+  CHECK(result.rejections[1].line == kRows + 5);
+  CHECK(result.rejections[2].line == kRows + 6);
+  CHECK(result.rejections[2].reason == "duplicate HOSPITAL PROVIDER SPELL NUMBER 'Q\"1' for provider RGR");
 }
 
 TEST_CASE("Spell header missing column fails", "[sus][spells]") {

@@ -2,59 +2,17 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <vector>
+#include <string>
 
 #include "sus/storage/codec.h"
+#include "tests/sus/storage/store_fixtures.h"
 
 namespace careid::sus::storage {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A fresh folder under the system temporary folder, removed when the test ends.
-class TemporaryFolder {
- public:
-  TemporaryFolder() {
-    path_ = fs::temp_directory_path() / ("careid-sus-store-" + std::to_string(::getpid()) + "-" + std::to_string(next_++));
-    fs::remove_all(path_);
-  }
-  ~TemporaryFolder() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int next_ = 0;
-  fs::path path_;
-};
-
-tariff::HrgPrice make_price(std::string code, tariff::Pence non_elective) {
-  tariff::HrgPrice price;
-  price.hrg_code = std::move(code);
-  price.hrg_name = "SYNTHETIC " + price.hrg_code;
-  price.non_elective = non_elective;
-  price.non_elective_trim_days = 9;
-  price.per_day_long_stay = 23000;
-  price.short_stay_emergency_applies = true;
-  price.short_stay_emergency_percent = 39;
-  price.short_stay_emergency = 71800;
-  return price;
-}
-
-spells::Spell make_spell(std::string provider, std::string number) {
-  spells::Spell spell;
-  spell.spell_number = std::move(number);
-  spell.provider = std::move(provider);
-  spell.commissioner = "06T";
-  spell.admission_method = "2A";
-  spell.classification = spells::PatientClassification::kDayCase;
-  spell.start_date = 16587;
-  spell.discharge_date = 16590;
-  spell.age_on_admission = 70;
-  spell.hrg_code = "DZ11N";
-  return spell;
-}
+using testing::make_price;
+using testing::make_spell;
+using testing::TemporaryFolder;
 
 TEST_CASE("Store codec round trips", "[sus][storage]") {
   const tariff::HrgPrice price = make_price("DZ11N", 184000);
@@ -75,118 +33,6 @@ TEST_CASE("Store codec round trips", "[sus][storage]") {
   CHECK_FALSE(detail::decode_spell(bytes + "x", decoded_spell));
 }
 
-TEST_CASE("Store tariff year replaced whole", "[sus][storage]") {
-  TemporaryFolder folder;
-  auto store = SusStore::open(folder.path());
-  REQUIRE(store.ok());
-
-  tariff::TariffYear first("2015/16");
-  first.put(make_price("DZ11N", 184000));
-  first.put(make_price("AA22C", 312000));
-  REQUIRE((*store)->replace_tariff_year(first).ok());
-  tariff::TariffYear other_year("2016/17");
-  other_year.put(make_price("DZ11N", 190000));
-  REQUIRE((*store)->replace_tariff_year(other_year).ok());
-
-  tariff::TariffYear second("2015/16");
-  second.put(make_price("DZ11N", 185000));
-  REQUIRE((*store)->replace_tariff_year(second).ok());
-
-  auto loaded = (*store)->load_tariff_year("2015/16");
-  REQUIRE(loaded.ok());
-  CHECK(loaded->size() == 1);
-  REQUIRE(loaded->find("DZ11N") != nullptr);
-  CHECK(*loaded->find("DZ11N") == make_price("DZ11N", 185000));
-  CHECK(loaded->find("AA22C") == nullptr);
-
-  auto untouched = (*store)->load_tariff_year("2016/17");
-  REQUIRE(untouched.ok());
-  CHECK(untouched->find("DZ11N")->non_elective == 190000);
-
-  auto missing = (*store)->load_tariff_year("2017/18");
-  REQUIRE_FALSE(missing.ok());
-  CHECK(missing.status().code() == StatusCode::kNotFound);
-}
-
-TEST_CASE("Store MFF year round trips", "[sus][storage]") {
-  TemporaryFolder folder;
-  auto store = SusStore::open(folder.path());
-  REQUIRE(store.ok());
-  tariff::MffTable table;
-  table.year = "2015/16";
-  table.by_provider["RGR"] = tariff::MffFactor{1'043'771'894};
-  table.by_provider["RTH"] = tariff::MffFactor{1'100'325'480};
-  REQUIRE((*store)->replace_mff_year(table).ok());
-
-  auto loaded = (*store)->load_mff_year("2015/16");
-  REQUIRE(loaded.ok());
-  CHECK(loaded->by_provider == table.by_provider);
-  CHECK((*store)->load_mff_year("2016/17").status().code() == StatusCode::kNotFound);
-}
-
-TEST_CASE("Store spells commit or discard", "[sus][storage]") {
-  TemporaryFolder folder;
-  auto store = SusStore::open(folder.path());
-  REQUIRE(store.ok());
-  {
-    auto writer = (*store)->begin_spells();
-    REQUIRE(writer.ok());
-    REQUIRE(writer->put(make_spell("RTH", "S2")).ok());
-    REQUIRE(writer->put(make_spell("RGR", "S1")).ok());
-    REQUIRE(writer->commit().ok());
-    CHECK(writer->commit().code() == StatusCode::kFailedPrecondition);
-  }
-  {
-    auto discarded = (*store)->begin_spells();
-    REQUIRE(discarded.ok());
-    REQUIRE(discarded->put(make_spell("RGR", "S9")).ok());
-  }
-
-  std::vector<std::string> keys;
-  Status status = (*store)->for_each_spell([&](const spells::Spell& spell) {
-    keys.push_back(spell.provider + "/" + spell.spell_number);
-    return Status::ok_status();
-  });
-  REQUIRE(status.ok());
-  CHECK(keys == std::vector<std::string>{"RGR/S1", "RTH/S2"});
-
-  auto found = (*store)->find_spell("RTH", "S2");
-  REQUIRE(found.ok());
-  CHECK(*found == make_spell("RTH", "S2"));
-  CHECK((*store)->find_spell("RGR", "S9").status().code() == StatusCode::kNotFound);
-}
-
-TEST_CASE("Store resubmitted spell replaces", "[sus][storage]") {
-  TemporaryFolder folder;
-  auto store = SusStore::open(folder.path());
-  REQUIRE(store.ok());
-  for (const char* hrg : {"DZ11N", "AA22C"}) {
-    auto writer = (*store)->begin_spells();
-    REQUIRE(writer.ok());
-    spells::Spell spell = make_spell("RGR", "S1");
-    spell.hrg_code = hrg;
-    REQUIRE(writer->put(spell).ok());
-    REQUIRE(writer->commit().ok());
-  }
-  auto found = (*store)->find_spell("RGR", "S1");
-  REQUIRE(found.ok());
-  CHECK(found->hrg_code == "AA22C");
-}
-
-TEST_CASE("Store reopens with its data", "[sus][storage]") {
-  TemporaryFolder folder;
-  {
-    auto store = SusStore::open(folder.path());
-    REQUIRE(store.ok());
-    tariff::TariffYear year("2015/16");
-    year.put(make_price("DZ11N", 184000));
-    REQUIRE((*store)->replace_tariff_year(year).ok());
-  }
-  auto reopened = SusStore::open(folder.path());
-  REQUIRE(reopened.ok());
-  CHECK((*reopened)->load_tariff_year("2015/16").ok());
-}
-
 TEST_CASE("Store map full reported", "[sus][storage]") {
   TemporaryFolder folder;
   StoreOptions options;
@@ -195,12 +41,36 @@ TEST_CASE("Store map full reported", "[sus][storage]") {
   REQUIRE(store.ok());
   auto writer = (*store)->begin_spells();
   REQUIRE(writer.ok());
-  Status status;
-  for (int i = 0; i < 100000 && status.ok(); ++i) {
-    status = writer->put(make_spell("RGR", "S" + std::to_string(i)));
+  for (int i = 0; i < 100000; ++i) {
+    REQUIRE(writer->put(make_spell("RGR", "S" + std::to_string(i))).ok());
   }
+  // The LMDB writer keeps spells in memory and writes them at commit.
+  const Status status = writer->commit();
   CHECK(status.code() == StatusCode::kResourceExhausted);
   CHECK(status.message().find("larger map size") != std::string::npos);
+  CHECK((*store)->find_spell("RGR", "S0").status().code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("Store import interleaves stored keys", "[sus][storage]") {
+  TemporaryFolder folder;
+  auto store = SusStore::open(folder.path());
+  REQUIRE(store.ok());
+  // The first import appends to an empty database; the second puts between its keys.
+  for (const char* numbers : {"ACEGI", "BDFHJA"}) {
+    auto writer = (*store)->begin_spells();
+    REQUIRE(writer.ok());
+    for (const char* n = numbers; *n != '\0'; ++n) {
+      REQUIRE(writer->put(make_spell("RGR", std::string("S") + *n)).ok());
+    }
+    REQUIRE(writer->commit().ok());
+  }
+  std::string order;
+  Status status = (*store)->for_each_spell([&](const spells::Spell& spell) {
+    order += spell.spell_number.substr(1);
+    return Status::ok_status();
+  });
+  REQUIRE(status.ok());
+  CHECK(order == "ABCDEFGHIJ");
 }
 
 }  // namespace
