@@ -7,10 +7,8 @@
 #include <atomic>
 #include <filesystem>
 
-#include "sus/csv/csv.h"
+#include "../synthetic_data.h"
 #include "sus/extract/extract.h"
-#include "sus/spells/spell_csv.h"
-#include "sus/tariff/tariff_csv.h"
 
 namespace careid::sus::api {
 namespace {
@@ -29,7 +27,7 @@ class Fixture {
     auto store = storage::SusStore::open(folder_);
     REQUIRE(store.ok());
     store_ = std::move(*store);
-    load();
+    testing::load_synthetic_data(*store_);
     api = std::make_unique<SusApi>(*store_, std::move(settings));
   }
   ~Fixture() {
@@ -53,30 +51,6 @@ class Fixture {
   std::unique_ptr<SusApi> api;
 
  private:
-  void load() {
-    auto tariff_text = csv::read_file(CAREID_SOURCE_DIR "/data/sus/tariff-synthetic-2015-16.csv");
-    REQUIRE(tariff_text.ok());
-    auto tariff = tariff::parse_tariff_csv(*tariff_text, "2015/16");
-    REQUIRE(tariff.error_count == 0);
-    REQUIRE(store_->replace_tariff_year(tariff.tariff).ok());
-
-    auto mff_text = csv::read_file(CAREID_SOURCE_DIR "/data/reference/nhsrefcost-2015-16-national-schedule.csv");
-    REQUIRE(mff_text.ok());
-    auto mff = tariff::parse_mff_csv(*mff_text, "2015/16");
-    REQUIRE(mff.error_count == 0);
-    REQUIRE(store_->replace_mff_year(mff.table).ok());
-
-    auto spell_text = csv::read_file(CAREID_SOURCE_DIR "/data/sus/spells-synthetic-2015-16.csv");
-    REQUIRE(spell_text.ok());
-    auto writer = store_->begin_spells();
-    REQUIRE(writer.ok());
-    auto ingested = spells::ingest_spells(
-        *spell_text, [&](const spells::Spell& spell) { return writer->put(spell); },
-        [](const spells::Rejection&) {});
-    REQUIRE(ingested.ok());
-    REQUIRE(writer->commit().ok());
-  }
-
   fs::path folder_;
   std::unique_ptr<storage::SusStore> store_;
 };
