@@ -38,6 +38,11 @@ Response to_response(oidc::OidcReply reply, const Request& request) {
   if (!reply.set_cookie.empty()) {
     response.set(bhttp::field::set_cookie, reply.set_cookie);
   }
+  // The role page posts to careid itself, and its style and search script are allowed by
+  // their hashes.
+  if (reply.content_type.starts_with("text/html")) {
+    response.set("Content-Security-Policy", html_content_security_policy(reply.body, "'self'"));
+  }
   response.body() = std::move(reply.body);
   response.prepare_payload();
   return response;

@@ -31,6 +31,7 @@ constexpr const char* kStatusPage =
     "POST /saml/role     the role choice form of the single sign-on page\n"
     "POST /saml/login    the password + TOTP login form, when [login] password_fallback is on\n"
     "GET /logout         ends the careid session (POST works too)\n"
+    "POST /oidc/role     the role choice form of an OpenID Connect sign-in\n"
     "GET|POST /oidc/logout  OpenID Connect RP-Initiated Logout\n"
     "GET /healthz        returns ok while the server runs\n"
     "GET /pki/crl        the card CA's certificate revocation list (DER)\n"

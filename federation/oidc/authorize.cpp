@@ -1,4 +1,6 @@
 // The authorization endpoint (OIDC Core 3.1.2, RFC 6749 4.1.1, RFC 7636 4.3).
+#include <algorithm>
+
 #include "base/log.h"
 #include "federation/oidc/provider.h"
 #include "federation/sso/sso_service.h"
@@ -109,23 +111,62 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
   return authorize(card, query, "", peer);
 }
 
+OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view query,
+                              std::string_view session_cookie, std::string_view peer) const {
+  return authorize_in_role(card, query, session_cookie, peer, "");
+}
+
+std::optional<sso::SsoSession> Provider::find_session(const sso::PeerCertificate& card,
+                                                      const Person& person,
+                                                      std::string_view session_cookie) const {
+  if (sessions_ == nullptr || session_cookie.empty()) {
+    return std::nullopt;
+  }
+  std::optional<sso::SsoSession> session = sessions_->use(session_cookie, card.sha256_fingerprint);
+  if (!session.has_value() || session->uid != person.uid) {
+    return std::nullopt;
+  }
+
+  bool role_held = std::any_of(person.roles.begin(), person.roles.end(), [&](const RoleProfile& role) {
+    return role.id == session->role_profile_id;
+  });
+  if (role_held || (person.roles.empty() && session->role_profile_id.empty())) {
+    return session;
+  }
+  // No role was chosen in this session, or the role was removed from the directory since.
+  sessions_->end(session->id);
+  return std::nullopt;
+}
+
+std::optional<OidcReply> Provider::show_role_page(const sso::PeerCertificate& card,
+                                                  const Person& person,
+                                                  std::string_view query) const {
+  Result<std::string> token =
+      sessions_->add_pending_authorization(card.sha256_fingerprint, person.uid, std::string(query));
+  if (!token.ok()) {
+    log::get("federation")->error("oidc role choice not stored: {}", token.status().message());
+    return std::nullopt;
+  }
+  OidcReply reply;
+  reply.content_type = "text/html; charset=utf-8";
+  reply.body = sso::build_role_page(person.cn, person.roles, *token, kRoleChoicePath);
+  return reply;
+}
+
 Result<std::string> Provider::join_session(const sso::PeerCertificate& card, const Person& person,
-                                           std::string_view session_cookie,
-                                           AuthorizationGrant& grant) const {
+                                           std::optional<sso::SsoSession> session,
+                                           std::string_view role, AuthorizationGrant& grant) const {
   if (sessions_ == nullptr) {
     return std::string();
   }
   std::string set_cookie;
-  std::optional<sso::SsoSession> session;
-  if (!session_cookie.empty()) {
-    session = sessions_->use(session_cookie, card.sha256_fingerprint);
-  }
-  if (!session.has_value() || session->uid != person.uid) {
-    // TODO: OpenID logins show no role page yet. A person with several roles and no SSO
-    // session gets a session without a selected role. A later SAML login in that session
-    // ends it and shows the role page.
-    std::string role = person.roles.size() == 1 ? person.roles.front().id : std::string();
-    Result<sso::SsoSession> started = sessions_->start(card.sha256_fingerprint, person.uid, role);
+  if (!session.has_value()) {
+    std::string session_role(role);
+    if (session_role.empty() && person.roles.size() == 1) {
+      session_role = person.roles.front().id;
+    }
+    Result<sso::SsoSession> started =
+        sessions_->start(card.sha256_fingerprint, person.uid, session_role);
     if (!started.ok()) {
       return started.status();
     }
@@ -140,8 +181,9 @@ Result<std::string> Provider::join_session(const sso::PeerCertificate& card, con
   return set_cookie;
 }
 
-OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view query,
-                              std::string_view session_cookie, std::string_view peer) const {
+OidcReply Provider::authorize_in_role(const sso::PeerCertificate& card, std::string_view query,
+                                      std::string_view session_cookie, std::string_view peer,
+                                      std::string_view chosen_role) const {
   auto log = log::get("federation");
 
   // RFC 6749 4.1.2.1: without a registered client and redirect_uri the error must not be
@@ -193,6 +235,26 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
                                                std::string(sso::login_outcome_name(failure.outcome)));
   }
 
+  // The role page comes before the code, so that the code carries the chosen role. OIDC
+  // Core 3.1.2.1: with prompt=none the provider must not show any page.
+  std::optional<sso::SsoSession> session;
+  if (chosen_role.empty()) {
+    session = find_session(card, *person, session_cookie);
+  }
+  if (sessions_ != nullptr && !session.has_value() && chosen_role.empty() &&
+      person->roles.size() > 1) {
+    if (parameter(*parameters, "prompt") == "none") {
+      return redirect_error("interaction_required", "the card holder must choose a role");
+    }
+    std::optional<OidcReply> page = show_role_page(card, *person, query);
+    if (!page.has_value()) {
+      return redirect_error("server_error", "the role page could not be shown");
+    }
+    log->info("oidc endpoint=authorize outcome=role_choice client_id={} uid={} roles={} {}",
+              client_id, person->uid, person->roles.size(), peer);
+    return std::move(*page);
+  }
+
   const auto now = clock_();
   AuthorizationGrant grant{std::string(client_id),
                            std::string(redirect_uri),
@@ -202,7 +264,8 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
                            std::string(parameter(*parameters, "code_challenge")),
                            now,
                            now + settings_.code_lifetime};
-  Result<std::string> set_cookie = join_session(card, *person, session_cookie, grant);
+  Result<std::string> set_cookie =
+      join_session(card, *person, std::move(session), chosen_role, grant);
   if (!set_cookie.ok()) {
     log->error("oidc sso session not started: {}", set_cookie.status().message());
     return redirect_error("server_error", "the sign-in session could not be started");

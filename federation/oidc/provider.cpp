@@ -77,7 +77,7 @@ Provider::Provider(ProviderSettings settings, KeySet keys, ClientRegistry client
 bool Provider::handles(std::string_view path) {
   return path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath ||
          path == kTokenPath || path == kUserinfoPath || path == kIntrospectPath ||
-         path == kRevokePath;
+         path == kRevokePath || path == kRoleChoicePath;
 }
 
 OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificate& card,
@@ -99,6 +99,9 @@ OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificat
   }
   if (!post) {
     return method_not_allowed("POST");
+  }
+  if (path == kRoleChoicePath) {
+    return choose_role(card, request.body, peer);
   }
   if (path == kRevokePath) {
     return revoke(request, peer);

@@ -5,6 +5,8 @@
 //   GET  /oidc/jwks                         public signing keys (RFC 7517)
 //   GET  /oidc/authorize                    authorization code flow (OIDC Core 3.1.2); the
 //                                           user signs in with the card's TLS certificate
+//   POST /oidc/role                         the role page's form (sso/role_page.h); needs
+//                                           the same card, then completes the authorization
 //   POST /oidc/token                        code redemption (RFC 6749 4.1.3, RFC 7636 4.6),
 //                                           refresh (RFC 6749 6), client credentials
 //                                           (RFC 6749 4.4)
@@ -26,9 +28,13 @@
 //
 // SSO sessions (attach_sessions): an authorization request joins the browser's SSO session
 // for the same card, or starts one, so that its tokens carry the session's `sid` and role
-// and its refresh tokens end with the session. When the session ends, the refresh tokens of
-// its logins are revoked and each client that redeemed a code in it gets a Back-Channel
-// Logout 1.0 logout token through the LogoutNotifier.
+// and its refresh tokens end with the session. A session is joined only while its role is
+// one of the person's role profiles. Otherwise a person with one role gets a session in it,
+// and a person with several roles gets the role page. The chosen role becomes the session's
+// role and the `selected_roleid` of the tokens. Without attached sessions no role is selected.
+// When the session ends, the refresh tokens of its logins are revoked and each client that
+// redeemed a code in it gets a Back-Channel Logout 1.0 logout token through the
+// LogoutNotifier.
 //
 // Thread safety: every method but attach_sessions is const and may run on several threads at
 // once. authorize, token and userinfo read the directory and sign, so call handle() off the
@@ -37,6 +43,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +94,9 @@ struct ProviderSettings {
   // How a card certificate names its holder ([card_login]).
   sso::CardMapping card_mapping;
 };
+
+// Path of the role page's form action for OpenID logins.
+inline constexpr std::string_view kRoleChoicePath = "/oidc/role";
 
 // Path of the RP-Initiated Logout endpoint (end_session_endpoint in discovery).
 inline constexpr std::string_view kEndSessionPath = "/oidc/logout";
@@ -145,6 +155,13 @@ class Provider {
   // the same card and person. Otherwise a new session starts, and the reply sets its cookie.
   OidcReply authorize(const sso::PeerCertificate& card, std::string_view query,
                       std::string_view session_cookie, std::string_view peer) const;
+  // Handles POST /oidc/role with the role page's form body. The CSRF token must name an
+  // authorization request that showed the role page to the same card less than
+  // SessionSettings::choice_timeout ago, and each token works once (else 403). The role
+  // must be one of the card holder's role profiles (else 400). The stored request is then
+  // checked again and answered as authorize() does, in a new SSO session with that role.
+  OidcReply choose_role(const sso::PeerCertificate& card, std::string_view form_body,
+                        std::string_view peer) const;
   OidcReply token(const OidcRequest& request, std::string_view peer) const;
   OidcReply userinfo(const OidcRequest& request) const;
   OidcReply introspect(const OidcRequest& request) const;
@@ -219,10 +236,25 @@ class Provider {
   void record_token_event(const Client& client, const AuthorizationGrant& grant,
                           std::string_view grant_type, std::string_view peer) const;
   Result<std::string> pairwise_subject(std::string_view client_id, std::string_view uid) const;
-  // Finds or starts the SSO session of an authorization and fills the grant's session
-  // fields. Returns the Set-Cookie value of a new session, or empty.
+  // authorize() with the role that the person chose on the role page, or with an empty
+  // `chosen_role` for a request from the client.
+  OidcReply authorize_in_role(const sso::PeerCertificate& card, std::string_view query,
+                              std::string_view session_cookie, std::string_view peer,
+                              std::string_view chosen_role) const;
+  // The browser's SSO session for this card and person when its role is still one of the
+  // person's role profiles. A session of the person without such a role is ended.
+  std::optional<sso::SsoSession> find_session(const sso::PeerCertificate& card,
+                                              const Person& person,
+                                              std::string_view session_cookie) const;
+  // Stores the request for a role choice and returns the role page, or nullopt when the
+  // request cannot be stored.
+  std::optional<OidcReply> show_role_page(const sso::PeerCertificate& card, const Person& person,
+                                          std::string_view query) const;
+  // Joins `session` or, without one, starts a session in `role` (the only role when empty)
+  // and fills the grant's session fields. Returns the Set-Cookie value of a new session,
+  // or empty.
   Result<std::string> join_session(const sso::PeerCertificate& card, const Person& person,
-                                   std::string_view session_cookie,
+                                   std::optional<sso::SsoSession> session, std::string_view role,
                                    AuthorizationGrant& grant) const;
   // Checks that the grant's SSO session is still live and records the client in it.
   bool bind_to_session(const AuthorizationGrant& grant) const;

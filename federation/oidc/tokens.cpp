@@ -199,6 +199,9 @@ OidcReply Provider::userinfo(const OidcRequest& request) const {
     }
     add_person_claims(**person, scopes, info);
   }
+  if (claims->contains("selected_roleid")) {
+    info["selected_roleid"] = claims->value("selected_roleid", "");
+  }
 
   OidcReply reply;
   reply.body = info.dump();

@@ -34,7 +34,7 @@ std::string role_item(const RoleProfile& role) {
 }  // namespace
 
 std::string build_role_page(std::string_view person_name, const std::vector<RoleProfile>& roles,
-                            std::string_view csrf_token) {
+                            std::string_view csrf_token, std::string_view action) {
   bool searchable = roles.size() > kRoleSearchThreshold;
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -46,7 +46,7 @@ std::string build_role_page(std::string_view person_name, const std::vector<Role
             "aria-label=\"Search roles\">\n";
   }
 
-  page += "<form method=\"post\" action=\"" + std::string(kRoleChoicePath) + "\">\n"
+  page += "<form method=\"post\" action=\"" + html_escape(action) + "\">\n"
           "<input type=\"hidden\" name=\"csrf_token\" value=\"" + html_escape(csrf_token) +
           "\">\n<ul id=\"roles\">\n";
   for (const RoleProfile& role : roles) {

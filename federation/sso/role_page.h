@@ -13,7 +13,7 @@
 
 namespace careid::federation::sso {
 
-// Path of the role form's action.
+// Path of the role form's action for SAML logins. OpenID logins post to /oidc/role.
 inline constexpr std::string_view kRoleChoicePath = "/saml/role";
 
 // With more roles than this the page shows a search box that filters the list.
@@ -21,9 +21,10 @@ inline constexpr std::size_t kRoleSearchThreshold = 5;
 
 // Builds the page listing each role's job role name, organisation name and ODS code, with
 // one radio button per role (value: the role profile ID) and the hidden field
-// `csrf_token`.
+// `csrf_token`. The form posts to `action`, a path on careid itself.
 std::string build_role_page(std::string_view person_name, const std::vector<RoleProfile>& roles,
-                            std::string_view csrf_token);
+                            std::string_view csrf_token,
+                            std::string_view action = kRoleChoicePath);
 
 // The fields of a submitted role form (application/x-www-form-urlencoded).
 struct RoleChoiceForm {

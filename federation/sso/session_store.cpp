@@ -253,14 +253,35 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
 
 Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std::string uid,
                                               saml::AuthnRequest request) {
+  PendingChoice choice;
+  choice.card_fingerprint = std::move(card_fingerprint);
+  choice.uid = std::move(uid);
+  choice.request = std::move(request);
+  return store_pending(std::move(choice));
+}
+
+Result<std::string> SessionStore::add_pending_authorization(std::string card_fingerprint,
+                                                            std::string uid,
+                                                            std::string authorization_query) {
+  if (authorization_query.empty()) {
+    return Status::invalid_argument("the pending authorization request has no query string");
+  }
+  PendingChoice choice;
+  choice.card_fingerprint = std::move(card_fingerprint);
+  choice.uid = std::move(uid);
+  choice.authorization_query = std::move(authorization_query);
+  return store_pending(std::move(choice));
+}
+
+Result<std::string> SessionStore::store_pending(PendingChoice choice) {
   Result<std::string> token = random_token();
   if (!token.ok()) {
     return Status::internal("cannot create a CSRF token: the random generator failed");
   }
 
   auto now = clock_();
-  PendingChoice choice{*token, std::move(card_fingerprint), std::move(uid), std::move(request),
-                       now + settings_.choice_timeout};
+  choice.csrf_token = *token;
+  choice.expires = now + settings_.choice_timeout;
   Ended ended;
   {
     std::lock_guard lock(mutex_);
@@ -279,6 +300,17 @@ Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std:
 
 std::optional<PendingChoice> SessionStore::take_pending(std::string_view csrf_token,
                                                         std::string_view card_fingerprint) {
+  return take_pending_choice(csrf_token, card_fingerprint, false);
+}
+
+std::optional<PendingChoice> SessionStore::take_pending_authorization(
+    std::string_view csrf_token, std::string_view card_fingerprint) {
+  return take_pending_choice(csrf_token, card_fingerprint, true);
+}
+
+std::optional<PendingChoice> SessionStore::take_pending_choice(std::string_view csrf_token,
+                                                               std::string_view card_fingerprint,
+                                                               bool authorization) {
   auto now = clock_();
   std::lock_guard lock(mutex_);
   auto found = pending_.find(csrf_token);
@@ -287,6 +319,10 @@ std::optional<PendingChoice> SessionStore::take_pending(std::string_view csrf_to
   }
   if (found->second.expires <= now || found->second.card_fingerprint != card_fingerprint ||
       card_fingerprint.empty()) {
+    return std::nullopt;
+  }
+  // A SAML choice completes only at /saml/role and an OpenID one only at /oidc/role.
+  if (found->second.authorization_query.empty() == authorization) {
     return std::nullopt;
   }
   PendingChoice choice = std::move(found->second);

@@ -106,12 +106,15 @@ struct LogoutProgress {
   std::string client;  // the peer that started the logout, for the audit event
 };
 
-// A decoded AuthnRequest waiting for the card holder to choose a role.
+// A decoded AuthnRequest, or an OpenID authorization request, waiting for the card holder
+// to choose a role.
 struct PendingChoice {
   std::string csrf_token;  // the form's synchronizer token; also the key of this entry
   std::string card_fingerprint;
   std::string uid;
   saml::AuthnRequest request;
+  // The raw query string of a GET /oidc/authorize; empty for a SAML login.
+  std::string authorization_query;
   std::chrono::system_clock::time_point expires;
 };
 
@@ -193,10 +196,20 @@ class SessionStore {
   Result<std::string> add_pending(std::string card_fingerprint, std::string uid,
                                   saml::AuthnRequest request);
 
-  // Removes and returns the pending choice `csrf_token` if it has not expired and was made
-  // with the same card. A token is usable once.
+  // Removes and returns the pending choice `csrf_token` if it has not expired, was made
+  // with the same card and holds a SAML request. A token is usable once.
   std::optional<PendingChoice> take_pending(std::string_view csrf_token,
                                             std::string_view card_fingerprint);
+
+  // As add_pending, for an OpenID authorization request given by its raw query string,
+  // which must not be empty.
+  Result<std::string> add_pending_authorization(std::string card_fingerprint, std::string uid,
+                                                std::string authorization_query);
+
+  // As take_pending, for a choice stored by add_pending_authorization. A SAML choice's
+  // token is rejected here, and an OpenID choice's token by take_pending.
+  std::optional<PendingChoice> take_pending_authorization(std::string_view csrf_token,
+                                                          std::string_view card_fingerprint);
 
   std::size_t session_count() const;
 
@@ -210,6 +223,11 @@ class SessionStore {
   };
 
   void drop_expired(std::chrono::system_clock::time_point now, Ended& ended);
+  // Gives `choice` a new CSRF token and stores it; returns the token.
+  Result<std::string> store_pending(PendingChoice choice);
+  std::optional<PendingChoice> take_pending_choice(std::string_view csrf_token,
+                                                   std::string_view card_fingerprint,
+                                                   bool authorization);
   void drop_expired_logouts(std::chrono::system_clock::time_point now, Ended& ended);
   SessionEnd expiry_reason(const SsoSession& session,
                            std::chrono::system_clock::time_point now) const;

@@ -182,6 +182,13 @@ def test_oidc_token(context):
     cert, key, _ = context.careid.card()
     response = requests.get(f"{https}/oidc/authorize?{query}", cert=(cert, key),
                             verify=context.careid.server_ca, allow_redirects=False, timeout=10)
+    # The demo person has two role profiles: choose the first on the role page.
+    check_equal(response.status_code, 200, f"role page status (body: {response.text[:300]!r})")
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+    role = re.search(r'name="role" value="([^"]+)"', response.text).group(1)
+    response = requests.post(f"{https}/oidc/role", data={"csrf_token": csrf_token, "role": role},
+                             cert=(cert, key), verify=context.careid.server_ca,
+                             allow_redirects=False, timeout=10)
     check_equal(response.status_code, 302, f"authorize status (body: {response.text[:300]!r})")
     location = urllib.parse.urlparse(response.headers["Location"])
     code = urllib.parse.parse_qs(location.query)["code"][0]

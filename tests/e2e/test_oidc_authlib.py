@@ -10,6 +10,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -97,13 +98,43 @@ def public_session(context, document):
 
 def authorize(context, url):
     """Request `url` with the demo card and return careid's response without following it.
+    The demo person has two role profiles, so the role page comes first. The first role is
+    chosen, and the response to the role form is returned.
 
     verify and cert go on each request, here and below, because requests lets
     REQUESTS_CA_BUNDLE from the environment override a Session's verify.
     """
     certificate, key, _ = context.careid.card()
-    return requests.get(url, cert=(certificate, key), verify=context.careid.server_ca,
-                        allow_redirects=False, timeout=10)
+    response = requests.get(url, cert=(certificate, key), verify=context.careid.server_ca,
+                            allow_redirects=False, timeout=10)
+    return choose_role(context, response)
+
+
+def role_form(response):
+    """Return the CSRF token and the role profile IDs of careid's role page, or None."""
+    if response.status_code != 200 or 'action="/oidc/role"' not in response.text:
+        return None
+    token = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    roles = re.findall(r'name="role" value="([^"]+)"', response.text)
+    check(token and roles, f"role page without its form fields: {response.text[:500]}")
+    return token.group(1), roles
+
+
+def post_role(context, csrf_token, role, session=None):
+    certificate, key, _ = context.careid.card()
+    sender = session if session is not None else requests
+    return sender.post(context.careid.https_url + "/oidc/role",
+                       data={"csrf_token": csrf_token, "role": role}, cert=(certificate, key),
+                       verify=context.careid.server_ca, allow_redirects=False, timeout=10)
+
+
+def choose_role(context, response, session=None):
+    """Submit the first role when `response` is the role page. Otherwise return it unchanged."""
+    form = role_form(response)
+    if form is None:
+        return response
+    csrf_token, roles = form
+    return post_role(context, csrf_token, roles[0], session)
 
 
 def code_from(response):
@@ -207,6 +238,58 @@ def test_confidential_client_roles_and_introspection(context):
                              auth=(kConfidentialClient, kSecret),
                              verify=context.careid.server_ca, timeout=10)
     check_equal(inactive.json(), {"active": False}, "introspection of garbage")
+
+
+def test_role_page_choice(context):
+    """The demo person has two role profiles: the role page, the second role chosen, that
+    role in the ID token, userinfo and the session, and a spent or forged form token."""
+    document = discovery(context)
+    session = OAuth2Session(kConfidentialClient, kSecret, redirect_uri=kRedirectUri,
+                            scope="openid profile nationalrbacaccess",
+                            token_endpoint_auth_method="client_secret_basic")
+    url, state = session.create_authorization_url(document["authorization_endpoint"],
+                                                  nonce="n-role")
+    browser_session = browser(context)
+    page = browser_session.get(url, verify=context.careid.server_ca, allow_redirects=False,
+                               timeout=10)
+    check_equal(page.status_code, 200, "role page status")
+    check_in("text/html", page.headers.get("Content-Type", ""), "role page type")
+    check_in("form-action 'self'", page.headers.get("Content-Security-Policy", ""),
+             "role page Content-Security-Policy")
+    check(not browser_session.cookies.get("__Host-careid_session"),
+          "no session before the role is chosen")
+    csrf_token, roles = role_form(page)
+    check_equal(len(roles), 2, "role profiles on the page")
+
+    chosen = post_role(context, csrf_token, roles[1], browser_session)
+    query = code_from(chosen)
+    check_equal(query.get("state"), [state], "echoed state")
+    check_equal(query.get("iss"), [document["issuer"]], "iss response parameter")
+    check(browser_session.cookies.get("__Host-careid_session"), "the role form set the session")
+    token = session.fetch_token(document["token_endpoint"],
+                                authorization_response=chosen.headers["Location"],
+                                verify=context.careid.server_ca)
+    claims = decode_id_token(context, document, token["id_token"], kConfidentialClient, "n-role")
+    check_equal(claims.get("selected_roleid"), roles[1], "ID token selected_roleid")
+    info = session.get(document["userinfo_endpoint"], verify=context.careid.server_ca,
+                       timeout=10).json()
+    check_equal(info.get("selected_roleid"), roles[1], "userinfo selected_roleid")
+
+    spent = post_role(context, csrf_token, roles[1])
+    check_equal(spent.status_code, 403, "a spent role form token")
+    forged = post_role(context, "A" * 43, roles[0])
+    check_equal(forged.status_code, 403, "a forged role form token")
+
+    # The session has a role now, so the next login skips the page and keeps that role.
+    url, _ = session.create_authorization_url(document["authorization_endpoint"], nonce="n-r2")
+    again = browser_session.get(url, verify=context.careid.server_ca, allow_redirects=False,
+                                timeout=10)
+    code_from(again)
+    token = session.fetch_token(document["token_endpoint"],
+                                authorization_response=again.headers["Location"],
+                                verify=context.careid.server_ca)
+    claims = decode_id_token(context, document, token["id_token"], kConfidentialClient, "n-r2")
+    check_equal(claims.get("selected_roleid"), roles[1], "selected_roleid of the reused session")
 
 
 def test_bad_redirect_uri_is_not_followed(context):
@@ -532,6 +615,7 @@ def logout_client_login(context, document, browser_session):
     url, _ = client.create_authorization_url(document["authorization_endpoint"], nonce="n-bcl")
     response = browser_session.get(url, verify=context.careid.server_ca, allow_redirects=False,
                                    timeout=10)
+    response = choose_role(context, response, browser_session)
     check_equal(response.status_code, 302, "authorization status")
     return client.fetch_token(document["token_endpoint"],
                               authorization_response=response.headers["Location"],
@@ -611,6 +695,7 @@ if __name__ == "__main__":
         test_discovery_and_jwks,
         test_code_flow_with_pkce,
         test_confidential_client_roles_and_introspection,
+        test_role_page_choice,
         test_bad_redirect_uri_is_not_followed,
         test_missing_card_is_access_denied,
         test_reused_code_is_rejected,

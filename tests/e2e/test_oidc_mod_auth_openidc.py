@@ -174,10 +174,20 @@ class Browser:
         self.session.trust_env = False
         self.cert = (certificate, key) if with_card else None
         self.verify = context.careid.server_ca
+        self.role_url = context.careid.https_url + "/oidc/role"
 
     def get(self, url, allow_redirects=True):
         return self.session.get(url, allow_redirects=allow_redirects, cert=self.cert,
                                 verify=self.verify, timeout=kHttpTimeoutSeconds)
+
+    def choose_first_role(self, page):
+        """Submit careidd's role page with its first role and follow the redirects."""
+        csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        role = re.search(r'name="role" value="([^"]+)"', page.text)
+        check(csrf_token and role, f"role page without its form fields: {page.text[:500]}")
+        return self.session.post(self.role_url,
+                                 data={"csrf_token": csrf_token.group(1), "role": role.group(1)},
+                                 cert=self.cert, verify=self.verify, timeout=kHttpTimeoutSeconds)
 
 
 def claim_variables(page):
@@ -198,6 +208,11 @@ def log_in(context, rp, browser):
     """
     response = browser.get(rp.protected_url)
     hops = [hop.url for hop in response.history]
+    # The demo person has two role profiles, so careidd shows the role page before the code.
+    if 'action="/oidc/role"' in response.text:
+        hops.append(response.url)
+        response = browser.choose_first_role(response)
+        hops += [hop.url for hop in response.history]
     check_equal(response.status_code, 200, f"protected page status after {hops}; error log:\n"
                                            f"{harness.tail(rp.error_log)}")
     authorize_url = f"{context.careid.https_url}/oidc/authorize?"

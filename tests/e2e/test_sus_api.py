@@ -2,8 +2,9 @@
 provider.
 
 The demo card signs in through the authorization code flow, with python3-authlib as the
-relying party and python3-requests as the browser carrying the card. The access token then
-calls /sus/v1/ in the demo person's role at the trust R0A or at the practice A81001. R0A
+relying party and python3-requests as the browser carrying the card, which chooses the role
+at the trust R0A on careid's role page. The access token then calls /sus/v1/ in that role;
+naming the demo person's role at the practice A81001 instead is rejected. R0A
 submits spells as a provider and reads, as their commissioner, spells of RGR and RTH that
 careidctl loaded. The sample RBAC files give both roles the made-up SUS activities B9601
 and B9600.
@@ -12,6 +13,7 @@ and B9600.
 import hashlib
 import json
 import os
+import re
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -105,6 +107,14 @@ def user_token(context):
     certificate, key, _ = context.careid.card()
     response = requests.get(url, cert=(certificate, key), verify=context.careid.server_ca,
                             allow_redirects=False, timeout=10)
+    # The demo person has two role profiles, so the role page comes first. The token then
+    # carries the chosen role as selected_roleid.
+    check_equal(response.status_code, 200, "role page status")
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+    response = requests.post(context.careid.https_url + "/oidc/role",
+                             data={"csrf_token": csrf_token, "role": kTrustRole},
+                             cert=(certificate, key), verify=context.careid.server_ca,
+                             allow_redirects=False, timeout=10)
     check_equal(response.status_code, 302, "authorization status")
     token = session.fetch_token(document["token_endpoint"],
                                 authorization_response=response.headers["Location"],
@@ -152,9 +162,12 @@ def test_tariff_lookup_with_card_token(context):
     check_equal(reply.json()["non_elective"], "1840.00", "DZ11N non-elective price")
     check_equal(reply.headers.get("Cache-Control"), "no-store", "Cache-Control")
 
-    no_role = call(context, "GET", "/sus/v1/tariffs/2015-16/hrgs/DZ11N", token)
-    check_equal(no_role.status_code, 400, "two roles and no NHSD-Session-URID")
-    check_in(kTrustRole, no_role.json()["message"], "the message lists the role profiles")
+    # Without NHSD-Session-URID the token's selected_roleid applies; another of the person's
+    # roles needs a new login.
+    no_header = call(context, "GET", "/sus/v1/tariffs/2015-16/hrgs/DZ11N", token)
+    check_equal(no_header.status_code, 200, f"the token's role without NHSD-Session-URID ({no_header.text})")
+    other_role = call(context, "GET", "/sus/v1/tariffs/2015-16/hrgs/DZ11N", token, kPracticeRole)
+    check_equal(other_role.status_code, 403, "a role other than the token's selected_roleid")
     foreign = call(context, "GET", "/sus/v1/tariffs/2015-16/hrgs/DZ11N", token, "555000000099")
     check_equal(foreign.status_code, 403, "a role profile of someone else")
 

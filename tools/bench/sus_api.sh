@@ -79,9 +79,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# The demo card signs in through the code flow; the token is valid for 600 s.
+# The demo card signs in through the code flow and chooses its R0A role (555000000003) on
+# the role page. The token is valid for 600 s.
 token="$(/usr/bin/python3 - "$data" "$https_port" "$secret" "$redirect" <<'PY'
-import sys, urllib.parse, requests
+import re, sys, urllib.parse, requests
 data, port, secret, redirect = sys.argv[1:]
 base = f"https://127.0.0.1:{port}"
 ca = f"{data}/pki/card-ca.pem"
@@ -90,6 +91,9 @@ query = urllib.parse.urlencode({"response_type": "code", "client_id": "sus-bench
                                 "redirect_uri": redirect, "scope": "openid profile"})
 reply = requests.get(f"{base}/oidc/authorize?{query}", cert=card, verify=ca,
                      allow_redirects=False, timeout=10)
+csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', reply.text).group(1)
+reply = requests.post(f"{base}/oidc/role", data={"csrf_token": csrf_token, "role": "555000000003"},
+                      cert=card, verify=ca, allow_redirects=False, timeout=10)
 code = urllib.parse.parse_qs(urllib.parse.urlparse(reply.headers["Location"]).query)["code"][0]
 tokens = requests.post(f"{base}/oidc/token", auth=("sus-bench", secret), verify=ca, timeout=10,
                        data={"grant_type": "authorization_code", "code": code,

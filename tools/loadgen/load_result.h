@@ -20,7 +20,7 @@ struct LoadResult {
   std::map<std::string, std::uint64_t> errors;
   std::uint64_t attempts = 0;
   std::uint64_t successes = 0;
-  std::uint64_t role_pages = 0;        // SAML logins that went through the role page
+  std::uint64_t role_pages = 0;        // logins that went through the role page
   std::uint64_t resumed_sessions = 0;  // TLS handshakes that resumed a session
   std::uint64_t queued_starts = 0;     // open loop: starts that waited for a free slot
   // Seconds from the first scheduled start to the end of the last login.

@@ -313,28 +313,10 @@ asio::awaitable<void> LoginWorker::saml_exchange(Connection& connection, Outcome
 
   // A person with several role profiles gets the role page first; choose its first role.
   if (body.find("action=\"/saml/role\"") != std::string::npos) {
-    outcome.role_page = true;
-    auto csrf_token = form_field(body, "csrf_token");
-    auto role = form_field(body, "role");
-    if (!csrf_token || !role) {
-      outcome.error = "role_page_without_form_fields";
+    std::string location;
+    if (!co_await choose_first_role(connection, "/saml/role", 200, body, location, outcome)) {
       co_return;
     }
-    Request choice{bhttp::verb::post, "/saml/role", 11};
-    choice.set(bhttp::field::host, host_header_);
-    choice.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
-    choice.body() = "csrf_token=" + url_encode(*csrf_token) + "&role=" + url_encode(*role);
-    Response chosen;
-    boost::system::error_code role_error = co_await exchange(connection.stream, connection.buffer, choice, chosen);
-    if (role_error) {
-      outcome.error = network_error("role", role_error);
-      co_return;
-    }
-    if (chosen.result_int() != 200) {
-      outcome.error = "role_http_" + std::to_string(chosen.result_int());
-      co_return;
-    }
-    body = std::move(chosen.body());
   }
 
   auto encoded = form_field(body, "SAMLResponse");
@@ -361,6 +343,37 @@ asio::awaitable<void> LoginWorker::saml_exchange(Connection& connection, Outcome
   }
 }
 
+asio::awaitable<bool> LoginWorker::choose_first_role(Connection& connection, std::string_view path,
+                                                    int expected_status, std::string& page,
+                                                    std::string& location, Outcome& outcome) {
+  outcome.role_page = true;
+  auto csrf_token = form_field(page, "csrf_token");
+  auto role = form_field(page, "role");
+  if (!csrf_token || !role) {
+    outcome.error = "role_page_without_form_fields";
+    co_return false;
+  }
+
+  Request choice{bhttp::verb::post, std::string(path), 11};
+  choice.set(bhttp::field::host, host_header_);
+  choice.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
+  choice.body() = "csrf_token=" + url_encode(*csrf_token) + "&role=" + url_encode(*role);
+  Response chosen;
+  boost::system::error_code role_error = co_await exchange(connection.stream, connection.buffer, choice, chosen);
+  if (role_error) {
+    outcome.error = network_error("role", role_error);
+    co_return false;
+  }
+  if (chosen.result_int() != expected_status) {
+    outcome.error = "role_http_" + std::to_string(chosen.result_int());
+    co_return false;
+  }
+
+  page = std::move(chosen.body());
+  location = std::string(chosen[bhttp::field::location]);
+  co_return true;
+}
+
 asio::awaitable<void> LoginWorker::oidc_exchange(Connection& connection, Outcome& outcome) {
   auto verifier = random_token(32);
   auto challenge = verifier.ok() ? pkce_challenge(*verifier) : Result<std::string>(verifier.status());
@@ -384,11 +397,17 @@ asio::awaitable<void> LoginWorker::oidc_exchange(Connection& connection, Outcome
     outcome.error = network_error("authorize", authorize_error);
     co_return;
   }
-  if (redirect.result_int() != 302) {
+  std::string location(redirect[bhttp::field::location]);
+  // A person with several role profiles gets the role page first, so choose its first role.
+  if (redirect.result_int() == 200 && redirect.body().find("action=\"/oidc/role\"") != std::string::npos) {
+    std::string page = std::move(redirect.body());
+    if (!co_await choose_first_role(connection, "/oidc/role", 302, page, location, outcome)) {
+      co_return;
+    }
+  } else if (redirect.result_int() != 302) {
     outcome.error = "authorize_http_" + std::to_string(redirect.result_int());
     co_return;
   }
-  std::string location(redirect[bhttp::field::location]);
   auto code = query_parameter(location, "code");
   if (!code) {
     auto error = query_parameter(location, "error");

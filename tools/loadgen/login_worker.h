@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -63,6 +64,12 @@ class LoginWorker {
   boost::asio::awaitable<Outcome> login(std::size_t card_index);
   boost::asio::awaitable<void> saml_exchange(Connection& connection, Outcome& outcome);
   boost::asio::awaitable<void> oidc_exchange(Connection& connection, Outcome& outcome);
+  // Posts the first role of the role page `page` to `path` (/saml/role or /oidc/role) and
+  // checks for `expected_status`. Then `page` contains the response body and `location` its
+  // Location header. Returns false with outcome.error set when a step fails.
+  boost::asio::awaitable<bool> choose_first_role(Connection& connection, std::string_view path,
+                                                 int expected_status, std::string& page,
+                                                 std::string& location, Outcome& outcome);
 
   void start_or_queue(Clock::time_point scheduled);
   std::size_t next_card();

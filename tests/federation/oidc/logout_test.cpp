@@ -38,12 +38,7 @@ struct SessionFixture : Fixture {
       std::string value = authorized.set_cookie.substr(authorized.set_cookie.find('=') + 1);
       cookie = value.substr(0, value.find(';'));
     }
-    OidcReply reply = token("grant_type=authorization_code&code=" +
-                                redirect_parameters(authorized)["code"] +
-                                "&redirect_uri=" + form_encode(kPortalRedirect),
-                            basic("rp", "portal-secret"));
-    REQUIRE(reply.status == 200);
-    return body_json(reply);
+    return redeem_code(authorized, "rp");
   }
 
   Json id_token_claims(const Json& tokens) {

@@ -176,6 +176,17 @@ struct Fixture {
     return provider->token(request, "peer=test");
   }
 
+  // Redeems the code of the authorization redirect `authorized` for a confidential client
+  // whose secret is "portal-secret" and redirect URI kPortalRedirect. Returns the tokens.
+  Json redeem_code(const OidcReply& authorized, const std::string& client_id) {
+    OidcReply reply = token("grant_type=authorization_code&code=" +
+                                redirect_parameters(authorized)["code"] +
+                                "&redirect_uri=" + form_encode(kPortalRedirect),
+                            basic(client_id, "portal-secret"));
+    REQUIRE(reply.status == 200);
+    return body_json(reply);
+  }
+
   // Runs the code flow for a confidential client whose secret is "portal-secret" and returns
   // the token response.
   Json code_tokens(const std::string& client_id, const std::string& scope) {
