@@ -155,6 +155,7 @@ int serve(const Config& config, const fs::path& config_path) {
   std::function<void()> stop_when_idle = [&] {
     const bool late = std::chrono::steady_clock::now() >= deadline;
     if (ldap.connection_count() == 0 || (late && forced)) {
+      log::get("directory")->info("ldap stopped");
       io.stop();
       return;
     }
