@@ -263,7 +263,7 @@ struct SusConfig {
   std::vector<std::string> submit_activities = {"B9601"};
   // Largest request body; at most https.max_body_bytes, which the server applies first.
   std::size_t max_body_bytes = 1024 * 1024;
-  // Most spells in one submitted batch, and in one extract.
+  // Maximum spells in one submitted batch, and in one extract.
   uint32_t max_batch_spells = 10000;
   uint32_t max_extract_spells = 100000;
   // Seconds a tariff or MFF year read from the store is reused before it is read again.

@@ -91,7 +91,7 @@ struct ProviderSettings {
   std::size_t max_assertion_ids = TokenStore::kDefaultMaxAssertionIds;
   // Lifetime of a Back-Channel Logout token.
   std::chrono::seconds logout_token_lifetime{120};
-  // How a card certificate names its holder ([card_login]).
+  // The rule that maps a card certificate to its holder ([card_login]).
   sso::CardMapping card_mapping;
 };
 
@@ -159,7 +159,7 @@ class Provider {
   // authorization request that showed the role page to the same card less than
   // SessionSettings::choice_timeout ago, and each token works once (else 403). The role
   // must be one of the card holder's role profiles (else 400). The stored request is then
-  // checked again and answered as authorize() does, in a new SSO session with that role.
+  // checked again and completed as authorize() does, in a new SSO session with that role.
   OidcReply choose_role(const sso::PeerCertificate& card, std::string_view form_body,
                         std::string_view peer) const;
   OidcReply token(const OidcRequest& request, std::string_view peer) const;

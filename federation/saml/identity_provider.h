@@ -67,8 +67,8 @@ struct AuthnRequest {
   // would have to, it returns status NoPassive.
   bool is_passive = false;
   bool signed_request = false;  // the request carried a signature that verified
-  // RequestedAuthnContext lets a password login (PasswordProtectedTransport, AAL2) answer
-  // this request; true when the request has no RequestedAuthnContext.
+  // True when the RequestedAuthnContext accepts a password login (PasswordProtectedTransport,
+  // AAL2), and when the request has no RequestedAuthnContext.
   bool password_login_allowed = true;
 };
 

@@ -49,7 +49,7 @@ enum class CertificateMatch {
   kIssuerSerial,  // the same issuer name and serial number (RFC 5280 4.1.2.2)
 };
 
-// What the password + TOTP login needs to know about one person (federation/sso/password_login.h).
+// The entry data that the password + TOTP login reads for one person (federation/sso/password_login.h).
 struct PasswordLoginAccount {
   std::string dn;
   bool allowed = false;     // careidPasswordLoginAllowed is TRUE

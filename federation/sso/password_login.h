@@ -6,7 +6,7 @@
 // TODO: only SAML offers this login. /oidc/authorize still needs a card (access_denied
 // without one) and issues no AAL2 acr/amr values (pwd, otp, mfa).
 //
-// This file holds the login page and its form. SsoService runs the checks in this order:
+// This file contains the login page and its form. SsoService runs the checks in this order:
 // form token, account allowed, password, then TOTP code. The password check is the
 // directory's own, which counts failures toward its lockout, and a wrong code counts too.
 #pragma once

@@ -46,7 +46,7 @@ struct SessionSettings {
   // and the bound on logouts in progress.
   std::chrono::seconds logout_step_timeout{2 * 60};
   std::size_t max_logouts = 10'000;
-  // How a card certificate names its holder; applies to every login of the store's owner.
+  // The rule that maps a card certificate to its holder, for every login of the store's owner.
   CardMapping card_mapping;
 };
 
@@ -197,7 +197,7 @@ class SessionStore {
                                   saml::AuthnRequest request);
 
   // Removes and returns the pending choice `csrf_token` if it has not expired, was made
-  // with the same card and holds a SAML request. A token is usable once.
+  // with the same card and contains a SAML request. A token is usable once.
   std::optional<PendingChoice> take_pending(std::string_view csrf_token,
                                             std::string_view card_fingerprint);
 

@@ -20,7 +20,7 @@
 // Errors are JSON {"error": code, "message": text} whose message names the bad value.
 //
 // Thread safety: handle() may run on several threads at once. A mutex serialises every use
-// of the store, because a SusStore may be used from one thread at a time; tariff and MFF
+// of the store, because a SusStore may be used from one thread at a time. Tariff and MFF
 // years are cached in memory for ApiSettings::cache_ttl, so tariff lookups and pricing do
 // not take the store lock while the cache is fresh. An extract holds the lock while it
 // reads the store.
