@@ -106,21 +106,6 @@ void add_rbac_activities(const schema::Schema& schema, const storage::Transactio
   }
 }
 
-bool is_operational(const schema::Schema& schema, std::string_view description) {
-  auto parsed = parse_description(schema, description);
-  return parsed.ok() && parsed->type->usage() != schema::Usage::kUserApplications;
-}
-
-// The attribute type's first NAME, which the policy compares; the description as given
-// (without options) when the schema does not define it.
-std::string policy_name(const schema::Schema& schema, std::string_view description) {
-  auto parsed = parse_description(schema, description);
-  if (parsed.ok()) {
-    return parsed->type->name();
-  }
-  return std::string(description.substr(0, description.find(';')));
-}
-
 }  // namespace
 
 std::shared_ptr<const access::Subject> describe_subject(const schema::Schema& schema,
@@ -224,7 +209,14 @@ bool AccessGuard::allows(const access::Target& target, std::string_view attribut
   if (attribute == access::kEntryAttribute) {
     return policy_->allows(*subject_, target, attribute, needed);
   }
-  return policy_->allows(*subject_, target, policy_name(schema_, attribute), needed, is_operational(schema_, attribute));
+  // The policy compares the type's first NAME, or the description without options when the
+  // schema does not define the type.
+  auto parsed = parse_description(schema_, attribute);
+  if (!parsed.ok()) {
+    return policy_->allows(*subject_, target, attribute.substr(0, attribute.find(';')), needed, false);
+  }
+  const bool operational = parsed->type->usage() != schema::Usage::kUserApplications;
+  return policy_->allows(*subject_, target, parsed->type->name(), needed, operational);
 }
 
 void AccessGuard::strip_unreadable(const access::Target& target, protocol::SearchResultEntry& entry) const {

@@ -36,6 +36,15 @@ Result<std::vector<std::string_view>> split(std::string_view text) {
 }  // namespace
 
 Result<AttributeDescription> parse_description(const schema::Schema& schema, std::string_view text) {
+  // Most descriptions have no options, so they need no split and no allocation.
+  if (!text.empty() && text.find(';') == std::string_view::npos) {
+    const schema::AttributeType* type = schema.find_attribute_type(text);
+    if (type == nullptr) {
+      return Status::not_found("undefined attribute type '" + std::string(text) + "'");
+    }
+    return AttributeDescription{type, {}};
+  }
+
   auto parts = split(text);
   if (!parts.ok()) {
     return parts.status();
@@ -55,6 +64,12 @@ Result<AttributeDescription> parse_description(const schema::Schema& schema, std
 
 const schema::AttributeType* selects(const schema::Schema& schema, const AttributeDescription& wanted,
                                      std::string_view stored) {
+  // A stored description without options needs only the type lookup, which allocates nothing.
+  if (wanted.options.empty() && !stored.empty() && stored.find(';') == std::string_view::npos) {
+    const schema::AttributeType* type = schema.find_attribute_type(stored);
+    return type != nullptr && type->is_subtype_of(*wanted.type) ? type : nullptr;
+  }
+
   auto have = parse_description(schema, stored);
   if (!have.ok() || !have->type->is_subtype_of(*wanted.type)) {
     return nullptr;

@@ -1,5 +1,6 @@
 #include "directory/engine/filter_evaluator.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "directory/engine/attribute_description.h"
@@ -11,14 +12,38 @@ namespace {
 using protocol::Filter;
 using protocol::FilterType;
 
+// Evaluations of one attribute type after which the evaluator lists its subtypes.
+constexpr std::size_t kUsesBeforeSubtypes = 16;
+
+// Returns the type in `family` that `stored` names by NAME or OID, ignoring case, or null.
+const schema::AttributeType* named_type(const std::vector<const schema::AttributeType*>& family,
+                                        std::string_view stored) {
+  for (const schema::AttributeType* type : family) {
+    if (equals_ignore_case(stored, type->definition.oid)) {
+      return type;
+    }
+    for (const std::string& name : type->definition.names) {
+      if (equals_ignore_case(stored, name)) {
+        return type;
+      }
+    }
+  }
+  return nullptr;
+}
+
 // Calls `test` for every value of every attribute of `entry` that the assertion's
 // description selects, and combines the per-value truths as RFC 4511 4.5.1.7 defines: TRUE if
 // any value matches, otherwise Undefined if any value was Undefined, otherwise FALSE.
+// `family`, when not null, is the wanted type with its subtypes. It decides for descriptions
+// without options, and selects() with the schema decides for the others.
 Truth any_value(const schema::Schema& schema, const Entry& entry, const AttributeDescription& wanted,
+                const std::vector<const schema::AttributeType*>* family,
                 const std::function<Truth(const schema::AttributeType&, std::string_view)>& test) {
   Truth result = Truth::kFalse;
   for (const Attribute& attribute : entry.attributes) {
-    const schema::AttributeType* type = selects(schema, wanted, attribute.description);
+    const std::string_view stored = attribute.description;
+    const bool plain = family != nullptr && wanted.options.empty() && stored.find(';') == std::string_view::npos;
+    const schema::AttributeType* type = plain ? named_type(*family, stored) : selects(schema, wanted, stored);
     if (type == nullptr) {
       continue;
     }
@@ -43,6 +68,27 @@ Truth from_result(const Result<bool>& matched) {
 }
 
 }  // namespace
+
+const std::vector<const schema::AttributeType*>* FilterEvaluator::subtypes_of(const schema::AttributeType& type) const {
+  auto known = std::find_if(subtypes_.begin(), subtypes_.end(), [&](const Subtypes& item) { return item.type == &type; });
+  if (known == subtypes_.end()) {
+    subtypes_.push_back(Subtypes{&type, 0, {}});
+    known = subtypes_.end() - 1;
+  }
+  ++known->uses;
+  if (known->uses < kUsesBeforeSubtypes) {
+    return nullptr;
+  }
+
+  if (known->uses == kUsesBeforeSubtypes) {
+    for (const auto& candidate : schema_.attribute_types()) {
+      if (candidate->is_subtype_of(type)) {
+        known->family.push_back(candidate.get());
+      }
+    }
+  }
+  return &known->family;
+}
 
 bool FilterEvaluator::is_searchable(const Filter& filter) const {
   std::string_view description;
@@ -119,7 +165,7 @@ Truth FilterEvaluator::evaluate_present(const Filter& filter, const Entry& entry
   if (!wanted.ok()) {
     return Truth::kFalse;  // RFC 4511 4.5.1.7.5: present on an unknown type is FALSE
   }
-  return any_value(schema_, entry, *wanted,
+  return any_value(schema_, entry, *wanted, subtypes_of(*wanted->type),
                    [](const schema::AttributeType&, std::string_view) { return Truth::kTrue; });
 }
 
@@ -131,7 +177,8 @@ Truth FilterEvaluator::evaluate_assertion(const Filter& filter, const Entry& ent
   const std::string& asserted = filter.assertion.assertion_value;
   const FilterType type = filter.type;
 
-  return any_value(schema_, entry, *wanted, [&](const schema::AttributeType& attribute, std::string_view value) {
+  const auto* family = subtypes_of(*wanted->type);
+  return any_value(schema_, entry, *wanted, family, [&](const schema::AttributeType& attribute, std::string_view value) {
     if (type == FilterType::kEqualityMatch) {
       if (attribute.equality == nullptr) {
         return Truth::kUndefined;
@@ -158,7 +205,8 @@ Truth FilterEvaluator::evaluate_substrings(const Filter& filter, const Entry& en
   schema::SubstringAssertion assertion{filter.substrings.initial, filter.substrings.any,
                                        filter.substrings.final_value};
 
-  return any_value(schema_, entry, *wanted, [&](const schema::AttributeType& attribute, std::string_view value) {
+  const auto* family = subtypes_of(*wanted->type);
+  return any_value(schema_, entry, *wanted, family, [&](const schema::AttributeType& attribute, std::string_view value) {
     return from_result(schema::match_substrings(schema_, attribute, value, assertion));
   });
 }

@@ -7,7 +7,9 @@
 // only entries for which the whole filter is TRUE.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <vector>
 
 #include "directory/entry.h"
 #include "directory/protocol/filter.h"
@@ -42,8 +44,21 @@ class FilterEvaluator {
 
   bool is_searchable(const protocol::Filter& filter) const;
 
+  // An attribute type with every type below it through SUP, so that matching a stored
+  // attribute without options needs no schema lookup.
+  struct Subtypes {
+    const schema::AttributeType* type = nullptr;
+    std::size_t uses = 0;
+    std::vector<const schema::AttributeType*> family;
+  };
+
+  // Returns the subtypes of `type`, or null for its first uses. Listing them reads the
+  // whole schema, which pays off only when the evaluator tests many entries.
+  const std::vector<const schema::AttributeType*>* subtypes_of(const schema::AttributeType& type) const;
+
   const schema::Schema& schema_;
   std::function<bool(const schema::AttributeType&)> searchable_;
+  mutable std::vector<Subtypes> subtypes_;
 };
 
 }  // namespace careid::directory::engine

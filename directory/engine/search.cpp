@@ -53,11 +53,11 @@ std::optional<std::vector<storage::EntryId>> list_small_scope(const storage::Tra
   if (scope == SearchScope::kBaseObject) {
     return std::nullopt;
   }
-  if (scope == SearchScope::kSingleLevel) {
-    auto children = txn.child_count(base);
-    if (!children.ok() || *children > max_entries) {
-      return std::nullopt;
-    }
+  // A subtree contains at least the base's children, so a count over the limit rules out
+  // both scopes without a walk.
+  auto children = txn.child_count(base);
+  if (!children.ok() || *children > max_entries) {
+    return std::nullopt;
   }
 
   std::vector<storage::EntryId> ids;
@@ -205,17 +205,25 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
     if (!entry.ok()) {
       return true;
     }
+
+    // The access policy can only turn filter items Undefined, and an Undefined operand
+    // never makes AND, OR or NOT TRUE where it was not (RFC 4511 4.5.1.7). So an entry
+    // that the unrestricted filter does not match is skipped before its access target is
+    // built, which parses its DN and, for a person, reads every entry below it.
+    if (evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
+      return true;
+    }
     std::optional<access::Target> target;
-    FilterEvaluator restricted(*schema_);
     if (guard.active()) {
       target = guard.target(*txn, id, *entry);
       if (!guard.allows(*target, access::kEntryAttribute, access::kSearch)) {
         return true;
       }
+      FilterEvaluator restricted(*schema_);
       guard.restrict_filter(*target, restricted);
-    }
-    if ((guard.active() ? restricted : evaluator).evaluate(request.filter, *entry) != Truth::kTrue) {
-      return true;
+      if (restricted.evaluate(request.filter, *entry) != Truth::kTrue) {
+        return true;
+      }
     }
     if (size_limit.reached()) {
       result = ldap_result(ResultCode::kSizeLimitExceeded,
@@ -223,7 +231,11 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
                                " entries reached; narrow the filter or use the paged results control");
       return false;
     }
-    std::vector<Attribute> operational = computed_operational_attributes(*schema_, *entry, *txn, id, selection);
+    // Without "+" or a named attribute no computed attribute is returned, so none is built.
+    std::vector<Attribute> operational;
+    if (selection.all_operational || !selection.named.empty()) {
+      operational = computed_operational_attributes(*schema_, *entry, *txn, id, selection);
+    }
     size_limit.count();
     protocol::SearchResultEntry selected =
         select_attributes(*schema_, *entry, operational, selection, request.types_only, identity.is_root);

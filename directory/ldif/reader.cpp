@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "directory/ldif/base64.h"
 #include "directory/ldif/parser.h"
@@ -227,24 +228,42 @@ Result<Record> parse_record(const std::vector<LogicalLine>& lines) {
 
 Reader::Reader(std::istream& input, ReaderLimits limits) : input_(input), limits_(limits) {}
 
+bool Reader::fill_block() {
+  if (block_position_ < block_.size()) {
+    return true;
+  }
+  block_.resize(kBlockBytes);
+  const std::streamsize got = input_.rdbuf()->sgetn(block_.data(), kBlockBytes);
+  block_.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  block_position_ = 0;
+  return !block_.empty();
+}
+
 bool Reader::read_physical_line(std::string& line, bool& too_long) {
   line.clear();
   too_long = false;
-  std::streambuf* buffer = input_.rdbuf();
-  int c = buffer->sbumpc();
-  if (c == std::char_traits<char>::eof()) {
+  if (!fill_block()) {
     return false;
   }
 
   // Past the limit the rest of the line is consumed and dropped, so memory stays bounded.
-  while (c != std::char_traits<char>::eof() && c != '\n') {
-    if (line.size() < limits_.max_line_bytes + 1) {
-      line.push_back(static_cast<char>(c));
-    } else {
+  do {
+    const char* begin = block_.data() + block_position_;
+    const std::size_t available = block_.size() - block_position_;
+    const char* newline = static_cast<const char*>(std::memchr(begin, '\n', available));
+    const std::size_t length = newline != nullptr ? static_cast<std::size_t>(newline - begin) : available;
+    const std::size_t room = limits_.max_line_bytes + 1 - line.size();
+    if (length > room) {
       too_long = true;
     }
-    c = buffer->sbumpc();
-  }
+    line.append(begin, std::min(length, room));
+    block_position_ += length;
+    if (newline != nullptr) {
+      ++block_position_;
+      break;
+    }
+  } while (fill_block());
+
   if (!line.empty() && line.back() == '\r') {
     line.pop_back();
   }

@@ -56,12 +56,21 @@ class Reader {
   int version() const { return version_; }
 
  private:
+  // Reads the next block of input when the current one is used up. False at the end.
+  bool fill_block();
   bool read_physical_line(std::string& line, bool& too_long);
   Status read_record_lines(std::vector<LogicalLine>& lines);
   Status take_version_line(std::vector<LogicalLine>& lines);
 
+  // Input is read in blocks of this size, because a call per character costs several
+  // percent of a bulk load. The reader may therefore read up to a block past the last
+  // record it returned.
+  static constexpr std::size_t kBlockBytes = 64 * 1024;
+
   std::istream& input_;
   ReaderLimits limits_;
+  std::string block_;
+  std::size_t block_position_ = 0;
   std::uint64_t line_number_ = 0;
   bool at_start_ = true;
   int version_ = 0;

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "directory/dn/dn.h"
+#include "directory/schema/certificate_key.h"
 #include "directory/schema/matching.h"
 #include "directory/schema/unicode_fold.h"
 #include "directory/schema/value_forms.h"
@@ -81,6 +82,18 @@ Result<std::string> normalise_octets(std::string_view value, const Schema&) {
   return std::string(value);
 }
 std::string part_octets(std::string_view part) { return std::string(part); }
+
+// RFC 4523 2.5: certificates match by serial number and issuer (certificate_key.h). A value
+// that is not a certificate keeps its bytes behind a 0x00 byte, which no key of a
+// certificate starts with (those start with the INTEGER tag 0x02), so it still matches
+// only itself.
+Result<std::string> normalise_certificate(std::string_view value, const Schema&) {
+  auto key = certificate_issuer_serial_key(value);
+  if (key.ok()) {
+    return key;
+  }
+  return std::string(1, '\0') + std::string(value);
+}
 
 Result<std::string> normalise_integer(std::string_view value, const Schema&) {
   std::string trimmed = prepare_string(value, false, true);
@@ -221,9 +234,6 @@ constexpr auto kEq = RuleUsage::kEquality;
 constexpr auto kOrd = RuleUsage::kOrdering;
 constexpr auto kSub = RuleUsage::kSubstrings;
 
-// NOTE: certificateExactMatch compares whole certificates byte for byte, where RFC 4523
-// 2.5 compares issuer and serial number. For DER certificates the outcome differs only if
-// two distinct certificates share issuer and serial.
 constexpr std::array<RuleImplementation, 38> kRules = {{
     {"caseIgnoreMatch", kEq, &normalise_case_ignore, nullptr, nullptr},
     {"caseIgnoreOrderingMatch", kOrd, &normalise_case_ignore, nullptr, nullptr},
@@ -254,7 +264,7 @@ constexpr std::array<RuleImplementation, 38> kRules = {{
     {"octetStringOrderingMatch", kOrd, &normalise_octets, nullptr, nullptr},
     {"octetStringSubstringsMatch", kSub, &normalise_octets, nullptr, &part_octets},
     {"bitStringMatch", kEq, &normalise_octets, nullptr, nullptr},
-    {"certificateExactMatch", kEq, &normalise_octets, nullptr, nullptr},
+    {"certificateExactMatch", kEq, &normalise_certificate, nullptr, nullptr},
     {"certificateListExactMatch", kEq, &normalise_octets, nullptr, nullptr},
     {"presentationAddressMatch", kEq, &normalise_octets, nullptr, nullptr},
     {"protocolInformationMatch", kEq, &normalise_octets, nullptr, nullptr},

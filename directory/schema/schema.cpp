@@ -25,10 +25,10 @@ std::string lower(std::string_view text) {
 // every entry an operation touches looks up its attribute type.
 constexpr std::size_t kMaxStackKeyBytes = 64;
 
-template <class T>
-const T* find_in(const std::map<std::string, std::size_t, std::less<>>& index,
-                 const std::vector<std::unique_ptr<T>>& items, std::string_view key) {
-  std::map<std::string, std::size_t, std::less<>>::const_iterator it;
+template <class Index, class T>
+const T* find_in(const Index& index, const std::vector<std::unique_ptr<T>>& items,
+                 std::string_view key) {
+  typename Index::const_iterator it;
   if (key.size() <= kMaxStackKeyBytes) {
     std::array<char, kMaxStackKeyBytes> buffer;
     std::transform(key.begin(), key.end(), buffer.begin(),
@@ -49,8 +49,8 @@ Status definition_error(const std::string& source, const std::string& problem) {
 }
 
 // Registers the OID and every name of one definition; a key already present is a duplicate.
-template <class T>
-Status register_keys(std::map<std::string, std::size_t, std::less<>>& index,
+template <class Index, class T>
+Status register_keys(Index& index,
                      const std::vector<std::unique_ptr<T>>& items, std::size_t position,
                      const std::vector<std::string>& names, std::string_view kind) {
   std::vector<std::string> keys = {items[position]->definition.oid};

@@ -15,10 +15,12 @@
 // return stay valid for as long as the Schema lives.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -160,7 +162,14 @@ class Schema {
   friend class SchemaBuilder;
   Schema();
 
-  using Index = std::map<std::string, std::size_t, std::less<>>;  // lower-case key -> position
+  // Hashes names and OIDs for heterogeneous lookup by string_view.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  // Lower-case name or OID -> position. A hash map, because every value of every entry an
+  // operation touches looks up its attribute type.
+  using Index = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
 
   std::vector<std::unique_ptr<AttributeType>> attribute_types_;
   std::vector<std::unique_ptr<ObjectClass>> object_classes_;

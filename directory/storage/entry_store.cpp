@@ -412,6 +412,19 @@ Status check_meta(StoreState& state, MDB_txn* txn, const std::string& stored_ver
                                        std::to_string(detail::kStoreFormatVersion));
   }
 
+  // BulkLoader writes this marker while index records of committed entries are still
+  // in its memory, so a store that has it lacks index records.
+  auto incomplete = get_meta(state, txn, "bulk_load_incomplete");
+  if (!incomplete.ok()) {
+    return incomplete.status();
+  }
+  if (incomplete->has_value()) {
+    return Status::failed_precondition("store in " + state.folder.string() +
+                                       " was left by a bulk load that did not finish, so its "
+                                       "indexes are incomplete; delete the folder and load "
+                                       "the data again");
+  }
+
   auto stored_names = get_meta(state, txn, "indexed_attributes");
   if (!stored_names.ok()) {
     return stored_names.status();

@@ -88,7 +88,7 @@ struct IndexKey {
 
 namespace detail {
 struct StoreState;
-struct PendingIndexRecord;
+class PendingIndexRecords;
 struct TxnAborter {
   void operator()(MDB_txn* txn) const;
 };
@@ -260,7 +260,7 @@ class WriteTransaction : public Transaction {
   EntryId next_id_ = 1;
   // Set by BulkLoader, so that add() queues index records here instead of writing them.
   // The loader writes them sorted before it commits.
-  std::vector<detail::PendingIndexRecord>* pending_index_ = nullptr;
+  detail::PendingIndexRecords* pending_index_ = nullptr;
   bool next_id_changed_ = false;
   bool finished_ = false;
   Status failure_;
@@ -269,20 +269,35 @@ class WriteTransaction : public Transaction {
 struct BulkLoadOptions {
   // Entries per transaction: larger batches load faster and use more dirty memory.
   std::size_t commit_every = 50000;
+  // Memory for index records held back by a load into an empty store (about 24 bytes plus
+  // the key per record). When they take more, they are written before the load goes on,
+  // which is slower than writing them all at the end but still correct.
+  std::uint64_t max_index_memory_bytes = std::uint64_t{2} * 1024 * 1024 * 1024;
 };
 
-// Loads many entries quickly: commits every commit_every entries without waiting for the
-// disk, then finish() commits the rest and syncs once. A batch's index records are held in
-// memory (tens of bytes each) and written sorted just before its commit. Until finish() returns OK a crash
-// may lose batches the loader already committed, so restart the import from an empty store.
+// Loads many entries quickly. It commits every commit_every entries without waiting for
+// the disk, and finish() commits the rest and syncs once. Index records are held in memory
+// and written sorted by key, never one entry at a time:
+//   - Into a store without entries, they are held until finish() (or until they take
+//     max_index_memory_bytes), so that each index is written once, in key order, with
+//     MDB_APPEND: its pages are filled in sequence instead of split at random. Until then
+//     the entries have no index records, and the meta record "bulk_load_incomplete"
+//     makes EntryStore::open reject the store. Stop careidd during such a load, because
+//     a server that already has the store open would miss the held-back records.
+//   - Into a store with entries, each batch's records are written just before its commit.
+// If the loader is destroyed without finish(), it writes the records of the committed
+// batches and clears the marker, so the committed entries stay a consistent store (a
+// second load of the same input skips them). A crash or a failed write leaves the marker,
+// and the store must then be deleted and loaded again.
 // The threading rules of WriteTransaction apply, and other writers wait while a batch is
 // open.
 class BulkLoader {
  public:
   BulkLoader(BulkLoader&&) noexcept;
   BulkLoader& operator=(BulkLoader&&) = delete;
-  // Aborts the open batch (entries added since the last commit are lost) and restores
-  // the store's sync setting.
+  // Aborts the open batch (entries added since the last commit are lost), writes the
+  // held-back index records of the committed ones (see above) and restores the store's
+  // sync setting.
   ~BulkLoader();
 
   // Adds like WriteTransaction::add. kAlreadyExists, kNotFound and kInvalidArgument skip
@@ -294,7 +309,7 @@ class BulkLoader {
   // Looks up a DN inside the open batch, so that parents added earlier are found.
   Result<EntryId> find_id(std::string_view normalised_dn);
 
-  // Commits the open batch and syncs the store to disk.
+  // Commits the open batch, writes the held-back index records and syncs the store to disk.
   Status finish();
 
   // Entries committed so far.
@@ -304,18 +319,25 @@ class BulkLoader {
   friend class EntryStore;
   BulkLoader(const detail::StoreState* state, BulkLoadOptions options);
   Status ensure_batch();
+  Status start_first_batch();
   Status commit_batch();
+  Status write_held_index_records(bool clear_mark);
   Status stop(Status status);
   void restore_sync();
 
   const detail::StoreState* state_;  // null once moved from
   BulkLoadOptions options_;
   std::optional<WriteTransaction> batch_;
-  // The open batch's index records, written sorted by commit_batch. Behind a pointer
-  // because PendingIndexRecord is internal to the storage layer.
-  std::unique_ptr<std::vector<detail::PendingIndexRecord>> pending_index_;
+  // Index records not yet written. Behind a pointer because PendingIndexRecords is
+  // internal to the storage layer.
+  std::unique_ptr<detail::PendingIndexRecords> pending_index_;
   std::size_t in_batch_ = 0;
   std::uint64_t committed_ = 0;
+  // The first id of the open batch, so that its index records can be dropped on abort.
+  EntryId batch_first_id_ = 0;
+  bool started_ = false;
+  // True for a load into a store without entries: index records wait for finish().
+  bool hold_index_records_ = false;
   bool finished_ = false;
   bool sync_restored_ = false;
 };

@@ -74,13 +74,6 @@ struct IndexRecord {
   friend auto operator<=>(const IndexRecord&, const IndexRecord&) = default;
 };
 
-// An index record waiting to be written, with the entry id that is its data.
-struct PendingIndexRecord {
-  IndexRecord record;
-  EntryId id = 0;
-  friend auto operator<=>(const PendingIndexRecord&, const PendingIndexRecord&) = default;
-};
-
 // Turns keys from prepare_keys into index records (the kind's prefix byte, then the
 // value), sorted and without duplicates.
 std::vector<IndexRecord> index_records(const StoreState& state, const std::vector<IndexKey>& keys);
@@ -95,13 +88,6 @@ Status update_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
 // `put_flags`. MDB_APPENDDUP is right only for a new id, which sorts after every stored id.
 Status insert_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
                             const std::vector<IndexKey>& keys, unsigned put_flags);
-
-// Sorts `pending` and writes it with one cursor per index database. Sorted keys let LMDB
-// find each record's page from the previous one instead of from the root, and
-// MDB_APPENDDUP skips the search inside each id list. Every id must be newer than all
-// ids the transaction has stored before.
-Status write_pending_index_records(const StoreState& state, MDB_txn* txn,
-                                   std::vector<PendingIndexRecord>& pending);
 
 // Empties every index, drops those of `old_names` no longer listed, opens the current ones
 // into `state`, and refills them from options.rebuild_index_keys for every stored entry.

@@ -2,10 +2,10 @@
 // indexes consistent within one LMDB write transaction.
 #include <algorithm>
 #include <iterator>
-#include <optional>
 #include <utility>
 
 #include "directory/storage/entry_codec.h"
+#include "directory/storage/pending_index.h"
 #include "directory/storage/store_state.h"
 
 namespace careid::directory::storage {
@@ -98,35 +98,6 @@ Status insert_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
   return put_index_records(state, txn, id, index_records(state, keys), put_flags);
 }
 
-Status write_pending_index_records(const StoreState& state, MDB_txn* txn,
-                                   std::vector<PendingIndexRecord>& pending) {
-  std::sort(pending.begin(), pending.end());
-
-  std::optional<CursorHandle> cursor;
-  MDB_dbi cursor_dbi = 0;
-  for (const PendingIndexRecord& item : pending) {
-    if (!cursor.has_value() || item.record.dbi != cursor_dbi) {
-      cursor.reset();
-      auto opened = open_cursor(txn, item.record.dbi, state.folder);
-      if (!opened.ok()) {
-        return opened.status();
-      }
-      cursor.emplace(std::move(*opened));
-      cursor_dbi = item.record.dbi;
-    }
-
-    auto id_bytes = encode_id(item.id);
-    MDB_val key = as_val(item.record.key);
-    MDB_val data{id_bytes.size(), id_bytes.data()};
-    int rc = mdb_cursor_put(cursor->get(), &key, &data, MDB_APPENDDUP);
-    if (rc != MDB_SUCCESS) {
-      return lmdb_status(rc, "write index record of " + id_text(item.id), state.folder);
-    }
-  }
-  pending.clear();
-  return Status::ok_status();
-}
-
 }  // namespace detail
 
 Result<WriteTransaction> WriteTransaction::begin(const detail::StoreState* state) {
@@ -212,9 +183,7 @@ Result<EntryId> WriteTransaction::add(std::string_view normalised_dn, EntryId pa
   }
 
   if (pending_index_ != nullptr) {
-    for (detail::IndexRecord& record : detail::index_records(state(), keys)) {
-      pending_index_->push_back({std::move(record), id});
-    }
+    pending_index_->add(state(), keys, id);
   } else {
     Status indexed = detail::insert_index_records(state(), txn(), id, keys, MDB_APPENDDUP);
     if (!indexed.ok()) {

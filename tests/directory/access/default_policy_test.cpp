@@ -115,21 +115,21 @@ const std::vector<std::string> kEverything = {"read", "search", "compare", "add"
 TEST_CASE("default policy anonymous row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.anonymous, t.target(t.person_a, {"A"}), {});
-  check_row(*policy, who.anonymous, t.target(t.position_a, {"A"}), {});
-  check_row(*policy, who.anonymous, t.target(t.job_role, {}), {});
-  CHECK(policy->allows(who.anonymous, t.target(t.person_a, {"A"}), "userPassword", access::kAuth));
+  Identities subjects;
+  check_row(*policy, subjects.anonymous, t.target(t.person_a, {"A"}), {});
+  check_row(*policy, subjects.anonymous, t.target(t.position_a, {"A"}), {});
+  check_row(*policy, subjects.anonymous, t.target(t.job_role, {}), {});
+  CHECK(policy->allows(subjects.anonymous, t.target(t.person_a, {"A"}), "userPassword", access::kAuth));
 }
 
 TEST_CASE("default policy user row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.user, t.target(t.person_a, {"A"}), kReadOnly);
-  check_row(*policy, who.user, t.target(t.person_b, {"B"}), kReadOnly);
-  check_row(*policy, who.user, t.target(t.position_a, {"A"}), kReadOnly);
-  CHECK_FALSE(policy->allows(who.user, t.target(t.person_a, {"A"}), "nhsPersonStatus", access::kRead));
+  Identities subjects;
+  check_row(*policy, subjects.user, t.target(t.person_a, {"A"}), kReadOnly);
+  check_row(*policy, subjects.user, t.target(t.person_b, {"B"}), kReadOnly);
+  check_row(*policy, subjects.user, t.target(t.position_a, {"A"}), kReadOnly);
+  CHECK_FALSE(policy->allows(subjects.user, t.target(t.person_a, {"A"}), "nhsPersonStatus", access::kRead));
 }
 
 TEST_CASE("default policy self reads own entry", "[directory][access]") {
@@ -145,58 +145,58 @@ TEST_CASE("default policy self reads own entry", "[directory][access]") {
 TEST_CASE("default policy registration authority row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.ra_a, t.target(t.person_a, {"A"}), kEverything);
-  check_row(*policy, who.ra_a, t.target(t.profile_a, {"A"}), kEverything);
-  check_row(*policy, who.ra_a, t.target(t.new_person, {}), kEverything);
-  check_row(*policy, who.ra_a, t.target(t.person_b, {"B"}), kReadOnly);
-  check_row(*policy, who.ra_a, t.target(t.position_a, {"A"}), kReadOnly);
-  CHECK(policy->allows(who.ra_a, t.target(t.person_a, {"A"}), "userCertificate;binary", access::kAdd));
-  CHECK_FALSE(policy->allows(who.ra_a, t.target(t.person_b, {"B"}), "userCertificate;binary", access::kAdd));
-  CHECK_FALSE(policy->allows(who.ra_a, t.target(t.person_a, {"A"}), "pwdAccountLockedTime", access::kDelete));
+  Identities subjects;
+  check_row(*policy, subjects.ra_a, t.target(t.person_a, {"A"}), kEverything);
+  check_row(*policy, subjects.ra_a, t.target(t.profile_a, {"A"}), kEverything);
+  check_row(*policy, subjects.ra_a, t.target(t.new_person, {}), kEverything);
+  check_row(*policy, subjects.ra_a, t.target(t.person_b, {"B"}), kReadOnly);
+  check_row(*policy, subjects.ra_a, t.target(t.position_a, {"A"}), kReadOnly);
+  CHECK(policy->allows(subjects.ra_a, t.target(t.person_a, {"A"}), "userCertificate;binary", access::kAdd));
+  CHECK_FALSE(policy->allows(subjects.ra_a, t.target(t.person_b, {"B"}), "userCertificate;binary", access::kAdd));
+  CHECK_FALSE(policy->allows(subjects.ra_a, t.target(t.person_a, {"A"}), "pwdAccountLockedTime", access::kDelete));
 }
 
 TEST_CASE("default policy local admin row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.local_admin, t.target(t.position_a, {"A"}), kEverything);
-  check_row(*policy, who.local_admin, t.target(t.position_b, {"B"}), kReadOnly);
-  check_row(*policy, who.local_admin, t.target(t.person_a, {"A"}), kReadOnly);
+  Identities subjects;
+  check_row(*policy, subjects.local_admin, t.target(t.position_a, {"A"}), kEverything);
+  check_row(*policy, subjects.local_admin, t.target(t.position_b, {"B"}), kReadOnly);
+  check_row(*policy, subjects.local_admin, t.target(t.person_a, {"A"}), kReadOnly);
 }
 
 TEST_CASE("default policy national admin row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.national_admin, t.target(t.job_role, {}), kEverything);
-  check_row(*policy, who.national_admin, t.target(t.person_b, {"B"}), kReadOnly);
-  check_row(*policy, who.user, t.target(t.job_role, {}), kReadOnly);
+  Identities subjects;
+  check_row(*policy, subjects.national_admin, t.target(t.job_role, {}), kEverything);
+  check_row(*policy, subjects.national_admin, t.target(t.person_b, {"B"}), kReadOnly);
+  check_row(*policy, subjects.user, t.target(t.job_role, {}), kReadOnly);
 }
 
 TEST_CASE("default policy service account row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.service, t.target(t.person_a, {"A"}), kReadOnly);
-  check_row(*policy, who.service, t.target(t.position_a, {"A"}), {});
-  check_row(*policy, who.service, t.target(t.job_role, {}), {});
-  CHECK_FALSE(policy->allows(who.service, t.target(t.person_a, {"A"}), "telephoneNumber", access::kRead));
+  Identities subjects;
+  check_row(*policy, subjects.service, t.target(t.person_a, {"A"}), kReadOnly);
+  check_row(*policy, subjects.service, t.target(t.position_a, {"A"}), {});
+  check_row(*policy, subjects.service, t.target(t.job_role, {}), {});
+  CHECK_FALSE(policy->allows(subjects.service, t.target(t.person_a, {"A"}), "telephoneNumber", access::kRead));
 }
 
 TEST_CASE("default policy root row", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  check_row(*policy, who.root, t.target(t.person_b, {"B"}), kEverything);
-  check_row(*policy, who.root, t.target(t.job_role, {}), kEverything);
+  Identities subjects;
+  check_row(*policy, subjects.root, t.target(t.person_b, {"B"}), kEverything);
+  check_row(*policy, subjects.root, t.target(t.job_role, {}), kEverything);
 }
 
 TEST_CASE("userPassword never readable", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
-  for (const access::Subject* subject : {&who.anonymous, &who.user, &who.ra_a, &who.root}) {
+  Identities subjects;
+  for (const access::Subject* subject : {&subjects.anonymous, &subjects.user, &subjects.ra_a, &subjects.root}) {
     INFO(subject->normalised_dn);
     CHECK(policy->allows(*subject, t.target(t.person_a, {"A"}), "userPassword", access::kAuth));
     CHECK_FALSE(policy->allows(*subject, t.target(t.person_a, {"A"}), "userPassword", access::kRead));
@@ -208,9 +208,9 @@ TEST_CASE("userPassword never readable", "[directory][access]") {
 TEST_CASE("TOTP secret never readable", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
-  Identities who;
+  Identities subjects;
   access::Subject self = person("uid=100,ou=People,o=nhs", "R8000", "A");
-  for (const access::Subject* subject : {&who.anonymous, &who.user, &self, &who.ra_a, &who.service, &who.root}) {
+  for (const access::Subject* subject : {&subjects.anonymous, &subjects.user, &self, &subjects.ra_a, &subjects.service, &subjects.root}) {
     INFO(subject->normalised_dn);
     access::Target target = t.target(t.person_a, {"A"});
     CHECK_FALSE(policy->allows(*subject, target, "careidTotpSecret", access::kRead));
@@ -219,9 +219,9 @@ TEST_CASE("TOTP secret never readable", "[directory][access]") {
     CHECK_FALSE(policy->allows(*subject, target, "careidTotpSecret", access::kAuth));
   }
   // Only root may write it, and a user may not allow their own password login.
-  CHECK(policy->allows(who.root, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
+  CHECK(policy->allows(subjects.root, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
   CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
-  CHECK_FALSE(policy->allows(who.ra_a, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
+  CHECK_FALSE(policy->allows(subjects.ra_a, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
   CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidPasswordLoginAllowed", access::kAdd));
 }
 

@@ -199,6 +199,17 @@ TEST_CASE("filter on hidden attribute is undefined", "[directory][engine][access
   CHECK(f.search("(userPassword=*)", f.root).empty());
 }
 
+TEST_CASE("hidden attribute inside OR filter", "[directory][engine][access]") {
+  Fixture f;
+  Identity user = f.bind("2");
+  // uid=1's description is hidden from uid=2, so it is Undefined there, and every person's
+  // description is "private".
+  CHECK(f.search("(&(uid=1)(|(description=private)(uid=9)))", user).empty());
+  CHECK(f.search("(&(objectClass=nhsPerson)(|(!(description=other))(uid=9)))", user).size() == 1);
+  CHECK(f.search("(&(objectClass=nhsPerson)(uid=1)(|(description=private)(uid=*)))", user).size() == 1);
+  CHECK(f.search("(&(objectClass=nhsPerson)(|(description=private)(uid=1)))", user).size() == 2);
+}
+
 TEST_CASE("registration authority writes own organisation", "[directory][engine][access]") {
   Fixture f;
   Identity ra = f.bind("1");

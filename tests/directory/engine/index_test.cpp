@@ -16,6 +16,7 @@
 #include "directory/engine/naming.h"
 #include "directory/engine/search_plan.h"
 #include "directory/schema/schema_file.h"
+#include "tests/directory/schema/certificate_fixture.h"
 
 namespace {
 
@@ -87,7 +88,8 @@ std::vector<Entry> people() {
   return entries;
 }
 
-std::unique_ptr<Directory> open_loaded(const fs::path& folder, std::vector<storage::AttributeIndex> indexes) {
+std::unique_ptr<Directory> open_loaded(const fs::path& folder, std::vector<storage::AttributeIndex> indexes,
+                                       std::vector<Entry> entries = people()) {
   DirectoryOptions options;
   options.store_folder = folder;
   options.map_size_bytes = 64 << 20;
@@ -99,7 +101,7 @@ std::unique_ptr<Directory> open_loaded(const fs::path& folder, std::vector<stora
 
   auto importer = (*opened)->begin_import();
   REQUIRE(importer.ok());
-  for (Entry& entry : people()) {
+  for (Entry& entry : entries) {
     careid::Status added = (*importer)->add(std::move(entry));
     INFO(added.message());
     REQUIRE(added.ok());
@@ -149,25 +151,27 @@ TEST_CASE("indexed searches match unindexed scans", "[directory][engine][index]"
   fs::remove_all(indexed_folder);
 }
 
-// Opens a store with kIndexes and the people, for tests of the planner itself.
+// Opens a store with `indexes` and `entries` (parents first), for tests of the planner
+// itself.
 struct PlannedStore {
   fs::path folder = fresh_folder("plan");
   std::shared_ptr<const schema::Schema> schema = load_schema();
   std::unique_ptr<storage::EntryStore> store;
 
-  PlannedStore() {
+  explicit PlannedStore(const std::vector<Entry>& entries = people(),
+                        const std::vector<storage::AttributeIndex>& indexes = kIndexes) {
     storage::StoreOptions options;
     options.create_folder = true;
     options.sync = false;
     options.map_size_bytes = 64 << 20;
-    REQUIRE(engine::configure_store_indexes(*schema, {}, kIndexes, options).ok());
+    REQUIRE(engine::configure_store_indexes(*schema, {}, indexes, options).ok());
     auto opened = storage::EntryStore::open(folder, std::move(options));
     REQUIRE(opened.ok());
     store = std::move(*opened);
 
     auto txn = store->begin_write();
     REQUIRE(txn.ok());
-    for (const Entry& entry : people()) {
+    for (const Entry& entry : entries) {
       auto name = engine::name_dn(*schema, entry.dn);
       REQUIRE(name.ok());
       storage::EntryId parent = storage::kNoParent;
@@ -294,6 +298,84 @@ TEST_CASE("changed index kinds rebuild on open", "[directory][engine][index]") {
     CHECK(summary->attributes[0].records > kNames.size());
   }
   fs::remove_all(folder);
+}
+
+// Every byte as an RFC 4515 \XX escape, for binary assertion values.
+std::string escaped(std::string_view value) {
+  static const char* kHex = "0123456789abcdef";
+  std::string text;
+  for (unsigned char c : value) {
+    text += '\\';
+    text += kHex[c >> 4];
+    text += kHex[c & 15];
+  }
+  return text;
+}
+
+// Four people: two hold certificates with one issuer and serial, one another serial, and
+// one a DER value that is not a certificate.
+std::vector<Entry> certificate_holders() {
+  const auto& certificates = careid::testing::same_serial_certificates();
+  const std::string not_a_certificate("\x30\x03\x02\x01\x05", 5);
+  std::vector<Entry> entries;
+  entries.push_back({"o=nhs", {{"objectClass", {"top", "organization"}}, {"o", {"nhs"}}}});
+  entries.push_back({"ou=People,o=nhs", {{"objectClass", {"organizationalUnit"}}, {"ou", {"People"}}}});
+  const std::vector<std::pair<std::string, std::string>> holders = {{"stored", certificates.stored},
+                                                                    {"reissued", certificates.reissued},
+                                                                    {"other", certificates.other},
+                                                                    {"garbage", not_a_certificate}};
+  for (const auto& [uid, certificate] : holders) {
+    entries.push_back({"uid=" + uid + ",ou=People,o=nhs",
+                       {{"objectClass", {"inetOrgPerson"}},
+                        {"uid", {uid}},
+                        {"cn", {uid}},
+                        {"sn", {uid}},
+                        {"userCertificate;binary", {certificate}}}});
+  }
+  return entries;
+}
+
+TEST_CASE("certificate index matches issuer and serial", "[directory][engine][index]") {
+  const auto& certificates = careid::testing::same_serial_certificates();
+  PlannedStore planned(certificate_holders(), {{"userCertificate", kEq | kPres}});
+
+  // certificateExactMatch compares serial number and issuer (RFC 4523 2.5), so the stored
+  // certificate and its reissue share one index key, and the other serial does not.
+  auto same_serial = planned.plan("(userCertificate=" + escaped(certificates.stored) + ")");
+  REQUIRE(same_serial.has_value());
+  CHECK(same_serial->size() == 2);
+  auto other = planned.plan("(userCertificate=" + escaped(certificates.other) + ")");
+  REQUIRE(other.has_value());
+  CHECK(other->size() == 1);
+  auto garbage = planned.plan("(userCertificate=\\30\\03\\02\\01\\05)");
+  REQUIRE(garbage.has_value());
+  CHECK(garbage->size() == 1);
+  auto all = planned.plan("(userCertificate=*)");
+  REQUIRE(all.has_value());
+  CHECK(all->size() == 4);
+  // The planner narrows only descriptions without options, so ;binary walks the scope.
+  CHECK_FALSE(planned.plan("(userCertificate;binary=" + escaped(certificates.stored) + ")").has_value());
+}
+
+TEST_CASE("certificate search equals unindexed scan", "[directory][engine][index]") {
+  const auto& certificates = careid::testing::same_serial_certificates();
+  const fs::path plain_folder = fresh_folder("certificate-plain");
+  const fs::path indexed_folder = fresh_folder("certificate-indexed");
+  {
+    auto plain = open_loaded(plain_folder, {}, certificate_holders());
+    auto indexed = open_loaded(indexed_folder, {{"userCertificate", kEq}}, certificate_holders());
+
+    for (const std::string* certificate : {&certificates.stored, &certificates.reissued, &certificates.other}) {
+      for (std::string description : {"userCertificate", "userCertificate;binary"}) {
+        std::string filter = "(" + description + "=" + escaped(*certificate) + ")";
+        CHECK(found_dns(*indexed, filter) == found_dns(*plain, filter));
+      }
+    }
+    CHECK(found_dns(*indexed, "(userCertificate=" + escaped(certificates.reissued) + ")") ==
+          std::set<std::string>{"uid=stored,ou=People,o=nhs", "uid=reissued,ou=People,o=nhs"});
+  }
+  fs::remove_all(plain_folder);
+  fs::remove_all(indexed_folder);
 }
 
 }  // namespace

@@ -144,6 +144,12 @@ TEST_CASE("large scope search returns every match", "[directory][engine][search]
     CHECK(found_dns(*directory, "o=nhs", false, "(uid=7)") ==
           std::vector<std::string>{"uid=7,ou=People,o=nhs"});
     CHECK(found_dns(*directory, "o=nhs", false, "(objectClass=organizationalRole)").size() == 3 + kOtherPeople);
+
+    // Unindexed: one evaluator tests every entry, and "name" selects its subtype cn.
+    CHECK(found_dns(*directory, "o=nhs", false, "(name=Person 7)") ==
+          std::vector<std::string>{"uid=7,ou=People,o=nhs"});
+    CHECK(found_dns(*directory, "o=nhs", false, "(commonName=person 2*)").size() == 11);
+    CHECK(found_dns(*directory, "o=nhs", false, "(CN=*)").size() == (1 + kOtherPeople) + (3 + kOtherPeople));
   }
   fs::remove_all(folder);
 }

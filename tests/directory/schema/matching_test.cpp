@@ -4,6 +4,7 @@
 #include <string>
 
 #include "schema_fixture.h"
+#include "tests/directory/schema/certificate_fixture.h"
 
 namespace schema = careid::directory::schema;
 using schema::testing::attribute;
@@ -249,4 +250,27 @@ TEST_CASE("approximate match ignores punctuation", "[directory][schema]") {
   CHECK(*schema::match_approximately(s, attribute("createTimestamp"), "20240101130000+0100",
                                      "20240101120000Z"));
   CHECK_FALSE(*schema::match_approximately(s, attribute("userPassword"), "a-b", "ab"));
+}
+
+TEST_CASE("certificate rule compares issuer and serial", "[directory][schema]") {
+  const auto& certificates = careid::testing::same_serial_certificates();
+  const std::string stored = key("certificateExactMatch", certificates.stored);
+  const std::string reissued = key("certificateExactMatch", certificates.reissued);
+  const std::string other = key("certificateExactMatch", certificates.other);
+
+  // RFC 4523 2.5: the key is the serialNumber INTEGER (42 is 02 01 2a) and then the issuer.
+  CHECK(stored == reissued);
+  CHECK(stored != other);
+  CHECK(stored.substr(0, 3) == std::string("\x02\x01\x2a", 3));
+  CHECK(stored.size() < certificates.stored.size());
+  CHECK(schema::values_equal(real_schema(), attribute("userCertificate"), certificates.stored,
+                             certificates.reissued)
+            .value());
+
+  // A value that is not a certificate matches only itself.
+  const std::string not_a_certificate("\x30\x03\x02\x01\x2a", 5);
+  CHECK(key("certificateExactMatch", not_a_certificate) == std::string(1, '\0') + not_a_certificate);
+  CHECK(key("certificateExactMatch", not_a_certificate) != stored);
+  const std::string truncated = certificates.stored.substr(0, certificates.stored.size() - 1);
+  CHECK(key("certificateExactMatch", truncated) == std::string(1, '\0') + truncated);
 }

@@ -1,11 +1,13 @@
 #include "directory/storage/entry_store.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -602,6 +604,37 @@ TEST_CASE("entry store bulk loads entries", "[directory][storage][slow]") {
   CHECK(std::is_sorted(people->begin(), people->end()));
 }
 
+// Opens `folder` with small_options(), bulk loads `count` entries "uid=N" with uid N from
+// N = first downwards with `options`, and finishes the load.
+std::unique_ptr<EntryStore> bulk_load_descending(const std::filesystem::path& folder, int first,
+                                                 int count, BulkLoadOptions options) {
+  auto store = EntryStore::open(folder, small_options());
+  REQUIRE(store.ok());
+  auto loader = (*store)->start_bulk_load(options);
+  REQUIRE(loader.ok());
+  for (int i = 0; i < count; ++i) {
+    const std::string uid = std::to_string(first - i);
+    const Entry entry = make_entry("uid=" + uid, uid);
+    REQUIRE(loader->add("uid=" + uid, kNoParent, entry, keys_for(entry)).ok());
+  }
+  REQUIRE(loader->finish().ok());
+  return std::move(*store);
+}
+
+// Checks that `store` is consistent and has `entries` entries, all with objectClass person.
+void check_loaded(const EntryStore& store, std::uint64_t entries) {
+  auto report = store.check();
+  REQUIRE(report.ok());
+  CHECK(report->consistent());
+  CHECK(report->entries == entries);
+  auto read = store.begin_read();
+  REQUIRE(read.ok());
+  auto people = read->ids_equal("objectClass", "person");
+  REQUIRE(people.ok());
+  CHECK(people->size() == entries);
+  CHECK(std::is_sorted(people->begin(), people->end()));
+}
+
 TEST_CASE("entry store bulk load abort", "[directory][storage]") {
   TempFolder folder("bulk-abort");
   auto store = EntryStore::open(folder.path(), small_options());
@@ -611,16 +644,77 @@ TEST_CASE("entry store bulk load abort", "[directory][storage]") {
     REQUIRE(loader.ok());
     for (int i = 0; i < 5; ++i) {
       std::string dn = "cn=" + std::to_string(i);
-      REQUIRE(loader->add(dn, kNoParent, make_entry(dn, dn), {}).ok());
+      Entry entry = make_entry(dn, std::to_string(i));
+      REQUIRE(loader->add(dn, kNoParent, entry, keys_for(entry)).ok());
     }
     CHECK(loader->committed() == 3);
   }
-  // The open batch of two was aborted when the loader went away.
+  // The open batch of two was aborted when the loader went away, and the held-back index
+  // records of the three committed entries were written.
   auto read = (*store)->begin_read();
   REQUIRE(read.ok());
   auto count = read->entry_count();
   REQUIRE(count.ok());
   CHECK(*count == 3);
+  check_loaded(**store, 3);
+  auto aborted = read->ids_equal("uid", "4");
+  REQUIRE(aborted.ok());
+  CHECK(aborted->empty());
   CHECK((*store)->start_bulk_load(BulkLoadOptions{0}).status().code() ==
         StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("bulk load into non-empty store", "[directory][storage]") {
+  TempFolder folder("bulk-second");
+  // The first load fills the empty store, the second writes its index records per batch.
+  bulk_load_descending(folder.path(), 19, 10, BulkLoadOptions{4}).reset();
+  auto store = bulk_load_descending(folder.path(), 9, 10, BulkLoadOptions{4});
+  check_loaded(*store, 20);
+
+  auto read = store->begin_read();
+  REQUIRE(read.ok());
+  auto second = read->ids_equal("uid", "5");
+  REQUIRE(second.ok());
+  CHECK(second->size() == 1);
+}
+
+TEST_CASE("bulk load over index memory", "[directory][storage]") {
+  TempFolder folder("bulk-memory");
+  BulkLoadOptions options{5};
+  options.max_index_memory_bytes = 1;  // write the held records after every batch
+  // Descending uids put later keys below earlier ones, so not every key appends.
+  auto store = bulk_load_descending(folder.path(), 1000, 23, options);
+  check_loaded(*store, 23);
+}
+
+TEST_CASE("interrupted bulk load is rejected", "[directory][storage]") {
+  TempFolder folder("bulk-interrupted");
+  // The child process stops in the middle of a load, as a crash would, leaving two
+  // committed batches whose index records were still held in its memory.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto store = EntryStore::open(folder.path(), small_options());
+    if (!store.ok()) {
+      ::_exit(2);
+    }
+    auto loader = (*store)->start_bulk_load(BulkLoadOptions{2});
+    for (int i = 0; loader.ok() && i < 5; ++i) {
+      std::string dn = "cn=" + std::to_string(i);
+      Entry entry = make_entry(dn, std::to_string(i));
+      if (!loader->add(dn, kNoParent, entry, keys_for(entry)).ok()) {
+        ::_exit(3);
+      }
+    }
+    ::_exit(loader.ok() ? 0 : 4);
+  }
+  int wait_status = 0;
+  REQUIRE(::waitpid(child, &wait_status, 0) == child);
+  REQUIRE(WIFEXITED(wait_status));
+  REQUIRE(WEXITSTATUS(wait_status) == 0);
+
+  auto store = EntryStore::open(folder.path(), small_options());
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(store.status().message().find("bulk load that did not finish") != std::string::npos);
 }

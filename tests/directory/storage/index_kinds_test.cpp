@@ -109,10 +109,10 @@ TEST_CASE("changed kinds need a rebuild", "[directory][storage][index]") {
   }
   StoreOptions changed = kinds_options();
   changed.indexes[0].kinds = kIndexEquality;
-  auto refused = EntryStore::open(folder, changed);
-  REQUIRE_FALSE(refused.ok());
-  CHECK(refused.status().code() == StatusCode::kFailedPrecondition);
-  CHECK(refused.status().message().find("cn:eq,sub") != std::string::npos);
+  auto rejected = EntryStore::open(folder, changed);
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(rejected.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(rejected.status().message().find("cn:eq,sub") != std::string::npos);
 
   changed.rebuild_index_keys = [](const Entry& entry) {
     return std::vector<IndexKey>{{"cn", entry.attributes[0].values[0], IndexKeyKind::kEquality}};

@@ -31,8 +31,8 @@ TEST_CASE("store move keeps ids and rejects cycles", "[directory][storage][modif
 
     Status cycle = txn->move(*b, *c, "ou=b,cn=c,ou=b,o=a", careid::directory::Entry{}, {}, same_text);
     CHECK(cycle.code() == careid::StatusCode::kInvalidArgument);
-    Status taken = txn->move(*b, *a, "ou=d,o=a", careid::directory::Entry{}, {}, same_text);
-    CHECK(taken.code() == careid::StatusCode::kAlreadyExists);
+    Status duplicate = txn->move(*b, *a, "ou=d,o=a", careid::directory::Entry{}, {}, same_text);
+    CHECK(duplicate.code() == careid::StatusCode::kAlreadyExists);
     Status missing = txn->move(*b, 999, "ou=b,o=x", careid::directory::Entry{}, {}, same_text);
     CHECK(missing.code() == careid::StatusCode::kNotFound);
 
