@@ -13,7 +13,7 @@ using detail::json_reply;
 using detail::parse_year;
 using detail::status_reply;
 
-// Most path segments any route has; a longer path is 404 without further splitting.
+// Maximum number of path segments of any route. A longer path is 404 without further splitting.
 constexpr std::size_t kMaxSegments = 4;
 
 std::vector<std::string_view> split_path(std::string_view rest) {
@@ -31,7 +31,6 @@ ApiReply method_not_allowed(std::string_view allow) {
   reply.allow = std::string(allow);
   return reply;
 }
-
 
 }  // namespace
 
@@ -88,14 +87,23 @@ ApiReply SusApi::handle(const ApiRequest& request, const Principal& caller) cons
                                            "; see sus/api/openapi.yaml");
 }
 
-ApiReply SusApi::tariff_lookup(std::string_view year_text, std::string_view hrg,
-                               const Principal& caller) const {
+Result<std::string, ApiReply> SusApi::readable_year(std::string_view year_text,
+                                                    const Principal& caller) const {
   if (!settings_.access.can_read(caller)) {
     return forbidden("the selected role has none of the SUS read activities (sus.read_activities)");
   }
   Result<std::string> year = parse_year(year_text);
   if (!year.ok()) {
     return status_reply(year.status());
+  }
+  return std::move(*year);
+}
+
+ApiReply SusApi::tariff_lookup(std::string_view year_text, std::string_view hrg,
+                               const Principal& caller) const {
+  Result<std::string, ApiReply> year = readable_year(year_text, caller);
+  if (!year.ok()) {
+    return year.error();
   }
   if (!tariff::is_hrg_code(hrg)) {
     return error_reply(400, "invalid_request",

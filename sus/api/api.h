@@ -63,13 +63,13 @@ ApiReply error_reply(int status, std::string_view error, std::string_view messag
 
 // Bounds on what one request may ask of the server. Defaults are the `[sus]` keys'.
 struct ApiLimits {
-  // Largest request body; larger is 413. The HTTPS server's own https.max_body_bytes
+  // Maximum request body in bytes; larger is 413. The HTTPS server's own https.max_body_bytes
   // applies first, so this cannot raise it.
   std::size_t max_body_bytes = 1024 * 1024;
-  // Most spells one batch may carry (JSON elements or CSV data lines); more is 413 and
-  // nothing is stored.
+  // Maximum number of spells in one batch (JSON elements or CSV data lines). More is 413,
+  // and nothing is stored.
   std::size_t max_batch_spells = 10000;
-  // Most spells one extract may list; more is 413, and the caller narrows the filters.
+  // Maximum number of spells in one extract. More is 413, and the caller narrows the filters.
   std::size_t max_extract_spells = 100000;
 };
 
@@ -100,6 +100,10 @@ class SusApi {
     std::shared_ptr<const tariff::MffTable> mff;
   };
 
+  // Checks that the caller may read and parses `year_text`. Returns the year, or the 403 or
+  // 400 reply.
+  Result<std::string, ApiReply> readable_year(std::string_view year_text,
+                                              const Principal& caller) const;
   // The tariff and factors of `year`, from the cache or the store (kNotFound when missing).
   Result<YearPrices> year_prices(const std::string& year) const;
   // Prices `spell` with the tariff of `year` and returns {year, spell, payment}.

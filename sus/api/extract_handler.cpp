@@ -53,6 +53,35 @@ Status read_date(const ApiRequest& request, std::string_view name, spells::Date&
   return Status::ok_status();
 }
 
+// Checks that from and to lie inside the requested financial year, because a spell is priced
+// by the tariff of the year it was discharged in.
+Status check_period(const ExtractQuery& query, const extract::SpellFilter& year_period) {
+  const std::string range = " (" + spells::format_date(year_period.from) + " to " +
+                            spells::format_date(year_period.to) + ")";
+  if (query.filter.from < year_period.from || query.filter.from > year_period.to) {
+    return Status::invalid_argument("from " + spells::format_date(query.filter.from) + " is outside financial year " +
+                                    query.year + range + "; ask for each year separately");
+  }
+  if (query.filter.to < year_period.from || query.filter.to > year_period.to) {
+    return Status::invalid_argument("to " + spells::format_date(query.filter.to) + " is outside financial year " +
+                                    query.year + range + "; ask for each year separately");
+  }
+  if (query.filter.from > query.filter.to) {
+    return Status::invalid_argument("from " + spells::format_date(query.filter.from) + " is after to " +
+                                    spells::format_date(query.filter.to));
+  }
+  return Status::ok_status();
+}
+
+// Checks a CDS patient classification code: 1 to 5, as spells::PatientClassification.
+Status check_classification(std::string_view classification) {
+  if (classification.empty() || (classification.size() == 1 && classification[0] >= '1' && classification[0] <= '5')) {
+    return Status::ok_status();
+  }
+  return Status::invalid_argument("invalid classification '" + std::string(classification.substr(0, 16)) +
+                                  "'; expected a CDS patient classification code from 1 to 5");
+}
+
 Result<ExtractQuery> read_query(const ApiRequest& request) {
   for (const auto& [name, value] : request.parameters) {
     if (!kExtractParameters.contains(name)) {
@@ -60,6 +89,7 @@ Result<ExtractQuery> read_query(const ApiRequest& request) {
                                       "'; see sus/api/openapi.yaml");
     }
   }
+
   ExtractQuery query;
   Result<std::string> year = parse_year(parameter(request, "year"));
   if (!year.ok()) {
@@ -71,11 +101,15 @@ Result<ExtractQuery> read_query(const ApiRequest& request) {
     return period.status();
   }
   query.filter = *period;
+
   CAREID_RETURN_IF_ERROR(read_date(request, "from", query.filter.from));
   CAREID_RETURN_IF_ERROR(read_date(request, "to", query.filter.to));
+  CAREID_RETURN_IF_ERROR(check_period(query, *period));
+
   query.extra = {std::string(parameter(request, "hrg")),
                  std::string(parameter(request, "admission_method")),
                  std::string(parameter(request, "classification"))};
+  CAREID_RETURN_IF_ERROR(check_classification(query.extra.classification));
 
   std::string_view format = parameter(request, "format");
   if (!format.empty() && format != "json" && format != "csv") {
@@ -176,18 +210,21 @@ ApiReply SusApi::extract(const ApiRequest& request, std::string_view provider,
   if (provider.empty() && commissioner.empty()) {
     return error_reply(400, "invalid_request", "name a provider or a commissioner (or both)");
   }
+
   bool own = (!provider.empty() && provider == caller.org_code) ||
              (!commissioner.empty() && commissioner == caller.org_code);
   if (!own) {
     return detail::forbidden("organisation " + caller.org_code +
                              " may read only extracts of spells it provides or commissions");
   }
+
   Result<ExtractQuery> query = read_query(request);
   if (!query.ok()) {
     return status_reply(query.status());
   }
   query->filter.provider = std::string(provider);
   query->filter.commissioner = std::string(commissioner);
+
   Result<YearPrices> prices = year_prices(query->year);
   if (!prices.ok()) {
     return status_reply(prices.status());

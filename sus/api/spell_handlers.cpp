@@ -13,7 +13,6 @@ namespace {
 using detail::forbidden;
 using detail::json_reply;
 using detail::parameter;
-using detail::parse_year;
 using detail::status_reply;
 
 bool is_json(std::string_view content_type) {
@@ -23,7 +22,6 @@ bool is_json(std::string_view content_type) {
 bool is_csv(std::string_view content_type) {
   return content_type.substr(0, content_type.find(';')) == "text/csv";
 }
-
 
 Result<Json> parse_json_body(const ApiRequest& request) {
   if (!is_json(request.content_type)) {
@@ -40,9 +38,13 @@ Result<Json> parse_json_body(const ApiRequest& request) {
 // Checks one JSON spell as the CSV ingest does and returns it, or the reason it is invalid.
 Result<spells::Spell> read_one_spell(const Json& element) {
   Result<CsvBatch> batch = json_spells_to_csv(Json::array({element}));
+  if (!batch.ok()) {
+    return batch.status();
+  }
   if (!batch->rejected.empty()) {
     return Status::invalid_argument(batch->rejected.front().reason);
   }
+
   std::optional<spells::Spell> spell;
   std::string reason;
   Result<spells::IngestSummary> ingested = spells::ingest_spells(
@@ -81,6 +83,17 @@ Json rejection_json(const spells::Rejection& rejection, bool json_body) {
   return entry;
 }
 
+// Sorts the rejections by line (CSV) or element index (JSON) and returns them as JSON.
+Json rejections_json(std::vector<spells::Rejection> rejected, bool json_body) {
+  std::stable_sort(rejected.begin(), rejected.end(),
+                   [](const spells::Rejection& a, const spells::Rejection& b) { return a.line < b.line; });
+  Json list = Json::array();
+  for (const spells::Rejection& rejection : rejected) {
+    list.push_back(rejection_json(rejection, json_body));
+  }
+  return list;
+}
+
 }  // namespace
 
 Result<SusApi::YearPrices> SusApi::year_prices(const std::string& year) const {
@@ -112,12 +125,9 @@ ApiReply SusApi::priced_spell(const std::string& year, const spells::Spell& spel
 
 ApiReply SusApi::price(const ApiRequest& request, std::string_view year_text,
                        const Principal& caller) const {
-  if (!settings_.access.can_read(caller)) {
-    return forbidden("the selected role has none of the SUS read activities (sus.read_activities)");
-  }
-  Result<std::string> year = parse_year(year_text);
+  Result<std::string, ApiReply> year = readable_year(year_text, caller);
   if (!year.ok()) {
-    return status_reply(year.status());
+    return year.error();
   }
   Result<Json> body = parse_json_body(request);
   if (!body.ok()) {
@@ -135,6 +145,7 @@ ApiReply SusApi::submit(const ApiRequest& request, const Principal& caller) cons
   if (!settings_.access.can_submit(caller)) {
     return forbidden("the selected role has none of the SUS submit activities (sus.submit_activities)");
   }
+
   const std::size_t max_spells = settings_.limits.max_batch_spells;
   const bool json_body = is_json(request.content_type);
   CsvBatch batch;
@@ -160,11 +171,11 @@ ApiReply SusApi::submit(const ApiRequest& request, const Principal& caller) cons
     }
     batch.csv = request.body;
   } else {
-    ApiReply reply = error_reply(415, "unsupported_media_type",
-                                 "Content-Type must be application/json or text/csv, got '" +
-                                     request.content_type.substr(0, 64) + "'");
-    return reply;
+    return error_reply(415, "unsupported_media_type",
+                       "Content-Type must be application/json or text/csv, got '" +
+                           request.content_type.substr(0, 64) + "'");
   }
+
   return store_batch(batch, json_body, caller);
 }
 
@@ -210,25 +221,18 @@ ApiReply SusApi::store_batch(const CsvBatch& batch, bool json_body, const Princi
     return status_reply(committed);
   }
 
-  std::stable_sort(rejected.begin(), rejected.end(),
-                   [](const spells::Rejection& a, const spells::Rejection& b) { return a.line < b.line; });
-  Json list = Json::array();
-  for (const spells::Rejection& rejection : rejected) {
-    list.push_back(rejection_json(rejection, json_body));
-  }
   log::get("sus")->info("api outcome=spells_stored org={} accepted={} rejected={}",
                         caller.org_code, accepted, rejected.size());
-  return json_reply({{"accepted", accepted}, {"rejected", rejected.size()}, {"rejections", list}});
+  return json_reply({{"accepted", accepted},
+                     {"rejected", rejected.size()},
+                     {"rejections", rejections_json(std::move(rejected), json_body)}});
 }
 
 ApiReply SusApi::stored_spell(const ApiRequest& request, std::string_view provider,
                               std::string_view number, const Principal& caller) const {
-  if (!settings_.access.can_read(caller)) {
-    return forbidden("the selected role has none of the SUS read activities (sus.read_activities)");
-  }
-  Result<std::string> year = parse_year(parameter(request, "year"));
+  Result<std::string, ApiReply> year = readable_year(parameter(request, "year"), caller);
   if (!year.ok()) {
-    return status_reply(year.status());
+    return year.error();
   }
 
   Result<spells::Spell> spell = [&] {

@@ -202,7 +202,8 @@ Result<tariff::TariffYear> LmdbSusStore::load_tariff_year(std::string_view year)
                                 tariff::HrgPrice price;
                                 if (!detail::decode_price(value, price)) {
                                   return Status::corruption("tariff " + std::string(year) + " HRG " +
-                                                            std::string(code) + " does not decode");
+                                                            std::string(code) + " in " + folder().string() +
+                                                            " does not decode; import the tariff again");
                                 }
                                 result.put(std::move(price));
                                 return Status::ok_status();
@@ -245,7 +246,8 @@ Result<tariff::MffTable> LmdbSusStore::load_mff_year(std::string_view year) cons
                                 std::int64_t billionths = 0;
                                 for (char c : value) {
                                   if (c < '0' || c > '9' || value.size() > 18) {
-                                    return Status::corruption("MFF of " + std::string(provider) + " does not decode");
+                                    return Status::corruption("MFF " + std::string(year) + " of " + std::string(provider) +
+                                                              " does not decode; import the MFF again");
                                   }
                                   billionths = billionths * 10 + (c - '0');
                                 }
@@ -369,7 +371,11 @@ Status LmdbSusStore::for_each_spell(const std::function<Status(const spells::Spe
   spells::Spell spell;
   return scan_prefix(txn->get(), handles_->spells, "", folder(), [&](std::string_view key, std::string_view value) {
     if (!detail::decode_spell(value, spell)) {
-      return Status::corruption("stored spell does not decode in " + folder().string());
+      // The key is the provider code and the spell number, separated by a NUL byte.
+      std::string name(key.substr(0, 64));
+      std::replace(name.begin(), name.end(), '\0', '/');
+      return Status::corruption("stored spell " + name + " in " + folder().string() +
+                                " does not decode; submit the spell again");
     }
     return visit(spell);
   });
@@ -390,7 +396,8 @@ Result<spells::Spell> LmdbSusStore::find_spell(std::string_view provider, std::s
   CAREID_RETURN_IF_ERROR(lmdb_status(rc, "read spell", folder()));
   spells::Spell spell;
   if (!detail::decode_spell(as_view(value), spell)) {
-    return Status::corruption("stored spell " + std::string(spell_number) + " does not decode");
+    return Status::corruption("stored spell " + std::string(provider) + "/" + std::string(spell_number) +
+                              " in " + folder().string() + " does not decode; submit the spell again");
   }
   return spell;
 }

@@ -276,7 +276,8 @@ Result<tariff::TariffYear> PgSusStore::load_tariff_year(std::string_view year) c
                     read_optional(*result, row, 10, price.short_stay_emergency_percent) &&
                     read_optional(*result, row, 11, price.short_stay_emergency);
     if (!ok) {
-      return Status::corruption("tariff " + std::string(year) + " HRG " + price.hrg_code + " does not decode");
+      return Status::corruption("tariff " + std::string(year) + " HRG " + price.hrg_code + " in " + location() +
+                                " does not decode; import the tariff again");
     }
     tariff.put(std::move(price));
   }
@@ -318,7 +319,8 @@ Result<tariff::MffTable> PgSusStore::load_mff_year(std::string_view year) const 
   for (int row = 0; row < result->rows(); ++row) {
     std::int64_t billionths = 0;
     if (!parse_integer(result->text(row, 1), billionths)) {
-      return Status::corruption("MFF of " + std::string(result->text(row, 0)) + " does not decode");
+      return Status::corruption("MFF " + std::string(year) + " of " + std::string(result->text(row, 0)) +
+                                " does not decode; import the MFF again");
     }
     table.by_provider.emplace(std::string(result->text(row, 0)), tariff::MffFactor{billionths});
   }
@@ -350,7 +352,8 @@ Status PgSusStore::for_each_spell(const std::function<Status(const spells::Spell
     }
     for (int row = 0; row < rows->rows(); ++row) {
       if (!read_spell(*rows, row, spell)) {
-        return Status::corruption("stored spell does not decode in " + location());
+        return Status::corruption("stored spell " + spell.provider + "/" + spell.spell_number + " in " +
+                                  location() + " does not decode; submit the spell again");
       }
       CAREID_RETURN_IF_ERROR(visit(spell));
     }
@@ -373,7 +376,8 @@ Result<spells::Spell> PgSusStore::find_spell(std::string_view provider, std::str
   }
   spells::Spell spell;
   if (!read_spell(*result, 0, spell)) {
-    return Status::corruption("stored spell " + std::string(spell_number) + " does not decode");
+    return Status::corruption("stored spell " + std::string(provider) + "/" + std::string(spell_number) +
+                              " in " + location() + " does not decode; submit the spell again");
   }
   return spell;
 }

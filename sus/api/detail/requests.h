@@ -14,7 +14,8 @@ namespace careid::sus::api::detail {
 ApiReply json_reply(const nlohmann::json& body, int status = 200);
 
 // Maps a Status to a reply: kNotFound 404, kInvalidArgument 400, kResourceExhausted 413,
-// storage errors 503 with a generic message (the caller logs the Status).
+// kPermissionDenied 403. Any other code is a storage error: it is logged, and the reply is
+// 503 with a generic message.
 ApiReply status_reply(const Status& status);
 
 // Builds a 403 for a valid token without the right the path needs; RFC 6750 3.1 names that

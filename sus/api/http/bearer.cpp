@@ -94,7 +94,7 @@ Result<Principal, ApiReply> BearerAuthenticator::authenticate(std::string_view a
   }
   Result<std::optional<Person>> person = people_.find_person(uid);
   if (!person.ok()) {
-    log::get("sus")->error("api directory read failed: {}", person.status().message());
+    log::get("sus")->error("api directory read failed uid={}: {}", uid, person.status().message());
     return error_reply(503, "unavailable", "the directory cannot be read; try again later");
   }
   if (!person->has_value()) {

@@ -54,6 +54,7 @@ ApiReply serve(const SusApi& api, const BearerAuthenticator& authenticator, cons
     return authenticated.error();
   }
   caller = std::move(*authenticated);
+
   Result<ApiRequest, ApiReply> api_request = to_api_request(request);
   if (!api_request.ok()) {
     return api_request.error();

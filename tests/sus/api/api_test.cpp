@@ -325,6 +325,18 @@ TEST_CASE("ad hoc extract rights and errors", "[sus][api]") {
   CHECK(bad_date.status == 400);
   CHECK(body_of(bad_date)["message"].get<std::string>().find("'1 May'") != std::string::npos);
 
+  ApiReply other_year = fixture.get(
+      "/sus/v1/extracts", {{"year", "2015-16"}, {"provider", "RGR"}, {"from", "2016-04-01"}}, kProvider);
+  CHECK(other_year.status == 400);
+  CHECK(body_of(other_year)["message"].get<std::string>().find("outside financial year 2015/16") != std::string::npos);
+  CHECK(fixture.get("/sus/v1/extracts",
+                    {{"year", "2015-16"}, {"provider", "RGR"}, {"from", "2015-06-13"}, {"to", "2015-06-12"}},
+                    kProvider)
+            .status == 400);
+  CHECK(fixture.get("/sus/v1/extracts", {{"year", "2015-16"}, {"provider", "RGR"}, {"classification", "9"}},
+                    kProvider)
+            .status == 400);
+
   CHECK(fixture.get("/sus/v1/extracts", {{"provider", "RGR"}}, kProvider).status == 400);
   CHECK(fixture.get("/sus/v1/extracts", {{"year", "2015-16"}, {"provider", "RGR"}, {"format", "xml"}}, kProvider)
             .status == 400);

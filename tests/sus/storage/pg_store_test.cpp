@@ -12,20 +12,6 @@
 namespace careid::sus::storage {
 namespace {
 
-// Returns the test server, or nullptr after a warning when PostgreSQL is not installed.
-testing::PostgresServer* server_or_skip() {
-  std::string why;
-  bool binaries_missing = false;
-  testing::PostgresServer* server = testing::PostgresServer::get(why, binaries_missing);
-  if (server == nullptr && binaries_missing) {
-    WARN("SKIPPED: PostgreSQL server binaries are not installed (scripts/install-deps.sh installs them): " << why);
-    return nullptr;
-  }
-  INFO(why);
-  REQUIRE(server != nullptr);
-  return server;
-}
-
 TEST_CASE("PostgreSQL URI password redacted", "[sus][storage][postgresql]") {
   CHECK(pg::redact_uri("postgresql://careid:s3cret@db.example:5432/sus?sslmode=require") ==
         "postgresql://careid@db.example:5432/sus?sslmode=require");
@@ -54,7 +40,7 @@ TEST_CASE("PostgreSQL unreachable server reported", "[sus][storage][postgresql]"
 }
 
 TEST_CASE("PostgreSQL schema created once", "[sus][storage][postgresql]") {
-  testing::PostgresServer* server = server_or_skip();
+  testing::PostgresServer* server = testing::postgres_server_or_skip();
   if (server == nullptr) {
     return;
   }
@@ -78,7 +64,7 @@ TEST_CASE("PostgreSQL schema created once", "[sus][storage][postgresql]") {
 }
 
 TEST_CASE("PostgreSQL spells partitioned by year and provider", "[sus][storage][postgresql]") {
-  testing::PostgresServer* server = server_or_skip();
+  testing::PostgresServer* server = testing::postgres_server_or_skip();
   if (server == nullptr) {
     return;
   }
@@ -114,7 +100,7 @@ TEST_CASE("PostgreSQL spells partitioned by year and provider", "[sus][storage][
 }
 
 TEST_CASE("PostgreSQL failed import stores nothing", "[sus][storage][postgresql]") {
-  testing::PostgresServer* server = server_or_skip();
+  testing::PostgresServer* server = testing::postgres_server_or_skip();
   if (server == nullptr) {
     return;
   }

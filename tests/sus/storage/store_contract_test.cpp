@@ -184,15 +184,10 @@ TEST_CASE("Store contract on LMDB", "[sus][storage]") {
 }
 
 TEST_CASE("Store contract on PostgreSQL", "[sus][storage][postgresql]") {
-  std::string why;
-  bool binaries_missing = false;
-  testing::PostgresServer* server = testing::PostgresServer::get(why, binaries_missing);
-  if (server == nullptr && binaries_missing) {
-    WARN("SKIPPED: PostgreSQL server binaries are not installed (scripts/install-deps.sh installs them): " << why);
+  testing::PostgresServer* server = testing::postgres_server_or_skip();
+  if (server == nullptr) {
     return;
   }
-  INFO(why);
-  REQUIRE(server != nullptr);
   check_store_contract([&] { return server->create_database(); });
 }
 

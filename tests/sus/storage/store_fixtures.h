@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include "sus/spells/spell.h"
 #include "sus/tariff/tariff.h"
 
@@ -84,9 +86,9 @@ inline std::string run_capture(const std::string& command, int& exit_code) {
 // One PostgreSQL server per test process, started on first use and stopped at exit.
 class PostgresServer {
  public:
-  // Returns the server, or nullptr with `why` set when it cannot start. Exit code 3 of
+  // Returns the server, or nullptr with `start_error` set when it cannot start. Exit code 3 of
   // the script means the PostgreSQL binaries are missing.
-  static PostgresServer* get(std::string& why, bool& binaries_missing) {
+  static PostgresServer* get(std::string& start_error, bool& binaries_missing) {
     static std::unique_ptr<PostgresServer> server;
     static std::string error;
     static int code = 0;
@@ -105,7 +107,7 @@ class PostgresServer {
         }
       }
     }
-    why = error;
+    start_error = error;
     binaries_missing = code == 3;
     return server.get();
   }
@@ -120,7 +122,10 @@ class PostgresServer {
   std::string create_database() {
     int code = 0;
     const std::string name = "test" + std::to_string(next_database_++);
-    return run_capture(script() + " createdb " + folder_ + " " + name, code);
+    std::string uri = run_capture(script() + " createdb " + folder_ + " " + name, code);
+    INFO("scripts/pg-test-server.sh createdb " << name << " output: " << uri);
+    REQUIRE(code == 0);
+    return uri;
   }
 
  private:
@@ -130,5 +135,21 @@ class PostgresServer {
   std::string folder_;
   int next_database_ = 0;
 };
+
+// Returns the test server, or nullptr after a warning when PostgreSQL is not installed.
+// Any other start-up failure fails the test.
+inline PostgresServer* postgres_server_or_skip() {
+  std::string start_error;
+  bool binaries_missing = false;
+  PostgresServer* server = PostgresServer::get(start_error, binaries_missing);
+  if (server == nullptr && binaries_missing) {
+    WARN("SKIPPED: PostgreSQL server binaries are not installed (scripts/install-deps.sh "
+         "installs them): " << start_error);
+    return nullptr;
+  }
+  INFO(start_error);
+  REQUIRE(server != nullptr);
+  return server;
+}
 
 }  // namespace careid::sus::storage::testing
