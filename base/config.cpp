@@ -189,8 +189,11 @@ Status read_https(const toml::value& root, HttpsConfig& https) {
   CAREID_RETURN_IF_ERROR(r.read_integer("max_header_bytes", https.max_header_bytes, 1024, 1 << 20));
   CAREID_RETURN_IF_ERROR(r.read_integer("max_body_bytes", https.max_body_bytes, 1024, 64 << 20));
   CAREID_RETURN_IF_ERROR(r.read_integer("request_timeout_seconds", https.request_timeout_seconds, 1, 3600));
+  CAREID_RETURN_IF_ERROR(r.read_integer("handshake_timeout_seconds", https.handshake_timeout_seconds, 1, 3600));
   CAREID_RETURN_IF_ERROR(r.read_integer("threads", https.threads, 1, 256));
   CAREID_RETURN_IF_ERROR(r.read_integer("max_connections", https.max_connections, 1, 1000000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("max_handshakes", https.max_handshakes, 1, 1000000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("listen_backlog", https.listen_backlog, 1, 65535));
   return r.check_unknown_keys();
 }
 
@@ -295,6 +298,10 @@ Status read_saml(const toml::value& root, SamlConfig& saml) {
                                       "and never_encrypt_assertions_for; keep it in one");
     }
   }
+  CAREID_RETURN_IF_ERROR(r.read_integer("artifact_lifetime_seconds", saml.artifact_lifetime_seconds, 1, 600));
+  CAREID_RETURN_IF_ERROR(r.read_integer("artifact_max_outstanding", saml.artifact_max_outstanding, 1, 10'000'000));
+  CAREID_RETURN_IF_ERROR(r.read_integer("artifact_max_bytes", saml.artifact_max_bytes, 64 * 1024, int64_t{1} << 34));
+  CAREID_RETURN_IF_ERROR(r.read("artifact_tls_client_auth_for", saml.artifact_tls_client_auth_for));
   CAREID_RETURN_IF_ERROR(read_metadata_sources(r, saml));
   return r.check_unknown_keys();
 }

@@ -93,10 +93,21 @@ struct HttpsConfig {
   std::filesystem::path card_ca = "pki/card-ca.pem";
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
+  // Deadline of each request read and each response write.
   uint32_t request_timeout_seconds = 30;
+  // Deadline of the client's ClientHello after the accept, and again of the TLS handshake.
+  uint32_t handshake_timeout_seconds = 10;
   unsigned threads = 2;
   // Concurrent TLS connections; further connections are closed at once.
   std::size_t max_connections = 1024;
+  // TLS handshakes in progress at once, counted from the ClientHello, so that connections
+  // that send nothing take no slot. At the limit careidd stops accepting, so further
+  // connections wait in the kernel's accept queue.
+  std::size_t max_handshakes = 128;
+  // Length of the kernel's accept queue (the listen(2) backlog, which the kernel caps at
+  // net.core.somaxconn). When it is full, the kernel drops new connection attempts and
+  // clients retry them.
+  uint32_t listen_backlog = 512;
 };
 
 // One SP metadata source: a federation's signed metadata fetched from a URL
@@ -144,6 +155,14 @@ struct SamlConfig {
   std::vector<MetadataSourceConfig> metadata_sources;
   // Verified copies of the sources' metadata, so that a restart works while a URL is down.
   std::filesystem::path metadata_cache_dir = "sp-metadata-cache";
+  // HTTP-Artifact binding (federation/saml/artifact_resolve.h): how long an SP has to
+  // resolve an artifact, and bounds on the Responses waiting for it (count and bytes).
+  uint32_t artifact_lifetime_seconds = 60;
+  std::size_t artifact_max_outstanding = 10'000;
+  std::size_t artifact_max_bytes = 64 * 1024 * 1024;
+  // SP entityIDs whose ArtifactResolve may be authenticated by a TLS client certificate that
+  // is a signing certificate in their metadata, in place of a signature.
+  std::vector<std::string> artifact_tls_client_auth_for;
 };
 
 // The mapping from a card certificate to its holder in the directory
@@ -163,12 +182,13 @@ struct CardLoginConfig {
 // The optional password + TOTP login (federation/sso/password_login.h), for people whose
 // entry allows it (careidPasswordLoginAllowed). Such logins are AAL2, never AAL3.
 struct LoginConfig {
-  // Offer the login form when a browser reaches /saml/sso without a client certificate.
+  // Offer the login form when a browser reaches /saml/sso or /oidc/authorize without a
+  // client certificate.
   bool password_fallback = false;
   // TOTP steps of 30 s accepted either side of the current one, for clock drift: 0 or 1.
   uint32_t totp_window_steps = 1;
-  // Entity IDs of SPs that need a smartcard (AAL3) whatever their AuthnRequest contains. A
-  // password session is never used for them.
+  // SAML SP entity IDs and OpenID client_ids that need a smartcard (AAL3) whatever their
+  // request contains. A password session is never used for them.
   std::vector<std::string> card_only_service_providers;
 };
 
@@ -188,7 +208,7 @@ struct SessionConfig {
 struct OidcConfig {
   // Empty means public_url (without a trailing slash); it is the `iss` of every token.
   std::string issuer;
-  // PEM private keys (ECDSA P-256 signs ES256, RSA signs RS256). The first key signs; every
+  // PEM private keys (ECDSA P-256 signs ES256, RSA signs RS256). The first key signs. Every
   // key is published in the JWKS and verifies, so that a retired key stays listed while
   // tokens it signed are still valid. A missing first file disables the OpenID provider.
   std::vector<std::filesystem::path> signing_keys = {"pki/oidc-signing.key"};

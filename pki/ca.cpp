@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pki/certificate_names.h"
 #include "pki/openssl_error.h"
 #include "pki/openssl_handles.h"
 #include "pki/x509_builder.h"
@@ -237,6 +238,7 @@ Result<Certificate> CertificateAuthority::sign_card_certificate(
   CAREID_RETURN_IF_ERROR(detail::set_issuer(certificate->get(), issuer));
   CAREID_RETURN_IF_ERROR(add_card_extensions(certificate->get(), issuer));
   CAREID_RETURN_IF_ERROR(add_revocation_urls(certificate->get(), options));
+  CAREID_RETURN_IF_ERROR(add_subject_alt_names(certificate->get(), options.san_emails, options.san_upns));
   CAREID_RETURN_IF_ERROR(detail::sign_certificate(certificate->get(), ca_.key.native()));
   return Certificate(certificate->release());
 }

@@ -57,6 +57,11 @@ struct CardCertificateOptions {
   // card_revocation_urls in pki/crl.h. Each must be an http or https URL.
   std::string crl_url;
   std::string ocsp_url;
+  // subjectAltName rfc822Name and otherName userPrincipalName values, for the `san` card
+  // mapping (add_subject_alt_names in pki/certificate_names.h checks them). No SAN when
+  // both are empty.
+  std::vector<std::string> san_emails;
+  std::vector<std::string> san_upns;
   std::optional<std::chrono::system_clock::time_point> not_before;
 };
 

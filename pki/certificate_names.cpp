@@ -4,6 +4,7 @@
 
 #include <openssl/err.h>
 
+#include "pki/openssl_error.h"
 #include "pki/openssl_handles.h"
 
 namespace careid::pki {
@@ -40,7 +41,93 @@ X509Ptr parse_der(std::string_view der) {
   return X509Ptr(certificate);
 }
 
+// A SAN address as careid issues it: printable ASCII, one '@' inside, at most 254
+// characters (the longest address of RFC 5321 4.5.3.1.3).
+Status check_address(std::string_view kind, const std::string& address) {
+  std::size_t at = address.find('@');
+  bool valid = !address.empty() && address.size() <= 254 && is_printable_ascii(address) &&
+               at != std::string::npos && at != 0 && at + 1 != address.size() &&
+               address.find('@', at + 1) == std::string::npos;
+  if (!valid) {
+    return Status::invalid_argument("invalid " + std::string(kind) + " '" + address +
+                                    "': expected name@domain in printable ASCII without spaces, "
+                                    "at most 254 characters");
+  }
+  return Status::ok_status();
+}
+
+GENERAL_NAME* make_email_name(const std::string& email) {
+  GeneralNamePtr name(GENERAL_NAME_new());
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  if (name == nullptr || text == nullptr || ASN1_STRING_set(text, email.data(), static_cast<int>(email.size())) != 1) {
+    ASN1_IA5STRING_free(text);
+    return nullptr;
+  }
+  GENERAL_NAME_set0_value(name.get(), GEN_EMAIL, text);
+  return name.release();
+}
+
+GENERAL_NAME* make_upn_name(const std::string& upn) {
+  GeneralNamePtr name(GENERAL_NAME_new());
+  ASN1_OBJECT* oid = OBJ_txt2obj(kUpnOid, 1);
+  ASN1_TYPE* value = ASN1_TYPE_new();
+  ASN1_UTF8STRING* text = ASN1_UTF8STRING_new();
+  if (name == nullptr || oid == nullptr || value == nullptr || text == nullptr ||
+      ASN1_STRING_set(text, upn.data(), static_cast<int>(upn.size())) != 1) {
+    ASN1_OBJECT_free(oid);
+    ASN1_TYPE_free(value);
+    ASN1_UTF8STRING_free(text);
+    return nullptr;
+  }
+  ASN1_TYPE_set(value, V_ASN1_UTF8STRING, text);
+  if (GENERAL_NAME_set0_othername(name.get(), oid, value) != 1) {
+    ASN1_OBJECT_free(oid);
+    ASN1_TYPE_free(value);
+    return nullptr;
+  }
+  return name.release();
+}
+
 }  // namespace
+
+Status add_subject_alt_names(X509* certificate, const std::vector<std::string>& emails,
+                             const std::vector<std::string>& upns) {
+  if (emails.empty() && upns.empty()) {
+    return Status::ok_status();
+  }
+  for (const std::string& email : emails) {
+    CAREID_RETURN_IF_ERROR(check_address("SAN email address", email));
+  }
+  for (const std::string& upn : upns) {
+    CAREID_RETURN_IF_ERROR(check_address("SAN user principal name", upn));
+  }
+
+  GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
+  if (names == nullptr) {
+    return openssl_status(StatusCode::kInternal, "cannot allocate subjectAltName");
+  }
+  auto push = [&](GENERAL_NAME* name) {
+    if (name == nullptr || sk_GENERAL_NAME_push(names.get(), name) <= 0) {
+      GENERAL_NAME_free(name);
+      return false;
+    }
+    return true;
+  };
+  for (const std::string& email : emails) {
+    if (!push(make_email_name(email))) {
+      return openssl_status(StatusCode::kInternal, "cannot encode SAN email address " + email);
+    }
+  }
+  for (const std::string& upn : upns) {
+    if (!push(make_upn_name(upn))) {
+      return openssl_status(StatusCode::kInternal, "cannot encode SAN user principal name " + upn);
+    }
+  }
+  if (X509_add1_ext_i2d(certificate, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return openssl_status(StatusCode::kInternal, "cannot add subjectAltName");
+  }
+  return Status::ok_status();
+}
 
 std::vector<std::string> certificate_san_emails(X509* certificate) {
   std::vector<std::string> emails;

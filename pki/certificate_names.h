@@ -22,6 +22,14 @@ std::vector<std::string> certificate_san_emails(x509_st* certificate);
 // another ASN.1 type, or one that is not printable ASCII, is returned as an empty string.
 std::vector<std::string> certificate_san_upns(x509_st* certificate);
 
+// Adds a non-critical subjectAltName extension with the rfc822Name `emails` and the
+// otherName userPrincipalName `upns` (as UTF8String), in that order. Each value must be
+// printable ASCII without spaces, at most 254 characters long, with one '@' that has text on
+// both sides. kInvalidArgument names the first value that is not. Adds nothing when both
+// lists are empty.
+Status add_subject_alt_names(x509_st* certificate, const std::vector<std::string>& emails,
+                             const std::vector<std::string>& upns);
+
 // Returns the DER encoding of `certificate`; empty when OpenSSL cannot encode it.
 std::string certificate_der(x509_st* certificate);
 

@@ -6,15 +6,12 @@
 #include <vector>
 
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "pki/ca.h"
 #include "pki/files.h"
 #include "pki/layout.h"
 #include "provisioning/directory_entries.h"
-
-#ifndef CAREID_SCHEMA_DIR
-#define CAREID_SCHEMA_DIR "schemas"
-#endif
 
 namespace careid::provisioning {
 namespace {
@@ -24,7 +21,7 @@ namespace fs = std::filesystem;
 // Returns the uids of the people directly below ou=People, sorted, so that two batches of
 // the same size name the same people.
 Result<std::vector<std::string>> list_person_uids(const Config& config) {
-  auto directory = directory::engine::open_directory(config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return directory.status();
   }

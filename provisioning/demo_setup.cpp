@@ -60,13 +60,24 @@ Result<std::string> hash_admin_password(std::string_view password) {
   return directory::auth::hash_password(directory::auth::PasswordScheme::kArgon2, password, params);
 }
 
-Status copy_sp_metadata(const fs::path& data_dir, const std::vector<fs::path>& files) {
-  fs::path folder = data_dir / "sp-metadata";
+// Creates `folder` with mode 0700, as docs/operations.md lays out the data folder.
+Status create_private_folder(const fs::path& folder) {
   std::error_code error;
   fs::create_directories(folder, error);
-  if (error) {
-    return Status::io_error("cannot create " + folder.string() + ": " + error.message());
+  if (!error) {
+    fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, error);
   }
+  if (error) {
+    return Status::io_error("cannot create " + folder.string() + " with mode 0700: " + error.message());
+  }
+  return Status::ok_status();
+}
+
+Status copy_sp_metadata(const fs::path& data_dir, const std::vector<fs::path>& files) {
+  fs::path folder = data_dir / "sp-metadata";
+  CAREID_RETURN_IF_ERROR(create_private_folder(folder));
+
+  std::error_code error;
   for (const fs::path& file : files) {
     fs::copy_file(file, folder / file.filename(), fs::copy_options::overwrite_existing, error);
     if (error) {
@@ -212,7 +223,7 @@ Status record_demo_card_issue(const fs::path& config_file, const pki::Certificat
 }  // namespace
 
 Result<pki::Certificate> issue_card(const fs::path& data_dir, std::string_view uid, std::string_view pkcs12_password,
-                                    pki::KeyType key_type, std::string_view public_url) {
+                                    pki::KeyType key_type, std::string_view public_url, const CardAltNames& alt_names) {
   pki::PkiLayout layout(data_dir);
   auto ca = pki::CertificateAuthority::load(layout.card_ca_certificate(), layout.card_ca_key());
   if (!ca.ok()) {
@@ -226,6 +237,8 @@ Result<pki::Certificate> issue_card(const fs::path& data_dir, std::string_view u
   }
   card_options.crl_url = urls->crl_url;
   card_options.ocsp_url = urls->ocsp_url;
+  card_options.san_emails = alt_names.emails;
+  card_options.san_upns = alt_names.upns;
   auto registry = pki::CardRegistry::open(layout.card_registry_dir());
   if (!registry.ok()) {
     return registry.status();
@@ -259,11 +272,8 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
   if (fs::exists(result.config_file)) {
     return Status::already_exists(data.string() + " is already a careid data folder; remove it to start again");
   }
-  std::error_code error;
-  fs::create_directories(data, error);
-  if (error) {
-    return Status::io_error("cannot create " + data.string() + ": " + error.message());
-  }
+  CAREID_RETURN_IF_ERROR(create_private_folder(data));
+  CAREID_RETURN_IF_ERROR(create_private_folder(data / "oidc-clients"));
 
   CAREID_RETURN_IF_ERROR(create_pki(data, options.card_key_type));
   CAREID_RETURN_IF_ERROR(create_oidc_signing_key(data, options.oidc_key_type));

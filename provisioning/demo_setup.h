@@ -5,6 +5,7 @@
 //   <data>/pki/...                   card CA, HTTPS and SAML signing keys (pki/layout.h)
 //   <data>/pki/cards/<uid>.*         the demo person's card: PEM certificate and key, PKCS#12
 //   <data>/sp-metadata/*.xml         SAML service providers careidd trusts
+//   <data>/oidc-clients/             OpenID clients careidd serves, one *.json or *.toml each
 //   <data>/store/                    the LMDB directory, loaded with the demo directory
 #pragma once
 
@@ -65,15 +66,21 @@ Status create_pki(const std::filesystem::path& data_dir, pki::KeyType ca_key_typ
 Status create_oidc_signing_key(const std::filesystem::path& data_dir,
                                pki::KeyType key_type = pki::KeyType::kEcdsaP256);
 
+// The subjectAltName values of a card, for the `san` card mapping ([card_login]).
+struct CardAltNames {
+  std::vector<std::string> emails;  // rfc822Name
+  std::vector<std::string> upns;    // otherName userPrincipalName
+};
+
 // Issues a card for `uid` with a `key_type` key from the data folder's card CA, writes
 // <uid>.pem, .key and .p12 and records the card in the card registry (pki/registry/). The
 // certificate names careidd's CRL and OCSP URLs under `public_url`; when that is empty, under
 // the [pki] public_url of <data_dir>/careid.toml, and none when that file is missing too.
 // Returns the certificate. It checks no directory and writes no audit record, because demo
 // setup calls it before either exists. `careidctl pki issue-card` calls issue_person_card
-// (person_card.h), which does both.
+// (person_card.h), which does both. `alt_names` go into the certificate's subjectAltName.
 Result<pki::Certificate> issue_card(const std::filesystem::path& data_dir, std::string_view uid,
                                     std::string_view pkcs12_password, pki::KeyType key_type = pki::KeyType::kEcdsaP256,
-                                    std::string_view public_url = {});
+                                    std::string_view public_url = {}, const CardAltNames& alt_names = {});
 
 }  // namespace careid::provisioning

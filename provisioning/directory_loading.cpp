@@ -3,13 +3,10 @@
 #include <fstream>
 
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "directory/ldif/reader.h"
 #include "directory/ldif/writer.h"
-
-#ifndef CAREID_SCHEMA_DIR
-#define CAREID_SCHEMA_DIR "schemas"
-#endif
 
 namespace careid::provisioning {
 namespace {
@@ -23,7 +20,7 @@ Result<std::unique_ptr<Directory>> open_for(const fs::path& config_file) {
   if (!config.ok()) {
     return config.status();
   }
-  return directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
+  return directory::engine::open_directory(*config, careid::shipped_schema_folder());
 }
 
 }  // namespace

@@ -2,14 +2,11 @@
 
 #include "audit/audit_log.h"
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "pki/layout.h"
 #include "provisioning/demo_setup.h"
 #include "provisioning/workforce.h"
-
-#ifndef CAREID_SCHEMA_DIR
-#define CAREID_SCHEMA_DIR "schemas"
-#endif
 
 namespace careid::provisioning {
 namespace {
@@ -18,7 +15,7 @@ namespace fs = std::filesystem;
 
 // The directory is closed again before the card is issued.
 Status check_person_exists(const Config& config, std::string_view uid) {
-  auto directory = directory::engine::open_directory(config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return directory.status();
   }
@@ -30,6 +27,31 @@ Status check_person_exists(const Config& config, std::string_view uid) {
     return Status::not_found("no person with uid " + std::string(uid) + " in the directory of " +
                              config.data_dir.string() +
                              "; register them first with careidctl person register or intake");
+  }
+  return Status::ok_status();
+}
+
+// Adds the DER certificate to the person's userCertificate;binary as the root DN.
+Status store_certificate(const Config& config, std::string_view uid, const pki::Certificate& certificate) {
+  auto der = certificate.to_der();
+  if (!der.ok()) {
+    return der.status();
+  }
+  auto directory = directory::engine::open_directory(config, careid::shipped_schema_folder());
+  if (!directory.ok()) {
+    return directory.status();
+  }
+  directory::protocol::ModifyRequest request;
+  request.object = person_dn(uid);
+  request.changes.push_back(
+      {directory::protocol::ModifyOperation::kAdd,
+       {"userCertificate;binary", {std::string(reinterpret_cast<const char*>(der->data()), der->size())}}});
+  directory::engine::Identity root;
+  root.is_root = true;
+  directory::protocol::LdapResult result = (*directory)->modify(request, root);
+  if (result.result_code != directory::ResultCode::kSuccess) {
+    return Status::failed_precondition("storing the certificate in userCertificate;binary of " + request.object +
+                                       " failed: " + result.diagnostic_message);
   }
   return Status::ok_status();
 }
@@ -49,7 +71,7 @@ Status record_issue(const Config& config, std::string_view uid, const std::strin
 }  // namespace
 
 Result<PersonCard> issue_person_card(const fs::path& data_dir, std::string_view uid,
-                                     std::string_view pkcs12_password, pki::KeyType key_type) {
+                                     const PersonCardOptions& options) {
   fs::path config_file = data_dir / "careid.toml";
   if (!fs::exists(config_file)) {
     return Status::failed_precondition(data_dir.string() + " has no careid.toml, so uid " + std::string(uid) +
@@ -62,9 +84,12 @@ Result<PersonCard> issue_person_card(const fs::path& data_dir, std::string_view 
   }
   CAREID_RETURN_IF_ERROR(check_person_exists(*config, uid));
 
-  auto certificate = issue_card(data_dir, uid, pkcs12_password, key_type);
+  auto certificate = issue_card(data_dir, uid, options.pkcs12_password, options.key_type, {}, options.alt_names);
   if (!certificate.ok()) {
     return certificate.status();
+  }
+  if (options.store_certificate) {
+    CAREID_RETURN_IF_ERROR(store_certificate(*config, uid, *certificate));
   }
   auto info = certificate->info();
   if (!info.ok()) {

@@ -341,6 +341,20 @@ Element Element::append_child(std::string_view ns, std::string_view prefix,
   return Element(child);
 }
 
+Element Element::append_copy(Element source) {
+  if (node_ == nullptr || source.node_ == nullptr) {
+    return Element();
+  }
+  // Recursive copy (extended = 1). libxml2 declares namespaces inherited from outside
+  // `source` on the copy itself, because the copy has no parent yet.
+  xmlNodePtr copy = xmlDocCopyNode(source.node_, node_->doc, 1);
+  if (copy == nullptr) {
+    return Element();
+  }
+  xmlAddChild(node_, copy);
+  return Element(copy);
+}
+
 Element Element::wrap(std::string_view ns, std::string_view prefix, std::string_view local_name) {
   if (node_ == nullptr || node_->parent == nullptr || node_->parent->type != XML_ELEMENT_NODE) {
     return Element();

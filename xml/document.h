@@ -94,6 +94,12 @@ class Element {
                      std::string_view value);
   // Adds xmlns:prefix="ns" on this element unless `prefix` is already bound to `ns` in scope.
   void declare_namespace(std::string_view ns, std::string_view prefix);
+  // Appends a deep copy of `source`, which may belong to another Document, as the last
+  // child. The copy keeps the namespace declarations of `source` and its descendants, and
+  // declares on itself each namespace of an element or attribute name that `source` inherits
+  // from its ancestors, so an exclusive c14n signature inside it still verifies. Copy a
+  // document's root to be sure of that. Null when either element is null.
+  Element append_copy(Element source);
   // Replaces this element in its parent by a new element in namespace `ns` (declared with
   // `prefix` if needed) that contains it, and returns the new element. Null for a null or
   // root element.

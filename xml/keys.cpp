@@ -143,7 +143,12 @@ Result<SigningKey> SigningKey::load(const std::filesystem::path& key_file,
                                     " does not contain a PEM certificate");
   }
 
-  auto impl = std::make_shared<Impl>(std::move(key));
+  KeyPtr private_key = load_key_from_memory(*key_pem, xmlSecKeyDataFormatPem);
+  if (private_key == nullptr) {
+    return Status::invalid_argument("key file " + key_file.string() +
+                                    " does not contain an unencrypted PEM private key");
+  }
+  auto impl = std::make_shared<Impl>(std::move(key), std::move(private_key));
   impl->type = *type;
   impl->certificate_base64 = *base64;
   SigningKey signing_key(std::move(impl));

@@ -39,10 +39,11 @@ Result<std::string> register_id(Document& doc, Element element, std::string_view
 
 // Builds the ds:Signature template: exclusive c14n, RSA- or ECDSA-SHA256, one Reference
 // with the enveloped and exclusive c14n transforms and SHA-256, and the certificate in
-// KeyInfo.
-xmlNodePtr create_signature_template(xmlDocPtr doc, KeyType type, const std::string& id) {
+// KeyInfo. The certificate is written here, because the key that xmlsec signs with carries
+// none (SigningKey::Impl::private_key).
+xmlNodePtr create_signature_template(xmlDocPtr doc, const SigningKey& key, const std::string& id) {
   xmlSecTransformId method =
-      type == KeyType::kRsa ? xmlSecTransformRsaSha256Id : xmlSecTransformEcdsaSha256Id;
+      key.type() == KeyType::kRsa ? xmlSecTransformRsaSha256Id : xmlSecTransformEcdsaSha256Id;
   xmlNodePtr signature = xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId, method,
                                                          nullptr, to_xml(std::string("ds")));
   if (signature == nullptr) {
@@ -65,10 +66,12 @@ xmlNodePtr create_signature_template(xmlDocPtr doc, KeyType type, const std::str
       c14n != nullptr && xmlSecTmplTransformAddC14NInclNamespaces(c14n, to_xml("xs")) >= 0;
   xmlNodePtr key_info = xmlSecTmplSignatureEnsureKeyInfo(signature, nullptr);
   xmlNodePtr x509 = key_info == nullptr ? nullptr : xmlSecTmplKeyInfoAddX509Data(key_info);
-  if (!prefix_listed || x509 == nullptr || xmlSecTmplX509DataAddCertificate(x509) == nullptr) {
+  xmlNodePtr certificate = x509 == nullptr ? nullptr : xmlSecTmplX509DataAddCertificate(x509);
+  if (!prefix_listed || certificate == nullptr) {
     xmlFreeNode(signature);
     return nullptr;
   }
+  xmlNodeSetContent(certificate, to_xml(key.certificate_base64()));
   return signature;
 }
 
@@ -152,7 +155,7 @@ Status sign_enveloped(Document& doc, Element element, Element insert_after, cons
   }
 
   detail::clear_xmlsec_error();
-  xmlNodePtr signature = create_signature_template(doc.native(), key.type(), *id);
+  xmlNodePtr signature = create_signature_template(doc.native(), key, *id);
   if (signature == nullptr) {
     return detail::xmlsec_error("cannot create the signature template");
   }
@@ -160,7 +163,7 @@ Status sign_enveloped(Document& doc, Element element, Element insert_after, cons
 
   DSigContextPtr ctx(xmlSecDSigCtxCreate(nullptr));
   if (ctx != nullptr) {
-    ctx->signKey = key.impl()->key.duplicate().release();
+    ctx->signKey = key.impl()->private_key.duplicate().release();
   }
   if (ctx == nullptr || ctx->signKey == nullptr || xmlSecDSigCtxSign(ctx.get(), signature) < 0) {
     xmlUnlinkNode(signature);

@@ -70,8 +70,12 @@ inline const xmlChar* to_xml(const std::string& s) {
 namespace careid::xml {
 
 struct SigningKey::Impl {
-  explicit Impl(detail::KeyPtr k) : key(std::move(k)) {}
+  Impl(detail::KeyPtr k, detail::KeyPtr bare) : key(std::move(k)), private_key(std::move(bare)) {}
+  // The private key with its certificate as xmlsec X509 key data.
   detail::SharedKey key;
+  // The same private key without the certificate, for signing. Each signature works on a
+  // duplicate, and duplicating the certificate would decode it again every time.
+  detail::SharedKey private_key;
   KeyType type = KeyType::kRsa;
   std::string certificate_base64;
 };

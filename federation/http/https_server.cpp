@@ -74,6 +74,7 @@ class HttpsServer::Impl {
         router_(idp, *sso_, blocking_pool_.get_executor(), options.oidc, options.pki,
                 options.mounts),
         registry_(options.max_connections),
+        handshakes_(config.max_handshakes),
         acceptor_(asio::make_strand(io_context_)),
         metrics_(metrics::registry().add([this](metrics::Exposition& out) { collect(out); })) {
     if (options.oidc != nullptr) {
@@ -81,7 +82,7 @@ class HttpsServer::Impl {
       sender.timeout = options.backchannel_timeout;
       sso::SessionStore* sessions = &sso_->sessions();
       backchannel_ = std::make_unique<BackchannelSender>(sender, [sessions] { sessions->sweep_expired(); });
-      options.oidc->attach_sessions(*sessions, backchannel_.get());
+      options.oidc->attach_sessions(*sessions, backchannel_.get(), sso_->password_login());
     }
   }
 
@@ -111,6 +112,7 @@ class HttpsServer::Impl {
   asio::thread_pool blocking_pool_;
   Router router_;
   SessionRegistry registry_;
+  HandshakeLimiter handshakes_;
   asio::io_context io_context_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
@@ -129,6 +131,14 @@ void HttpsServer::Impl::collect(metrics::Exposition& out) {
   out.family("careid_https_connections_rejected_total", "HTTPS connections rejected at https.max_connections.",
              metrics::MetricType::kCounter);
   out.sample("careid_https_connections_rejected_total", {}, static_cast<double>(rejected_connections_.value()));
+  out.family("careid_https_handshakes", "TLS handshakes in progress after the ClientHello.",
+             metrics::MetricType::kGauge);
+  out.sample("careid_https_handshakes", {}, static_cast<double>(handshakes_.in_progress()));
+  out.family("careid_https_connections_closed_before_handshake_total",
+             "Accepted HTTPS connections that the client had already closed, dropped without a handshake.",
+             metrics::MetricType::kCounter);
+  out.sample("careid_https_connections_closed_before_handshake_total", {},
+             static_cast<double>(handshakes_.closed_by_client()));
 }
 
 Status HttpsServer::Impl::listen() {
@@ -144,7 +154,7 @@ Status HttpsServer::Impl::listen() {
   if (acceptor_.open(endpoint.protocol(), ec) ||
       acceptor_.set_option(asio::socket_base::reuse_address(true), ec) ||
       acceptor_.bind(endpoint, ec) ||
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec)) {
+      acceptor_.listen(static_cast<int>(config_.listen_backlog), ec)) {
     return Status::unavailable("cannot listen on " + where + ": " + ec.message());
   }
   return Status::ok_status();
@@ -183,9 +193,11 @@ void HttpsServer::Impl::run_io_thread() {
 asio::awaitable<void> HttpsServer::Impl::accept_loop() {
   auto logger = log::get("federation");
   SessionLimits limits{config_.max_header_bytes, config_.max_body_bytes,
-                       std::chrono::seconds(config_.request_timeout_seconds)};
+                       std::chrono::seconds(config_.request_timeout_seconds),
+                       std::chrono::seconds(config_.handshake_timeout_seconds)};
 
   while (acceptor_.is_open()) {
+    co_await handshakes_.wait_below_limit(acceptor_.get_executor());
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_context_), kNoThrow);
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
       co_return;
@@ -196,10 +208,9 @@ asio::awaitable<void> HttpsServer::Impl::accept_loop() {
       co_await pause.async_wait(kNoThrow);
       continue;
     }
-
     std::uint64_t id = ++next_session_id_;
-    auto session =
-        std::make_shared<Session>(std::move(socket), *tls_, router_, limits, registry_, id);
+    auto session = std::make_shared<Session>(std::move(socket), *tls_, router_, limits, registry_,
+                                             id, &handshakes_);
     SessionRegistry::AddResult added = registry_.try_add(id, session);
     if (added == SessionRegistry::AddResult::kClosed) {
       co_return;

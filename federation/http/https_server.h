@@ -6,12 +6,17 @@
 // Responses), so a slow signature never stalls other connections.
 //
 // Limits, from HttpsConfig unless noted: max_header_bytes (431), max_body_bytes (413),
-// request_timeout_seconds for the TLS handshake, each request read and each response
-// write, and max_connections concurrent connections (further connections are closed at
-// once, and the warning about them is rate-limited).
+// request_timeout_seconds for each request read and each response write,
+// handshake_timeout_seconds (or request_timeout_seconds, if shorter) for the ClientHello and
+// again for the TLS handshake, and max_connections concurrent connections (further
+// connections are closed at once, and the warning about them is rate-limited). Under overload: while max_handshakes TLS
+// handshakes run (counted from the ClientHello), careidd accepts nothing, so connections
+// wait in a kernel accept queue of listen_backlog. A connection that the client has
+// already closed when its ClientHello is read is dropped before the handshake.
 //
-// Metrics, while the server exists: careid_https_connections (open connections) and
-// careid_https_connections_rejected_total (at max_connections).
+// Metrics, while the server exists: careid_https_connections (open connections),
+// careid_https_connections_rejected_total (at max_connections), careid_https_handshakes
+// (in progress) and careid_https_connections_closed_before_handshake_total.
 //
 // Thread safety: create, start and stop are called from one controlling thread; the
 // destructor calls stop().

@@ -28,9 +28,11 @@ constexpr const char* kStatusPage =
     "GET /saml/sso       single sign-on, HTTP-Redirect binding; needs an NHS smartcard\n"
     "POST /saml/sso      single sign-on, HTTP-POST binding; needs an NHS smartcard\n"
     "GET|POST /saml/slo  SAML Single Logout: a LogoutRequest or LogoutResponse from a service provider\n"
+    "POST /saml/artifact SAML ArtifactResolutionService (SOAP) for service providers\n"
     "POST /saml/role     the role choice form of the single sign-on page\n"
     "POST /saml/login    the password + TOTP login form, when [login] password_fallback is on\n"
     "GET /logout         ends the careid session (POST works too)\n"
+    "POST /oidc/login    the password + TOTP login form of an OpenID Connect sign-in, when on\n"
     "POST /oidc/role     the role choice form of an OpenID Connect sign-in\n"
     "GET|POST /oidc/logout  OpenID Connect RP-Initiated Logout\n"
     "GET /healthz        returns ok while the server runs\n"
@@ -142,19 +144,25 @@ asio::awaitable<EndSessionOutcome> run_end_session(const oidc::Provider* provide
                               sso->handle_logout(request.session_cookie, client, options)};
 }
 
-// True when the request's Content-Type is application/x-www-form-urlencoded, with or without
-// parameters such as charset.
-bool is_form_body(const Request& request) {
+// The media type of the request's Content-Type without parameters such as charset, or
+// empty without the header. It views into `request`.
+std::string_view media_type_of(const Request& request) {
   auto header = request.find(bhttp::field::content_type);
   if (header == request.end()) {
-    return false;
+    return {};
   }
   std::string_view type = header->value();
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') {
     type.remove_suffix(1);
   }
-  return boost::beast::iequals(type, "application/x-www-form-urlencoded");
+  return type;
+}
+
+// True when the request's Content-Type is application/x-www-form-urlencoded, with or without
+// parameters such as charset.
+bool is_form_body(const Request& request) {
+  return boost::beast::iequals(media_type_of(request), "application/x-www-form-urlencoded");
 }
 
 asio::awaitable<sso::SsoReply> run_password_login(const sso::SsoService* sso, std::string body,
@@ -253,6 +261,19 @@ Response make_sso_response(sso::SsoReply reply, const Request& request) {
   return response;
 }
 
+// True for text/xml (SOAP 1.1) and application/soap+xml, which some SAML libraries send.
+bool is_soap_body(const Request& request) {
+  std::string_view type = media_type_of(request);
+  return boost::beast::iequals(type, "text/xml") ||
+         boost::beast::iequals(type, "application/soap+xml");
+}
+
+asio::awaitable<saml::SoapReply> run_artifact_resolve(const saml::IdentityProvider* idp,
+                                                      std::string body, std::string certificate,
+                                                      std::string client) {
+  co_return idp->resolve_artifact(body, certificate, client);
+}
+
 asio::awaitable<Response> call_mount(const Mount* mount, Request request, std::string client) {
   co_return mount->handler(request, client);
 }
@@ -334,6 +355,10 @@ asio::awaitable<Response> Router::route(Request request, sso::PeerCertificate ca
       auto served = serve_mount(&mount, blocking_, std::move(request), std::move(client));
       co_return co_await std::move(served);
     }
+  }
+
+  if (path == "/saml/artifact") {
+    co_return co_await resolve_artifact(std::move(request), std::move(card), std::move(client));
   }
 
   bool known = path == "/" || path == "/healthz" || path == "/saml/metadata" ||
@@ -451,6 +476,41 @@ asio::awaitable<Response> Router::single_logout(Request request, std::string cli
   auto work = asio::co_spawn(blocking_, std::move(logout), asio::use_awaitable);
   sso::SsoReply reply = co_await std::move(work);
   co_return make_sso_response(std::move(reply), request);
+}
+
+asio::awaitable<Response> Router::resolve_artifact(Request request, sso::PeerCertificate card,
+                                                   std::string client) const {
+  if (request.method() != bhttp::verb::post) {
+    Response response = make_text_response(bhttp::status::method_not_allowed,
+                                           "Method not allowed. This page takes POST.",
+                                           request.version(), request.keep_alive());
+    response.set(bhttp::field::allow, "POST");
+    co_return response;
+  }
+  if (!is_soap_body(request)) {
+    co_return make_text_response(bhttp::status::unsupported_media_type,
+                                 "The SAML SOAP binding sends a SOAP 1.1 envelope: use "
+                                 "Content-Type text/xml.",
+                                 request.version(), request.keep_alive());
+  }
+
+  // Verifying the ArtifactResolve and signing the ArtifactResponse block, so they run off
+  // the I/O thread.
+  auto resolve = run_artifact_resolve(&idp_, std::move(request.body()), std::move(card.der),
+                                      std::move(client));
+  auto work = asio::co_spawn(blocking_, std::move(resolve), asio::use_awaitable);
+  saml::SoapReply reply = co_await std::move(work);
+  if (reply.body.empty()) {
+    co_return make_text_response(bhttp::status::not_found,
+                                 "The HTTP-Artifact binding is not configured.", request.version(),
+                                 request.keep_alive());
+  }
+  Response response = make_body_response(std::move(reply.body), "text/xml; charset=utf-8", request);
+  response.result(static_cast<bhttp::status>(reply.http_status));
+  // As with the HTTP-POST page, no cache may keep a page that carries a SAML message.
+  response.set(bhttp::field::cache_control, "no-cache, no-store");
+  response.set(bhttp::field::pragma, "no-cache");
+  co_return response;
 }
 
 asio::awaitable<Response> Router::choose_role(Request request, sso::PeerCertificate card,

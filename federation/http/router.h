@@ -7,6 +7,8 @@
 //   GET|POST /saml/slo  LogoutRequest or LogoutResponse from an SP (Redirect or POST binding);
 //                       no card needed; 302 or a POST form with the next LogoutRequest or
 //                       the LogoutResponse
+//   POST /saml/artifact ArtifactResolve from an SP in a SOAP envelope (text/xml, else 415);
+//                       no card needed; a signed ArtifactResponse, or a SOAP fault with 500
 //   POST /saml/role     the role page's form; needs the same card
 //   GET|POST /logout    ends the SSO session, sends LogoutRequests to its SPs one after
 //                       another, and clears the cookie
@@ -73,6 +75,8 @@ class Router {
   boost::asio::awaitable<Response> end_session(Request request, std::string client) const;
   boost::asio::awaitable<Response> choose_role(Request request, sso::PeerCertificate card,
                                                std::string client) const;
+  boost::asio::awaitable<Response> resolve_artifact(Request request, sso::PeerCertificate card,
+                                                    std::string client) const;
 
   const saml::IdentityProvider& idp_;
   const sso::SsoService& sso_;

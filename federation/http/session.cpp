@@ -5,9 +5,16 @@
 #include <optional>
 #include <vector>
 
+#ifdef __linux__
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -29,6 +36,25 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // Maximum wait for the client's close_notify. RFC 8446 6.1 lets a server close without
 // it, so waiting longer gains nothing.
 constexpr std::chrono::seconds kShutdownTimeout{2};
+
+// How often a full HandshakeLimiter checks for a free slot.
+constexpr std::chrono::milliseconds kHandshakeSlotPoll{5};
+
+// True when the client has already closed or reset the connection (Linux TCP_INFO state).
+// Elsewhere returns false, and the handshake finds out instead.
+bool closed_by_client(int socket) {
+#ifdef __linux__
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (::getsockopt(socket, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
+    return false;
+  }
+  return info.tcpi_state != TCP_ESTABLISHED;
+#else
+  (void)socket;
+  return false;
+#endif
+}
 
 bool is_http_error(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
@@ -112,13 +138,24 @@ std::size_t SessionRegistry::wait_until_empty(std::chrono::milliseconds timeout)
   return sessions_.size();
 }
 
+asio::awaitable<void> HandshakeLimiter::wait_below_limit(asio::any_io_executor executor) {
+  // A full limiter polls, so that end() needs no executor: sessions end their handshake
+  // from their destructors, also while the io_context is being destroyed.
+  while (in_progress_.load() >= max_handshakes_) {
+    asio::steady_timer pause(executor, kHandshakeSlotPoll);
+    co_await pause.async_wait(kNoThrow);
+  }
+}
+
 Session::Session(asio::ip::tcp::socket socket, asio::ssl::context& tls, const Router& router,
-                 SessionLimits limits, SessionRegistry& registry, std::uint64_t id)
+                 SessionLimits limits, SessionRegistry& registry, std::uint64_t id,
+                 HandshakeLimiter* handshakes)
     : stream_(std::move(socket), tls),
       router_(router),
       limits_(limits),
       registry_(registry),
-      id_(id) {
+      id_(id),
+      handshakes_(handshakes) {
   client_ = describe_peer(beast::get_lowest_layer(stream_).socket(), id_);
 
   // The server writes only complete handshake flights and responses, so Nagle's algorithm
@@ -127,7 +164,17 @@ Session::Session(asio::ip::tcp::socket socket, asio::ssl::context& tls, const Ro
   beast::get_lowest_layer(stream_).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
-Session::~Session() { registry_.remove(id_); }
+Session::~Session() {
+  release_handshake_slot();
+  registry_.remove(id_);
+}
+
+void Session::release_handshake_slot() {
+  if (holds_handshake_slot_) {
+    handshakes_->end();
+    holds_handshake_slot_ = false;
+  }
+}
 
 void Session::start() {
   asio::co_spawn(
@@ -156,7 +203,26 @@ void Session::close() {
 asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
   // With GCC 12.2 (Debian 12), `if (!co_await handshake())` here crashed with SIGILL at
   // run time, so awaited values are stored in a variable first.
+  bool hello = co_await wait_for_client_hello();
+  if (!hello) {
+    co_return;
+  }
+  if (handshakes_ != nullptr) {
+    handshakes_->begin();
+    holds_handshake_slot_ = true;
+  }
+  // Under overload a client may give up before careidd gets to its ClientHello. The
+  // handshake would then spend a signature on a client that is gone.
+  if (closed_by_client(beast::get_lowest_layer(stream_).socket().native_handle())) {
+    if (handshakes_ != nullptr) {
+      handshakes_->count_closed_by_client();
+    }
+    log::get("federation")->debug("https connection closed by the client before the handshake {}", client_);
+    co_return;
+  }
+
   bool handshake_done = co_await handshake();
+  release_handshake_slot();
   if (!handshake_done) {
     co_return;
   }
@@ -168,8 +234,28 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
   co_await shut_down();
 }
 
+// Waits until the client's first bytes or its close arrive, without reading them. Returns
+// false on the deadline and on close().
+asio::awaitable<bool> Session::wait_for_client_hello() {
+  asio::steady_timer deadline(stream_.get_executor(), std::min(limits_.handshake_timeout, limits_.request_timeout));
+  deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) {
+      beast::get_lowest_layer(self->stream_).cancel();
+    }
+  });
+  auto [ec] = co_await beast::get_lowest_layer(stream_).socket().async_wait(
+      asio::ip::tcp::socket::wait_read, kNoThrow);
+  deadline.cancel();
+  if (ec || closing_) {
+    log::get("federation")->debug("https no ClientHello {} error=\"{}\"", client_,
+                                  ec ? ec.message() : "server stopping");
+    co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<bool> Session::handshake() {
-  beast::get_lowest_layer(stream_).expires_after(limits_.request_timeout);
+  beast::get_lowest_layer(stream_).expires_after(std::min(limits_.handshake_timeout, limits_.request_timeout));
   auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
   if (ec) {
     log::get("federation")->debug("https handshake failed {} error=\"{}\"", client_, ec.message());

@@ -87,6 +87,22 @@ Status load_card_ca(SSL_CTX* native, const HttpsConfig& config) {
   return Status::ok_status();
 }
 
+// When https.certificate holds only the server certificate, OpenSSL would build its chain
+// from the card CA store in every handshake, verifying the certificate's signature each
+// time. Builds it once instead. The root is left out because clients must already trust it
+// (RFC 8446 4.4.2 lets a trust anchor be omitted). A chain listed in the file is sent as
+// it is.
+void build_certificate_chain_once(SSL_CTX* native) {
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(native, &chain);
+  if (chain == nullptr || sk_X509_num(chain) == 0) {
+    // A certificate from a CA outside the store gets an empty chain, as auto-chaining gave it.
+    SSL_CTX_build_cert_chain(native, SSL_BUILD_CHAIN_FLAG_NO_ROOT | SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR);
+    ERR_clear_error();
+  }
+  SSL_CTX_set_mode(native, SSL_MODE_NO_AUTO_CHAIN);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ssl::context>> make_tls_context(const HttpsConfig& config) {
@@ -97,6 +113,7 @@ Result<std::unique_ptr<ssl::context>> make_tls_context(const HttpsConfig& config
   pki::apply_tls_server_policy(native, "careid-https");
   CAREID_RETURN_IF_ERROR(load_identity(*context, config));
   CAREID_RETURN_IF_ERROR(load_card_ca(native, config));
+  build_certificate_chain_once(native);
   return context;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "directory/dn/dn.h"
 #include "pki/certificate_names.h"
 #include "pki/digest.h"
 
@@ -16,6 +17,7 @@ bool is_user_id(std::string_view uid) {
 RoleProfile to_role_profile(const directory::Entry& entry) {
   RoleProfile role;
   role.id = std::string(entry.first_value("uniqueIdentifier"));
+  role.dn = entry.dn;
   role.org_code = std::string(entry.first_value("nhsIDCode"));
   role.job_role_code = std::string(entry.first_value("nhsJobRoleCode"));
   role.job_role_name = std::string(entry.first_value("nhsJobRole"));
@@ -41,8 +43,8 @@ std::string escape_filter_value(std::string_view value) {
   return escaped;
 }
 
-// True when one of the entry's certificates is `der` as `match` compares them. The SHA-256
-// comparison repeats the equality search's result explicitly, so that a change of matching
+// True when one of the entry's certificates is `der` as `match` compares them. Both
+// comparisons repeat the equality search's result explicitly, so that a change of matching
 // rule cannot let another certificate through.
 Result<bool> contains_certificate(const directory::Entry& entry, std::string_view der, CertificateMatch match) {
   auto card_digest = pki::sha256(pki::as_bytes(der));
@@ -70,6 +72,31 @@ Result<bool> contains_certificate(const directory::Entry& entry, std::string_vie
   return false;
 }
 
+// The person's own attributes, without role profiles.
+Person person_fields(const directory::Entry& entry) {
+  Person person;
+  person.dn = entry.dn;
+  person.uid = std::string(entry.first_value("uid"));
+  person.cn = std::string(entry.first_value("cn"));
+  person.given_name = std::string(entry.first_value("givenName"));
+  person.surname = std::string(entry.first_value("sn"));
+  person.mail = std::string(entry.first_value("mail"));
+  return person;
+}
+
+bool has_object_class(const directory::Entry& entry, std::string_view object_class) {
+  const directory::Attribute* classes = entry.find("objectClass");
+  if (classes == nullptr) {
+    return false;
+  }
+  return std::any_of(classes->values.begin(), classes->values.end(), [&](const std::string& value) {
+    return value.size() == object_class.size() &&
+           std::equal(value.begin(), value.end(), object_class.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
 }  // namespace
 
 DirectoryIdentitySource::DirectoryIdentitySource(const directory::engine::Directory& directory, std::string suffix,
@@ -93,6 +120,72 @@ Result<std::optional<Person>> DirectoryIdentitySource::find_person(std::string_v
     return std::optional<Person>();
   }
   return std::optional<Person>(std::move(people->front()));
+}
+
+Result<std::optional<Person>> DirectoryIdentitySource::find_person_role(const Person& person,
+                                                                        std::string_view role_id) {
+  auto entry = directory_.read_entry(person.dn);
+  if (!entry.ok()) {
+    return entry.status();
+  }
+  if (!entry->has_value() || !has_object_class(**entry, "nhsPerson") ||
+      (*entry)->first_value("uid") != person.uid) {
+    return std::optional<Person>();
+  }
+  Person fresh = person_fields(**entry);
+
+  auto offered = std::find_if(person.roles.begin(), person.roles.end(),
+                              [&](const RoleProfile& role) { return role.id == role_id; });
+  if (offered == person.roles.end() || offered->dn.empty()) {
+    return std::optional<Person>(std::move(fresh));
+  }
+  auto role = read_active_role(*offered);
+  if (!role.ok()) {
+    return role.status();
+  }
+  if (role->has_value()) {
+    fresh.roles.push_back(std::move(**role));
+  }
+  return std::optional<Person>(std::move(fresh));
+}
+
+// Reads the role profile entry at role.dn as add_role() does. Returns std::nullopt when the
+// entry is gone, is no longer the same role profile, or is not active today.
+Result<std::optional<RoleProfile>> DirectoryIdentitySource::read_active_role(const RoleProfile& role) {
+  auto entry = directory_.read_entry(role.dn);
+  if (!entry.ok()) {
+    return entry.status();
+  }
+  if (!entry->has_value() || !has_object_class(**entry, "nhsOrgPersonRole") ||
+      (*entry)->first_value("uniqueIdentifier") != role.id) {
+    return std::optional<RoleProfile>();
+  }
+  rbac::RoleProfile dated = rbac::role_profile_from_entry(**entry);
+  if (!rbac::inactive_reason(dated, rbac::today_utc()).empty()) {
+    return std::optional<RoleProfile>();
+  }
+  RoleProfile fresh = to_role_profile(**entry);
+
+  // The organisation name sits on the parent nhsOrgPerson entry.
+  auto dn = directory::dn::Dn::parse(role.dn);
+  if (!dn.ok()) {
+    return dn.status();
+  }
+  auto org_person = directory_.read_entry(dn->parent().to_string());
+  if (!org_person.ok()) {
+    return org_person.status();
+  }
+  if (org_person->has_value() && has_object_class(**org_person, "nhsOrgPerson")) {
+    fresh.org_name = std::string((*org_person)->first_value("o"));
+  }
+
+  auto grants = grant_cache_.grants(dated);
+  if (!grants.ok()) {
+    return grants.status();
+  }
+  fresh.activities = std::move(grants->activities);
+  fresh.workgroups = std::move(grants->workgroups);
+  return std::optional<RoleProfile>(std::move(fresh));
 }
 
 Result<std::optional<PasswordLoginAccount>> DirectoryIdentitySource::find_password_login(
@@ -154,13 +247,12 @@ Result<std::vector<Person>> DirectoryIdentitySource::find_people_by_attribute(st
 
 Result<std::vector<Person>> DirectoryIdentitySource::find_people_by_certificate(std::string_view der,
                                                                                 CertificateMatch match) {
-  // certificateExactMatch compares whole certificates byte for byte in careid's schema, so an
-  // equality search finds the same DER. issuer_serial has no such search: it reads every
-  // person with a certificate.
-  // TODO: index issuer and serial so that issuer_serial does not scan ou=People per login.
-  std::string filter = match == CertificateMatch::kSha256
-                           ? "(&(objectClass=nhsPerson)(userCertificate;binary=" + escape_filter_value(der) + "))"
-                           : "(&(objectClass=nhsPerson)(userCertificate;binary=*))";
+  // certificateExactMatch compares serial number and issuer (RFC 4523 2.5), so one
+  // equality search finds the candidates of both modes, and contains_certificate then
+  // applies the mode's own comparison. The filter leaves out ";binary": userCertificate
+  // still selects the stored userCertificate;binary values (RFC 4512 2.5), and the search
+  // planner uses an index only for descriptions without options.
+  std::string filter = "(&(objectClass=nhsPerson)(userCertificate=" + escape_filter_value(der) + "))";
   auto entries = directory_.find(people_base_, true, filter);
   if (!entries.ok()) {
     return entries.status();
@@ -200,13 +292,7 @@ Result<std::vector<Person>> DirectoryIdentitySource::find_people(const std::stri
 }
 
 Result<Person> DirectoryIdentitySource::person_from_entry(const directory::Entry& entry) {
-  Person person;
-  person.dn = entry.dn;
-  person.uid = std::string(entry.first_value("uid"));
-  person.cn = std::string(entry.first_value("cn"));
-  person.given_name = std::string(entry.first_value("givenName"));
-  person.surname = std::string(entry.first_value("sn"));
-  person.mail = std::string(entry.first_value("mail"));
+  Person person = person_fields(entry);
 
   auto roles = directory_.find(entry.dn, false, "(objectClass=nhsOrgPersonRole)");
   if (!roles.ok()) {

@@ -31,14 +31,21 @@ class DirectoryIdentitySource : public IdentitySource {
   // Returns std::nullopt for a uid that is not 12 digits, without searching.
   Result<std::optional<Person>> find_person(std::string_view uid) override;
 
+  // Reads the person's entry and the role profile's entry by their DNs, without searching,
+  // and the organisation name from the role profile's parent entry.
+  Result<std::optional<Person>> find_person_role(const Person& person,
+                                                 std::string_view role_id) override;
+
   // Searches ou=People for nhsPerson entries with this attribute value. `attribute` must be
   // a plain attribute type name; the value is escaped (RFC 4515 3). Index the attribute
   // (ldap.indexed_attributes) when it is used for card logins.
   Result<std::vector<Person>> find_people_by_attribute(std::string_view attribute,
                                                        std::string_view value) override;
 
-  // kSha256 runs an equality search on userCertificate;binary, which is fast once
-  // userCertificate is indexed. kIssuerSerial reads every person that has a certificate.
+  // Runs one equality search on userCertificate, whose certificateExactMatch rule
+  // compares serial number and issuer, so both matches use the userCertificate equality
+  // index when ldap.indexed_attributes lists it. kSha256 then keeps only byte-identical
+  // certificates, and kIssuerSerial compares issuer names as X509_NAME_cmp does.
   Result<std::vector<Person>> find_people_by_certificate(std::string_view der,
                                                          CertificateMatch match) override;
 
@@ -53,6 +60,7 @@ class DirectoryIdentitySource : public IdentitySource {
  private:
   Result<std::vector<Person>> find_people(const std::string& filter);
   Result<Person> person_from_entry(const directory::Entry& entry);
+  Result<std::optional<RoleProfile>> read_active_role(const RoleProfile& role);
   Status add_role(const directory::Entry& entry, const std::vector<directory::Entry>& org_people, Person& person);
 
   const directory::engine::Directory& directory_;

@@ -116,13 +116,62 @@ OidcReply Provider::authorize(const sso::PeerCertificate& card, std::string_view
   return authorize_in_role(card, query, session_cookie, peer, "");
 }
 
-std::optional<sso::SsoSession> Provider::find_session(const sso::PeerCertificate& card,
-                                                      const Person& person,
+OidcReply Provider::redirect_error(const CheckedAuthorization& request, std::string_view error,
+                                   std::string_view description, std::string_view peer) const {
+  log::get("federation")->warn("oidc endpoint=authorize outcome={} client_id={} {}", error,
+                               request.client->client_id, peer);
+  Parameters response{{"error", std::string(error)},
+                      {"error_description", std::string(description)},
+                      {"iss", settings_.issuer}};
+  if (!request.state.empty()) {
+    response.emplace("state", request.state);
+  }
+  return redirect(append_query(request.redirect_uri, response));
+}
+
+Result<Provider::CheckedAuthorization, OidcReply> Provider::check_authorization(
+    std::string_view query, std::string_view peer) const {
+  auto log = log::get("federation");
+
+  // RFC 6749 4.1.2.1: without a registered client and redirect_uri the error must not be
+  // redirected, because the redirect could lead anywhere.
+  Result<Parameters> parameters = parse_form(query);
+  if (!parameters.ok()) {
+    log->warn("oidc endpoint=authorize outcome=bad_request {}", peer);
+    return bad_request_page(parameters.status().message());
+  }
+  CheckedAuthorization request;
+  request.client = clients().find(parameter(*parameters, "client_id"));
+  if (request.client == nullptr) {
+    log->warn("oidc endpoint=authorize outcome=unknown_client {}", peer);
+    return bad_request_page("client_id is missing or not registered.");
+  }
+  request.redirect_uri = std::string(parameter(*parameters, "redirect_uri"));
+  if (!request.client->allows_redirect_uri(request.redirect_uri)) {
+    log->warn("oidc endpoint=authorize outcome=bad_redirect_uri client_id={} {}",
+              request.client->client_id, peer);
+    return bad_request_page("redirect_uri is missing or not registered for this client.");
+  }
+
+  request.state = std::string(parameter(*parameters, "state"));
+  if (request.state.size() > kMaxStateBytes) {
+    request.state.clear();
+    return redirect_error(request, "invalid_request", "state is longer than 1024 bytes", peer);
+  }
+  if (auto error = check_request(*request.client, *parameters)) {
+    return redirect_error(request, error->error, error->description, peer);
+  }
+  request.parameters = std::move(*parameters);
+  return request;
+}
+
+std::optional<sso::SsoSession> Provider::find_session(const SignIn& sign_in,
                                                       std::string_view session_cookie) const {
   if (sessions_ == nullptr || session_cookie.empty()) {
     return std::nullopt;
   }
-  std::optional<sso::SsoSession> session = sessions_->use(session_cookie, card.sha256_fingerprint);
+  const Person& person = sign_in.person;
+  std::optional<sso::SsoSession> session = sessions_->use(session_cookie, sign_in.binding);
   if (!session.has_value() || session->uid != person.uid) {
     return std::nullopt;
   }
@@ -138,11 +187,11 @@ std::optional<sso::SsoSession> Provider::find_session(const sso::PeerCertificate
   return std::nullopt;
 }
 
-std::optional<OidcReply> Provider::show_role_page(const sso::PeerCertificate& card,
-                                                  const Person& person,
+std::optional<OidcReply> Provider::show_role_page(const SignIn& sign_in,
                                                   std::string_view query) const {
+  const Person& person = sign_in.person;
   Result<std::string> token =
-      sessions_->add_pending_authorization(card.sha256_fingerprint, person.uid, std::string(query));
+      sessions_->add_pending_authorization(sign_in.binding, person.uid, std::string(query));
   if (!token.ok()) {
     log::get("federation")->error("oidc role choice not stored: {}", token.status().message());
     return std::nullopt;
@@ -153,20 +202,21 @@ std::optional<OidcReply> Provider::show_role_page(const sso::PeerCertificate& ca
   return reply;
 }
 
-Result<std::string> Provider::join_session(const sso::PeerCertificate& card, const Person& person,
+Result<std::string> Provider::join_session(const SignIn& sign_in,
                                            std::optional<sso::SsoSession> session,
                                            std::string_view role, AuthorizationGrant& grant) const {
+  grant.method = sso::authentication_method(sign_in.binding);
   if (sessions_ == nullptr) {
     return std::string();
   }
   std::string set_cookie;
   if (!session.has_value()) {
+    const Person& person = sign_in.person;
     std::string session_role(role);
     if (session_role.empty() && person.roles.size() == 1) {
       session_role = person.roles.front().id;
     }
-    Result<sso::SsoSession> started =
-        sessions_->start(card.sha256_fingerprint, person.uid, session_role);
+    Result<sso::SsoSession> started = sessions_->start(sign_in.binding, person.uid, session_role);
     if (!started.ok()) {
       return started.status();
     }
@@ -184,105 +234,100 @@ Result<std::string> Provider::join_session(const sso::PeerCertificate& card, con
 OidcReply Provider::authorize_in_role(const sso::PeerCertificate& card, std::string_view query,
                                       std::string_view session_cookie, std::string_view peer,
                                       std::string_view chosen_role) const {
-  auto log = log::get("federation");
-
-  // RFC 6749 4.1.2.1: without a registered client and redirect_uri the error must not be
-  // redirected, because the redirect could lead anywhere.
-  Result<Parameters> parameters = parse_form(query);
-  if (!parameters.ok()) {
-    log->warn("oidc endpoint=authorize outcome=bad_request {}", peer);
-    return bad_request_page(parameters.status().message());
+  Result<CheckedAuthorization, OidcReply> request = check_authorization(query, peer);
+  if (!request.ok()) {
+    return std::move(request).error();
   }
-  std::string_view client_id = parameter(*parameters, "client_id");
-  const Client* client = clients().find(client_id);
-  if (client == nullptr) {
-    log->warn("oidc endpoint=authorize outcome=unknown_client {}", peer);
-    return bad_request_page("client_id is missing or not registered.");
-  }
-  std::string_view redirect_uri = parameter(*parameters, "redirect_uri");
-  if (!client->allows_redirect_uri(redirect_uri)) {
-    log->warn("oidc endpoint=authorize outcome=bad_redirect_uri client_id={} {}", client_id, peer);
-    return bad_request_page("redirect_uri is missing or not registered for this client.");
-  }
-
-  std::string state(parameter(*parameters, "state"));
-  auto redirect_error = [&](std::string_view error, std::string_view description) {
-    log->warn("oidc endpoint=authorize outcome={} client_id={} {}", error, client_id, peer);
-    Parameters response{{"error", std::string(error)},
-                        {"error_description", std::string(description)},
-                        {"iss", settings_.issuer}};
-    if (!state.empty()) {
-      response.emplace("state", state);
-    }
-    return redirect(append_query(std::string(redirect_uri), response));
-  };
-  if (state.size() > kMaxStateBytes) {
-    state.clear();
-    return redirect_error("invalid_request", "state is longer than 1024 bytes");
-  }
-  if (auto error = check_request(*client, *parameters)) {
-    return redirect_error(error->error, error->description);
+  if (!card.present && password_login_ != nullptr && sessions_ != nullptr) {
+    return offer_password_login(*request, query, session_cookie, peer);
   }
 
   Result<Person, sso::LoginFailure> person = sso::identify_card_holder(card, source_, settings_.card_mapping);
   if (!person.ok()) {
     const sso::LoginFailure& failure = person.error();
     if (failure.outcome == sso::LoginOutcome::kStoreError) {
-      log->error("oidc directory read failed: {}", failure.log_detail);
-      return redirect_error("temporarily_unavailable", "the directory cannot be read");
+      log::get("federation")->error("oidc directory read failed: {}", failure.log_detail);
+      return redirect_error(*request, "temporarily_unavailable", "the directory cannot be read", peer);
     }
-    return redirect_error("access_denied", "no valid NHS smartcard: " +
-                                               std::string(sso::login_outcome_name(failure.outcome)));
+    return redirect_error(*request, "access_denied",
+                          "no valid NHS smartcard: " + std::string(sso::login_outcome_name(failure.outcome)),
+                          peer);
+  }
+  SignIn sign_in{card.sha256_fingerprint, std::move(*person)};
+  return complete_authorization(*request, sign_in, query, session_cookie, peer, chosen_role);
+}
+
+OidcReply Provider::authorize_signed_in(const SignIn& sign_in, std::string_view query,
+                                        std::string_view peer, std::string_view chosen_role) const {
+  Result<CheckedAuthorization, OidcReply> request = check_authorization(query, peer);
+  if (!request.ok()) {
+    return std::move(request).error();
+  }
+  return complete_authorization(*request, sign_in, query, "", peer, chosen_role);
+}
+
+OidcReply Provider::complete_authorization(const CheckedAuthorization& request,
+                                           const SignIn& sign_in, std::string_view query,
+                                           std::string_view session_cookie, std::string_view peer,
+                                           std::string_view chosen_role) const {
+  auto log = log::get("federation");
+  const Person& person = sign_in.person;
+  const std::string& client_id = request.client->client_id;
+  // Checked again here, because a password session may be joined or a stored request
+  // completed after the client's registration changed.
+  if (sso::authentication_method(sign_in.binding) == sso::AuthenticationMethod::kPasswordTotp) {
+    if (std::optional<OidcReply> rejection = reject_without_card(request, peer)) {
+      return std::move(*rejection);
+    }
   }
 
   // The role page comes before the code, so that the code carries the chosen role. OIDC
   // Core 3.1.2.1: with prompt=none the provider must not show any page.
   std::optional<sso::SsoSession> session;
   if (chosen_role.empty()) {
-    session = find_session(card, *person, session_cookie);
+    session = find_session(sign_in, session_cookie);
   }
   if (sessions_ != nullptr && !session.has_value() && chosen_role.empty() &&
-      person->roles.size() > 1) {
-    if (parameter(*parameters, "prompt") == "none") {
-      return redirect_error("interaction_required", "the card holder must choose a role");
+      person.roles.size() > 1) {
+    if (parameter(request.parameters, "prompt") == "none") {
+      return redirect_error(request, "interaction_required", "the person must choose a role", peer);
     }
-    std::optional<OidcReply> page = show_role_page(card, *person, query);
+    std::optional<OidcReply> page = show_role_page(sign_in, query);
     if (!page.has_value()) {
-      return redirect_error("server_error", "the role page could not be shown");
+      return redirect_error(request, "server_error", "the role page could not be shown", peer);
     }
     log->info("oidc endpoint=authorize outcome=role_choice client_id={} uid={} roles={} {}",
-              client_id, person->uid, person->roles.size(), peer);
+              client_id, person.uid, person.roles.size(), peer);
     return std::move(*page);
   }
 
   const auto now = clock_();
-  AuthorizationGrant grant{std::string(client_id),
-                           std::string(redirect_uri),
-                           person->uid,
-                           split_scopes(parameter(*parameters, "scope")),
-                           std::string(parameter(*parameters, "nonce")),
-                           std::string(parameter(*parameters, "code_challenge")),
+  AuthorizationGrant grant{client_id,
+                           request.redirect_uri,
+                           person.uid,
+                           split_scopes(parameter(request.parameters, "scope")),
+                           std::string(parameter(request.parameters, "nonce")),
+                           std::string(parameter(request.parameters, "code_challenge")),
                            now,
                            now + settings_.code_lifetime};
-  Result<std::string> set_cookie =
-      join_session(card, *person, std::move(session), chosen_role, grant);
+  Result<std::string> set_cookie = join_session(sign_in, std::move(session), chosen_role, grant);
   if (!set_cookie.ok()) {
     log->error("oidc sso session not started: {}", set_cookie.status().message());
-    return redirect_error("server_error", "the sign-in session could not be started");
+    return redirect_error(request, "server_error", "the sign-in session could not be started", peer);
   }
   Result<std::string> code = codes_.issue(std::move(grant), now);
   if (!code.ok()) {
     log->warn("oidc authorization code not issued: {}", code.status().message());
-    return redirect_error("temporarily_unavailable", "try again in a minute");
+    return redirect_error(request, "temporarily_unavailable", "try again in a minute", peer);
   }
 
   log->info("oidc endpoint=authorize outcome=code_issued client_id={} uid={} new_session={} {}",
-            client_id, person->uid, !set_cookie->empty(), peer);
+            client_id, person.uid, !set_cookie->empty(), peer);
   Parameters response{{"code", *code}, {"iss", settings_.issuer}};
-  if (!state.empty()) {
-    response.emplace("state", state);
+  if (!request.state.empty()) {
+    response.emplace("state", request.state);
   }
-  OidcReply reply = redirect(append_query(std::string(redirect_uri), response));
+  OidcReply reply = redirect(append_query(request.redirect_uri, response));
   reply.set_cookie = std::move(*set_cookie);
   return reply;
 }

@@ -27,6 +27,34 @@ Json role_claim(const RoleProfile& role) {
 
 }  // namespace
 
+void add_authentication_claims(sso::AuthenticationMethod method, Json& claims) {
+  if (method == sso::AuthenticationMethod::kPasswordTotp) {
+    claims["acr"] = kAcrPasswordTotp;
+    claims["amr"] = {"pwd", "otp", "mfa"};
+    claims["authentication_assurance_level"] = "2";
+    return;
+  }
+  claims["acr"] = kAcrSmartcard;
+  claims["amr"] = {kAmrSmartcard};
+  claims["authentication_assurance_level"] = "3";
+}
+
+int requested_assurance_level(std::string_view acr_values) {
+  int lowest = 0;
+  for (const std::string& value : split_scopes(acr_values)) {
+    int level = 0;
+    if (value == kAcrPasswordTotp || value == kAcrRequestAal2OrAal3) {
+      level = 2;
+    } else if (value == kAcrSmartcard || value == kAcrRequestAal3) {
+      level = 3;
+    }
+    if (level != 0 && (lowest == 0 || level < lowest)) {
+      lowest = level;
+    }
+  }
+  return lowest;
+}
+
 bool scopes_release_uid(const std::vector<std::string>& scopes) {
   return has_scope(scopes, kScopeProfile) || has_scope(scopes, kScopeNationalRbac);
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "federation/sso/password_login.h"
 
 namespace careid::federation::oidc {
 
@@ -39,6 +40,8 @@ struct AuthorizationGrant {
   std::string sid;
   std::string role_profile_id;
   std::chrono::system_clock::time_point session_expires{};
+  // Login method of the person, which sets acr, amr and authentication_assurance_level.
+  sso::AuthenticationMethod method = sso::AuthenticationMethod::kSmartcard;
 };
 
 class CodeStore {

@@ -102,9 +102,11 @@ Result<EndSessionRequest, OidcReply> Provider::check_end_session(const OidcReque
   return checked;
 }
 
-void Provider::attach_sessions(sso::SessionStore& sessions, LogoutNotifier* notifier) {
+void Provider::attach_sessions(sso::SessionStore& sessions, LogoutNotifier* notifier,
+                               const sso::PasswordAuthenticator* password_login) {
   sessions_ = &sessions;
   notifier_ = notifier;
+  password_login_ = password_login;
   sessions.set_session_ended_listener(
       [this](const sso::SsoSession& session, sso::SessionEnd reason) {
         session_ended(session, reason);
@@ -117,6 +119,7 @@ void Provider::detach_sessions() {
   }
   sessions_ = nullptr;
   notifier_ = nullptr;
+  password_login_ = nullptr;
 }
 
 bool Provider::bind_to_session(const AuthorizationGrant& grant) const {

@@ -45,6 +45,14 @@ OidcReply oauth_error(int status, std::string_view error, std::string_view descr
   return reply;
 }
 
+OidcReply text_reply(int status, std::string body) {
+  OidcReply reply;
+  reply.status = status;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = std::move(body);
+  return reply;
+}
+
 std::vector<std::string> split_scopes(std::string_view scope) {
   std::vector<std::string> scopes;
   while (!scope.empty()) {
@@ -77,7 +85,7 @@ Provider::Provider(ProviderSettings settings, KeySet keys, ClientRegistry client
 bool Provider::handles(std::string_view path) {
   return path == kDiscoveryPath || path == kJwksPath || path == kAuthorizePath ||
          path == kTokenPath || path == kUserinfoPath || path == kIntrospectPath ||
-         path == kRevokePath || path == kRoleChoicePath;
+         path == kRevokePath || path == kRoleChoicePath || path == kLoginPath;
 }
 
 OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificate& card,
@@ -103,6 +111,9 @@ OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificat
   if (path == kRoleChoicePath) {
     return choose_role(card, request.body, peer);
   }
+  if (path == kLoginPath) {
+    return sign_in_with_password(request.body, peer);
+  }
   if (path == kRevokePath) {
     return revoke(request, peer);
   }
@@ -110,6 +121,11 @@ OidcReply Provider::handle(const OidcRequest& request, const sso::PeerCertificat
 }
 
 OidcReply Provider::discovery() const {
+  // The acr values careid asserts: AAL2 only while the password + TOTP login is on.
+  Json acr_values = Json::array({kAcrSmartcard});
+  if (password_login_ != nullptr) {
+    acr_values.push_back(kAcrPasswordTotp);
+  }
   Json document = {
       {"issuer", settings_.issuer},
       {"authorization_endpoint", endpoint(kAuthorizePath)},
@@ -136,10 +152,11 @@ OidcReply Provider::discovery() const {
       {"revocation_endpoint_auth_methods_supported",
        {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}},
       {"code_challenge_methods_supported", {"S256"}},
-      {"acr_values_supported", {kAcrSmartcard}},
+      {"acr_values_supported", std::move(acr_values)},
       {"claims_supported",
-       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid", "uid",
-        "name", "given_name", "family_name", "email", "nhsid_nrbac_roles"}},
+       {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr",
+        "authentication_assurance_level", "azp", "sid", "uid", "name", "given_name", "family_name",
+        "email", "nhsid_nrbac_roles"}},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
       {"authorization_response_iss_parameter_supported", true},

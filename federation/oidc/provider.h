@@ -4,9 +4,13 @@
 //   GET  /.well-known/openid-configuration  discovery document (OIDC Discovery 3, RFC 8414)
 //   GET  /oidc/jwks                         public signing keys (RFC 7517)
 //   GET  /oidc/authorize                    authorization code flow (OIDC Core 3.1.2); the
-//                                           user signs in with the card's TLS certificate
+//                                           user signs in with the card's TLS certificate,
+//                                           or without one on the password + TOTP login page
+//   POST /oidc/login                        the password + TOTP login page's form
+//                                           (sso/password_login.h), then as /oidc/authorize
 //   POST /oidc/role                         the role page's form (sso/role_page.h); needs
-//                                           the same card, then completes the authorization
+//                                           the same card or password login, then completes
+//                                           the authorization
 //   POST /oidc/token                        code redemption (RFC 6749 4.1.3, RFC 7636 4.6),
 //                                           refresh (RFC 6749 6), client credentials
 //                                           (RFC 6749 4.4)
@@ -36,6 +40,13 @@
 // redeemed a code in it gets a Back-Channel Logout 1.0 logout token through the
 // LogoutNotifier.
 //
+// Password + TOTP login (attach_sessions with a PasswordAuthenticator): a browser without a
+// card gets the login page of SAML logins, with the same checks, and its SSO session is
+// bound to sso::kPasswordSessionBinding. Its tokens carry acr AAL2 in place of AAL3. A
+// request that needs AAL3 (acr_values naming only AAL3, or a client listed in
+// login.card_only_service_providers) is rejected with access_denied, or login_required for
+// prompt=none, and never downgraded.
+//
 // Thread safety: every method but attach_sessions is const and may run on several threads at
 // once. authorize, token and userinfo read the directory and sign, so call handle() off the
 // I/O threads.
@@ -58,15 +69,23 @@
 #include "federation/oidc/token_store.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
+#include "federation/sso/password_authenticator.h"
 #include "federation/sso/persistent_id.h"
 #include "federation/sso/session_store.h"
 
 namespace careid::federation::oidc {
 
-// acr and amr of every token: a smartcard with its PIN is NIST SP 800-63B AAL3, and "sc" is
+// acr and amr of a card login: a smartcard with its PIN is NIST SP 800-63B AAL3, and "sc" is
 // the RFC 8176 2 method value for a smart card.
 inline constexpr const char* kAcrSmartcard = "AAL3";
 inline constexpr const char* kAmrSmartcard = "sc";
+// acr of a password + TOTP login: two factors, neither of them hardware-bound, are AAL2.
+// Its amr is "pwd", "otp" and "mfa" (RFC 8176 2).
+inline constexpr const char* kAcrPasswordTotp = "AAL2";
+// The acr_values that NHS CIS2 clients send: any AAL3 authenticator, or any of AAL2 or AAL3.
+// careid reads them as "AAL3" and "AAL2", so such clients work unchanged.
+inline constexpr const char* kAcrRequestAal3 = "AAL3_ANY";
+inline constexpr const char* kAcrRequestAal2OrAal3 = "AAL2_OR_AAL3_ANY";
 
 // Scopes the provider serves; a client's registration may allow a subset.
 inline constexpr const char* kScopeOpenId = "openid";
@@ -97,6 +116,9 @@ struct ProviderSettings {
 
 // Path of the role page's form action for OpenID logins.
 inline constexpr std::string_view kRoleChoicePath = "/oidc/role";
+
+// Path of the password + TOTP login page's form action for OpenID logins.
+inline constexpr std::string_view kLoginPath = "/oidc/login";
 
 // Path of the RP-Initiated Logout endpoint (end_session_endpoint in discovery).
 inline constexpr std::string_view kEndSessionPath = "/oidc/logout";
@@ -162,6 +184,13 @@ class Provider {
   // checked again and completed as authorize() does, in a new SSO session with that role.
   OidcReply choose_role(const sso::PeerCertificate& card, std::string_view form_body,
                         std::string_view peer) const;
+  // Handles POST /oidc/login with the login page's form body. The CSRF token must name a
+  // login page that /oidc/authorize showed less than SessionSettings::choice_timeout ago,
+  // and each token works once (else 403). A rejected login gets a new page with a new
+  // token, a directory failure 503. An accepted one completes the stored authorization
+  // request as authorize() does, in a new SSO session bound to sso::kPasswordSessionBinding.
+  // 404 while the password login is off.
+  OidcReply sign_in_with_password(std::string_view form_body, std::string_view peer) const;
   OidcReply token(const OidcRequest& request, std::string_view peer) const;
   OidcReply userinfo(const OidcRequest& request) const;
   OidcReply introspect(const OidcRequest& request) const;
@@ -175,9 +204,11 @@ class Provider {
                                                          std::string_view peer) const;
 
   // Uses `sessions` for the SSO sessions of authorization requests, and sends Back-Channel
-  // Logout tokens through `notifier` (may be null for none) when a session ends. Both must
-  // outlive the provider's use of them; call it once, before requests are served.
-  void attach_sessions(sso::SessionStore& sessions, LogoutNotifier* notifier);
+  // Logout tokens through `notifier` (may be null for none) when a session ends. With
+  // `password_login`, a browser without a card may sign in with a password and TOTP code.
+  // All must outlive the provider's use of them; call it once, before requests are served.
+  void attach_sessions(sso::SessionStore& sessions, LogoutNotifier* notifier,
+                       const sso::PasswordAuthenticator* password_login = nullptr);
 
   // Stops using the attached sessions and notifier, before they are destroyed. Call it when
   // no request is being served and nothing can end a session.
@@ -236,26 +267,66 @@ class Provider {
   void record_token_event(const Client& client, const AuthorizationGrant& grant,
                           std::string_view grant_type, std::string_view peer) const;
   Result<std::string> pairwise_subject(std::string_view client_id, std::string_view uid) const;
+  // An authorization request whose client, redirect_uri and parameters passed the checks.
+  struct CheckedAuthorization {
+    Parameters parameters;
+    const Client* client = nullptr;
+    std::string redirect_uri;
+    std::string state;  // empty when the request has none or it was too long
+  };
+
+  // The person signing in and the binding of their SSO session: the card certificate's
+  // SHA-256 fingerprint, or sso::kPasswordSessionBinding after a password + TOTP login.
+  struct SignIn {
+    std::string binding;
+    Person person;
+  };
+
+  // Checks the authorization request `query` up to, not including, the person. The error
+  // is the 400 page or the redirect with `error` to send.
+  Result<CheckedAuthorization, OidcReply> check_authorization(std::string_view query,
+                                                              std::string_view peer) const;
+  // Returns the redirect to the client's redirect_uri with `error`, `error_description`,
+  // `state` and `iss` (RFC 6749 4.1.2.1, RFC 9207), and logs it.
+  OidcReply redirect_error(const CheckedAuthorization& request, std::string_view error,
+                           std::string_view description, std::string_view peer) const;
   // authorize() with the role that the person chose on the role page, or with an empty
   // `chosen_role` for a request from the client.
   OidcReply authorize_in_role(const sso::PeerCertificate& card, std::string_view query,
                               std::string_view session_cookie, std::string_view peer,
                               std::string_view chosen_role) const;
-  // The browser's SSO session for this card and person when its role is still one of the
+  // Checks `query` again and completes it for a person who already signed in, on the role
+  // page or the login page.
+  OidcReply authorize_signed_in(const SignIn& sign_in, std::string_view query,
+                                std::string_view peer, std::string_view chosen_role) const;
+  // The rest of authorize() once the person is known: the SSO session, the role page or
+  // the code.
+  OidcReply complete_authorization(const CheckedAuthorization& request, const SignIn& sign_in,
+                                   std::string_view query, std::string_view session_cookie,
+                                   std::string_view peer, std::string_view chosen_role) const;
+  // authorize() for a browser without a card while the password login is on: the error
+  // redirect when the request needs AAL3, the browser's password session, or the login page.
+  OidcReply offer_password_login(const CheckedAuthorization& request, std::string_view query,
+                                 std::string_view session_cookie, std::string_view peer) const;
+  // Returns the error redirect for a request that a password login cannot satisfy: its
+  // acr_values need AAL3, or its client is card-only. Other requests get nullopt.
+  std::optional<OidcReply> reject_without_card(const CheckedAuthorization& request,
+                                               std::string_view peer) const;
+  // Stores `query` for the login page and returns the page, or nullopt when it cannot be
+  // stored.
+  std::optional<OidcReply> show_login_page(std::string_view query, std::string_view error) const;
+  // The browser's SSO session for this binding and person when its role is still one of the
   // person's role profiles. A session of the person without such a role is ended.
-  std::optional<sso::SsoSession> find_session(const sso::PeerCertificate& card,
-                                              const Person& person,
+  std::optional<sso::SsoSession> find_session(const SignIn& sign_in,
                                               std::string_view session_cookie) const;
   // Stores the request for a role choice and returns the role page, or nullopt when the
   // request cannot be stored.
-  std::optional<OidcReply> show_role_page(const sso::PeerCertificate& card, const Person& person,
-                                          std::string_view query) const;
+  std::optional<OidcReply> show_role_page(const SignIn& sign_in, std::string_view query) const;
   // Joins `session` or, without one, starts a session in `role` (the only role when empty)
   // and fills the grant's session fields. Returns the Set-Cookie value of a new session,
   // or empty.
-  Result<std::string> join_session(const sso::PeerCertificate& card, const Person& person,
-                                   std::optional<sso::SsoSession> session, std::string_view role,
-                                   AuthorizationGrant& grant) const;
+  Result<std::string> join_session(const SignIn& sign_in, std::optional<sso::SsoSession> session,
+                                   std::string_view role, AuthorizationGrant& grant) const;
   // Checks that the grant's SSO session is still live and records the client in it.
   bool bind_to_session(const AuthorizationGrant& grant) const;
 
@@ -272,10 +343,14 @@ class Provider {
   mutable TokenStore tokens_;
   sso::SessionStore* sessions_ = nullptr;
   LogoutNotifier* notifier_ = nullptr;
+  const sso::PasswordAuthenticator* password_login_ = nullptr;  // null: card logins only
 };
 
 // Builds an OAuth error body {"error": ..., "error_description": ...} (RFC 6749 5.2).
 OidcReply oauth_error(int status, std::string_view error, std::string_view description);
+
+// Builds a text/plain page with `status`, for errors shown to the browser, not the client.
+OidcReply text_reply(int status, std::string body);
 
 // Splits a space-delimited scope parameter (RFC 6749 3.3), dropping repeats.
 std::vector<std::string> split_scopes(std::string_view scope);

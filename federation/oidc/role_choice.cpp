@@ -8,17 +8,28 @@
 namespace careid::federation::oidc {
 namespace {
 
-OidcReply text_reply(int status, std::string body) {
-  OidcReply reply;
-  reply.status = status;
-  reply.content_type = "text/plain; charset=utf-8";
-  reply.body = std::move(body);
-  return reply;
-}
-
 bool holds_role(const Person& person, std::string_view role_profile_id) {
   return std::any_of(person.roles.begin(), person.roles.end(),
                      [&](const RoleProfile& role) { return role.id == role_profile_id; });
+}
+
+// Returns the card's holder, or the 403 or 503 page.
+Result<Person, OidcReply> find_card_holder(const sso::PeerCertificate& card, IdentitySource& source,
+                                           const sso::CardMapping& mapping, std::string_view peer) {
+  auto log = log::get("federation");
+  Result<Person, sso::LoginFailure> person = sso::identify_card_holder(card, source, mapping);
+  if (person.ok()) {
+    return std::move(*person);
+  }
+  const sso::LoginFailure& failure = person.error();
+  if (failure.outcome == sso::LoginOutcome::kStoreError) {
+    log->error("oidc directory read failed: {}", failure.log_detail);
+    return text_reply(503, "The directory cannot be read. Try again in a minute.\n");
+  }
+  log->warn("oidc endpoint=role outcome=access_denied reason={} {}",
+            sso::login_outcome_name(failure.outcome), peer);
+  return text_reply(403, "Access denied.\n\nNo valid NHS smartcard: " +
+                             std::string(sso::login_outcome_name(failure.outcome)) + "\n");
 }
 
 }  // namespace
@@ -30,44 +41,53 @@ OidcReply Provider::choose_role(const sso::PeerCertificate& card, std::string_vi
     return text_reply(404, "Role choice is not available: this server keeps no SSO sessions.\n");
   }
 
-  Result<Person, sso::LoginFailure> person =
-      sso::identify_card_holder(card, source_, settings_.card_mapping);
-  if (!person.ok()) {
-    const sso::LoginFailure& failure = person.error();
-    if (failure.outcome == sso::LoginOutcome::kStoreError) {
-      log->error("oidc directory read failed: {}", failure.log_detail);
-      return text_reply(503, "The directory cannot be read. Try again in a minute.\n");
+  // A browser without a card comes from the password login, whose pending choice names the
+  // person. A card names its holder itself.
+  bool password = !card.present && password_login_ != nullptr;
+  std::optional<Person> holder;
+  if (!password) {
+    Result<Person, OidcReply> person = find_card_holder(card, source_, settings_.card_mapping, peer);
+    if (!person.ok()) {
+      return std::move(person).error();
     }
-    log->warn("oidc endpoint=role outcome=access_denied reason={} {}",
-              sso::login_outcome_name(failure.outcome), peer);
-    return text_reply(403, "Access denied.\n\nNo valid NHS smartcard: " +
-                               std::string(sso::login_outcome_name(failure.outcome)) + "\n");
+    holder = std::move(*person);
   }
+  std::string uid = holder.has_value() ? holder->uid : "-";
 
   sso::RoleChoiceForm form = sso::parse_role_form(form_body);
   if (form.csrf_token.empty() || form.role_profile_id.empty()) {
-    log->warn("oidc endpoint=role outcome=bad_request uid={} {}", person->uid, peer);
+    log->warn("oidc endpoint=role outcome=bad_request uid={} {}", uid, peer);
     return text_reply(400, "The role form is incomplete. Choose one role and submit the form "
                            "again.\n");
   }
 
+  std::string binding = password ? std::string(sso::kPasswordSessionBinding) : card.sha256_fingerprint;
   std::optional<sso::PendingChoice> pending =
-      sessions_->take_pending_authorization(form.csrf_token, card.sha256_fingerprint);
-  if (!pending.has_value() || pending->uid != person->uid) {
-    log->warn("oidc endpoint=role outcome=role_choice_rejected uid={} {}", person->uid, peer);
+      sessions_->take_pending_authorization(form.csrf_token, binding);
+  if (pending.has_value() && password) {
+    Result<std::optional<Person>> found = source_.find_person(pending->uid);
+    if (!found.ok()) {
+      log->error("oidc directory read failed: {}", found.status().message());
+      return text_reply(503, "The directory cannot be read. Try again in a minute.\n");
+    }
+    holder = std::move(*found);
+  }
+  if (!pending.has_value() || !holder.has_value() || pending->uid != holder->uid) {
+    log->warn("oidc endpoint=role outcome=role_choice_rejected uid={} {}", uid, peer);
     return text_reply(403, "Access denied.\n\nThis role form has expired, was already used or "
                            "belongs to another card. Start again at the application you were "
                            "signing in to.\n");
   }
-  if (!holds_role(*person, form.role_profile_id)) {
-    log->warn("oidc endpoint=role outcome=unknown_role uid={} {}", person->uid, peer);
+  if (!holds_role(*holder, form.role_profile_id)) {
+    log->warn("oidc endpoint=role outcome=unknown_role uid={} {}", holder->uid, peer);
     return text_reply(400, "The chosen role is not one of your role profiles. Start again at "
                            "the application you were signing in to.\n");
   }
 
-  log->info("oidc endpoint=role outcome=role_chosen uid={} role={} {}", person->uid,
+  log->info("oidc endpoint=role outcome=role_chosen uid={} role={} {}", holder->uid,
             form.role_profile_id, peer);
-  return authorize_in_role(card, pending->authorization_query, "", peer, form.role_profile_id);
+  SignIn sign_in{std::move(binding), std::move(*holder)};
+  return authorize_signed_in(sign_in, pending->authorization_query, peer, form.role_profile_id);
 }
 
 }  // namespace careid::federation::oidc

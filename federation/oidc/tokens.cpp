@@ -72,8 +72,7 @@ OidcReply Provider::issue_tokens(const AuthorizationGrant& grant, const Client& 
   Json common = {{"iss", settings_.issuer}, {"sub", *subject}, {"iat", issued}};
   if (!grant.uid.empty()) {
     common["auth_time"] = seconds_since_epoch(grant.auth_time);
-    common["acr"] = kAcrSmartcard;
-    common["amr"] = {kAmrSmartcard};
+    add_authentication_claims(grant.method, common);
   }
 
   Json access_claims = common;
@@ -201,6 +200,13 @@ OidcReply Provider::userinfo(const OidcRequest& request) const {
   }
   if (claims->contains("selected_roleid")) {
     info["selected_roleid"] = claims->value("selected_roleid", "");
+  }
+  // The login method's claims, copied from the access token, so that userinfo states the
+  // same assurance level as the ID token.
+  for (const char* name : {"acr", "amr", "authentication_assurance_level"}) {
+    if (claims->contains(name)) {
+      info[name] = claims->at(name);
+    }
   }
 
   OidcReply reply;

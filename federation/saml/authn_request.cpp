@@ -1,5 +1,7 @@
 #include "federation/saml/authn_request.h"
 
+#include <algorithm>
+
 #include "federation/saml/authn_context.h"
 #include "federation/saml/request_signature.h"
 #include "federation/saml/saml_names.h"
@@ -17,39 +19,68 @@ bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 
 RequestError user_error(std::string message) { return request_error_for_user(std::move(message)); }
 
+// The bindings an assertion may go by: ProtocolBinding when the request names one (it must
+// be HTTP-POST, or HTTP-Artifact when artifacts are on), else both, HTTP-POST first.
+Result<std::vector<std::string_view>, RequestError> acceptable_bindings(
+    const std::optional<std::string>& requested, bool artifact_enabled) {
+  std::vector<std::string_view> bindings = {kHttpPostBinding};
+  if (artifact_enabled) {
+    bindings.push_back(kHttpArtifactBinding);
+  }
+  if (!requested.has_value()) {
+    return bindings;
+  }
+  for (std::string_view binding : bindings) {
+    if (binding == *requested) {
+      return std::vector<std::string_view>{binding};
+    }
+  }
+  return user_error("ProtocolBinding " + requested->substr(0, 256) + " is not supported; use " +
+                    (artifact_enabled ? "HTTP-POST or HTTP-Artifact" : "HTTP-POST"));
+}
+
 // Chooses the ACS (SAML Core 3.4.1): AssertionConsumerServiceURL or
 // AssertionConsumerServiceIndex, which are mutually exclusive, else the SP's default. Only
-// endpoints listed in the SP's metadata with HTTP-POST are accepted, so that a request
-// cannot send an assertion anywhere else.
-Result<std::string, RequestError> choose_acs(xml::Element request, const ServiceProvider& sp) {
+// endpoints listed in the SP's metadata with an acceptable binding are taken, so that a
+// request cannot send an assertion anywhere else.
+Result<const AssertionConsumerService*, RequestError> choose_acs(xml::Element request,
+                                                                 const ServiceProvider& sp,
+                                                                 bool artifact_enabled) {
   auto url = request.attribute("AssertionConsumerServiceURL");
   auto index = request.attribute("AssertionConsumerServiceIndex");
-  auto binding = request.attribute("ProtocolBinding");
   if (url.has_value() && index.has_value()) {
     return user_error("AuthnRequest has both AssertionConsumerServiceURL and "
                       "AssertionConsumerServiceIndex");
   }
-  if (binding.has_value() && *binding != kHttpPostBinding) {
-    return user_error("ProtocolBinding " + *binding + " is not supported; use HTTP-POST");
+  auto bindings = acceptable_bindings(request.attribute("ProtocolBinding"), artifact_enabled);
+  if (!bindings.ok()) {
+    return bindings.error();
   }
+  auto acceptable = [&](const AssertionConsumerService* acs) {
+    return acs != nullptr &&
+           std::find(bindings->begin(), bindings->end(), acs->binding) != bindings->end();
+  };
 
-  const AssertionConsumerService* acs = sp.default_post_acs();
-  if (url.has_value()) {
-    acs = sp.find_post_acs(*url);
-    if (acs == nullptr) {
-      return user_error("AssertionConsumerServiceURL " + *url +
-                        " is not an HTTP-POST endpoint in the metadata of " + sp.entity_id);
+  const AssertionConsumerService* acs = nullptr;
+  for (std::string_view binding : *bindings) {
+    acs = url.has_value() ? sp.find_acs(binding, *url) : sp.default_acs(binding);
+    if (acs != nullptr) {
+      break;
     }
-  } else if (index.has_value()) {
+  }
+  if (index.has_value()) {
     bool numeric = !index->empty() && index->size() <= 5 &&
                    index->find_first_not_of("0123456789") == std::string::npos;
     acs = numeric ? sp.find_acs_by_index(std::stoi(*index)) : nullptr;
-    if (acs == nullptr || acs->binding != kHttpPostBinding) {
-      return user_error("AssertionConsumerServiceIndex " + *index +
-                        " is not an HTTP-POST endpoint in the metadata of " + sp.entity_id);
-    }
   }
-  return acs->location;
+  if (!acceptable(acs)) {
+    std::string named = url.has_value()     ? "AssertionConsumerServiceURL " + url->substr(0, 256)
+                        : index.has_value() ? "AssertionConsumerServiceIndex " + index->substr(0, 16)
+                                            : std::string("a default AssertionConsumerService");
+    return user_error(named + " is not an endpoint with a supported binding in the metadata of " +
+                      sp.entity_id);
+  }
+  return acs;
 }
 
 // Checks that can be reported to the SP once it is known (SAML Core 3.2.1, 3.4.1.1).
@@ -199,19 +230,20 @@ Result<AuthnRequest, RequestError> check_request_xml(std::string_view xml_text,
     return user_error(signed_request.error());
   }
   xml::Element root = doc->root();
-  auto acs_url = choose_acs(root, **sp);
-  if (!acs_url.ok()) {
-    return acs_url.error();
+  auto acs = choose_acs(root, **sp, context.artifact_enabled);
+  if (!acs.ok()) {
+    return acs.error();
   }
 
   // From here on the SP and a registered ACS are known, so errors go back to the SP.
   AuthnRequest request;
   request.issuer = (*sp)->entity_id;
-  request.acs_url = *acs_url;
+  request.acs_url = (*acs)->location;
+  request.acs_binding = (*acs)->binding;
   request.relay_state = relay_state.value_or("");
   std::string id = root.attribute("ID").value_or("");
   RequestError error{"", std::string(kStatusRequester), request.acs_url, "", request.issuer,
-                     is_valid_id(id) ? id : "", request.relay_state};
+                     is_valid_id(id) ? id : "", request.relay_state, request.acs_binding};
   if (!is_valid_id(id)) {
     error.message = "AuthnRequest ID is missing or not a valid xs:ID";
     return error;
@@ -244,7 +276,7 @@ Result<xml::Document, RequestError> parse_request_xml(std::string_view xml_text)
 }
 
 RequestError request_error_for_user(std::string message) {
-  return RequestError{std::move(message), std::string(kStatusRequester), "", "", "", "", ""};
+  return RequestError{std::move(message), std::string(kStatusRequester), "", "", "", "", "", ""};
 }
 
 std::string trim_xml_whitespace(std::string text) {

@@ -27,12 +27,16 @@ struct AuthnRequestContext {
   bool require_signed_requests = false;
   // Records each accepted request ID; null turns replay detection off (some tests).
   ReplayCache* replay_cache = nullptr;
+  // Accept HTTP-Artifact ACS endpoints (IdpSettings::artifact_resolution_url is set).
+  bool artifact_enabled = false;
 };
 
 // Parses message.saml_request and checks it: samlp:AuthnRequest, Version 2.0, an xs:ID,
 // a fresh IssueInstant, a registered Issuer and Destination equal to the SSO URL. The ACS
-// is given by URL or index and must be an HTTP-POST endpoint in the SP's metadata; without
-// either, the SP's default one is used. NameIDPolicy Format must be persistent, transient,
+// is given by URL or index and must be an endpoint in the SP's metadata with the binding of
+// ProtocolBinding, which may be HTTP-POST or, with context.artifact_enabled, HTTP-Artifact.
+// Without URL and index, the SP's default endpoint of that binding is used. Without
+// ProtocolBinding, an HTTP-POST endpoint is preferred to an HTTP-Artifact one. NameIDPolicy Format must be persistent, transient,
 // emailAddress or unspecified (else InvalidNameIDPolicy). RequestedAuthnContext must be met
 // by SmartcardPKI (else NoAuthnContext, see authn_context.h). ForceAuthn and IsPassive
 // are read into the result.

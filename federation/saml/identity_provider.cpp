@@ -1,9 +1,14 @@
 #include "federation/saml/identity_provider.h"
 
+#include <array>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/reloadable.h"
+#include "federation/saml/artifact.h"
 #include "federation/saml/authn_request.h"
 #include "federation/saml/idp_logout.h"
 #include "federation/saml/idp_metadata.h"
@@ -24,7 +29,38 @@ namespace {
 
 // A message that could not be decoded has no known SP, so the user sees the error.
 RequestError transport_error(const Status& status) {
-  return RequestError{status.message(), std::string(kStatusRequester), "", "", "", "", ""};
+  return RequestError{status.message(), std::string(kStatusRequester), "", "", "", "", "", ""};
+}
+
+// True when the base64 DER certificate contains an RSA key, the only kind that careid's
+// RSA-OAEP key transport can encrypt to.
+bool has_rsa_key(const std::string& certificate_base64) {
+  auto der = pki::base64_decode(certificate_base64);
+  if (!der.ok()) {
+    return false;
+  }
+  auto certificate = pki::Certificate::from_der(*der);
+  if (!certificate.ok()) {
+    return false;
+  }
+  auto info = certificate->info();
+  return info.ok() && info->key_type.rfind("rsa-", 0) == 0;
+}
+
+// The certificate that turns encryption on by default: the first from a KeyDescriptor with
+// use="encryption", else the first RSA one without `use`, which SAML Metadata 2.4.1.1 makes
+// good for signing and encryption. An SP that lists only EC keys without `use` gets plain
+// assertions, as before, because careid cannot encrypt to an EC key.
+std::optional<std::string> default_encryption_certificate(const ServiceProvider& sp) {
+  if (sp.declared_encryption_certificates > 0) {
+    return sp.encryption_certificates.front();
+  }
+  for (const std::string& certificate : sp.encryption_certificates) {
+    if (has_rsa_key(certificate)) {
+      return certificate;
+    }
+  }
+  return std::nullopt;
 }
 
 class IdentityProviderImpl final : public IdentityProvider {
@@ -36,7 +72,11 @@ class IdentityProviderImpl final : public IdentityProvider {
         query_key_(std::move(query_key)),
         folder_providers_(sps),
         service_providers_(std::move(sps)),
-        metadata_(std::move(metadata)) {}
+        metadata_(std::move(metadata)),
+        artifact_store_(settings_.artifact_limits) {
+    metrics_registration_ =
+        metrics::registry().add([this](metrics::Exposition& out) { collect_metrics(out); });
+  }
 
   Result<AuthnRequest, RequestError> decode_redirect_request(std::string_view query) const override {
     auto message = decode_redirect_query(query);
@@ -129,6 +169,9 @@ class IdentityProviderImpl final : public IdentityProvider {
     if (!xml.ok()) {
       return xml.status();
     }
+    if (request.acs_binding == kHttpArtifactBinding) {
+      return issue_artifact(request.issuer, request.acs_url, std::move(*xml), request.relay_state);
+    }
     return build_post_page(request.acs_url, *xml, request.relay_state);
   }
 
@@ -137,7 +180,7 @@ class IdentityProviderImpl final : public IdentityProvider {
     // The assertion goes exactly to request.acs_url, so it is checked again here in case the
     // request did not come from decode_redirect_request.
     const ServiceProvider* sp = service_providers_.get().find(request.issuer);
-    if (sp == nullptr || sp->find_post_acs(request.acs_url) == nullptr) {
+    if (sp == nullptr || !is_usable_acs(*sp, request.acs_binding, request.acs_url)) {
       return Status::invalid_argument("service provider " + request.issuer +
                                       " or its ACS URL is not registered");
     }
@@ -155,15 +198,39 @@ class IdentityProviderImpl final : public IdentityProvider {
     if (!xml.ok()) {
       return xml.status();
     }
+    if (error.acs_binding == kHttpArtifactBinding) {
+      return issue_artifact(error.sp_entity_id, error.acs_url, std::move(*xml), error.relay_state);
+    }
     return build_post_page(error.acs_url, *xml, error.relay_state);
   }
 
   Result<std::string> build_error_response_xml(const RequestError& error) const override {
     const ServiceProvider* sp = service_providers_.get().find(error.sp_entity_id);
-    if (sp == nullptr || sp->find_post_acs(error.acs_url) == nullptr) {
+    std::string_view binding = error.acs_binding.empty() ? kHttpPostBinding : error.acs_binding;
+    if (sp == nullptr || !is_usable_acs(*sp, binding, error.acs_url)) {
       return Status::invalid_argument("no registered ACS URL to send the error Response to");
     }
     return build_error_response(response_context(), error);
+  }
+
+  SoapReply resolve_artifact(std::string_view soap_body, std::string_view client_certificate_der,
+                             std::string_view client) const override {
+    if (settings_.artifact_resolution_url.empty()) {
+      return SoapReply{500, "", ArtifactResolveOutcome::kFault};
+    }
+    ArtifactResolveContext context{service_providers_.get(),
+                                   settings_.entity_id,
+                                   settings_.artifact_resolution_url,
+                                   now(),
+                                   &key_,
+                                   &replay_cache_,
+                                   &artifact_store_,
+                                   &settings_.artifact_tls_client_auth,
+                                   client_certificate_der,
+                                   client};
+    SoapReply reply = saml::resolve_artifact(soap_body, context);
+    resolutions_[static_cast<std::size_t>(reply.outcome)].increment();
+    return reply;
   }
 
   std::string metadata_xml() const override { return metadata_; }
@@ -205,29 +272,84 @@ class IdentityProviderImpl final : public IdentityProvider {
     return registered;
   }
 
+  // True when `location` is an ACS of `sp` with `binding`, and that binding is on.
+  bool is_usable_acs(const ServiceProvider& sp, std::string_view binding,
+                     std::string_view location) const {
+    bool enabled = binding == kHttpPostBinding ||
+                   (binding == kHttpArtifactBinding && !settings_.artifact_resolution_url.empty());
+    return enabled && sp.find_acs(binding, location) != nullptr;
+  }
+
+  // Keeps `response_xml` for `sp_entity_id` under a new artifact and returns the page that
+  // POSTs the artifact to `acs_url` (SAML Bindings 3.6).
+  Result<std::string> issue_artifact(const std::string& sp_entity_id, const std::string& acs_url,
+                                     std::string response_xml,
+                                     const std::string& relay_state) const {
+    auto artifact = new_artifact(settings_.entity_id, kArtifactResolutionIndex);
+    if (!artifact.ok()) {
+      return artifact.status();
+    }
+    Status stored =
+        artifact_store_.put(artifact->message_handle, sp_entity_id, std::move(response_xml), now());
+    if (!stored.ok()) {
+      return stored.with_context("keeping the Response for an artifact to " + sp_entity_id);
+    }
+    artifacts_issued_.increment();
+    log::get("federation")->debug("saml artifact issued sp={} unresolved={}", sp_entity_id,
+                                  artifact_store_.size());
+    return build_artifact_page(acs_url, encode_artifact(*artifact), relay_state);
+  }
+
+  void collect_metrics(metrics::Exposition& out) const {
+    out.family("careid_saml_artifacts_issued_total",
+               "SAML Responses kept for the HTTP-Artifact binding.", metrics::MetricType::kCounter);
+    out.sample("careid_saml_artifacts_issued_total", {},
+               static_cast<double>(artifacts_issued_.value()));
+    out.family("careid_saml_artifact_resolutions_total",
+               "ArtifactResolve requests by outcome.", metrics::MetricType::kCounter);
+    constexpr const char* kOutcomes[] = {"resolved", "no_message", "rejected", "fault"};
+    for (std::size_t i = 0; i < resolutions_.size(); ++i) {
+      out.sample("careid_saml_artifact_resolutions_total", {{"outcome", kOutcomes[i]}},
+                 static_cast<double>(resolutions_[i].value()));
+    }
+    out.family("careid_saml_artifacts_unresolved", "Responses waiting for an ArtifactResolve.",
+               metrics::MetricType::kGauge);
+    out.sample("careid_saml_artifacts_unresolved", {},
+               static_cast<double>(artifact_store_.size()));
+  }
+
   std::chrono::system_clock::time_point now() const {
     return settings_.clock ? settings_.clock() : std::chrono::system_clock::now();
   }
 
   // The key to encrypt assertions to `sp` with, or nullopt for none, as the SP's policy in
-  // settings_.assertion_encryption and its metadata decide: by default only a KeyDescriptor
-  // with use="encryption" turns encryption on. The first encryption certificate is used.
+  // settings_.assertion_encryption and its metadata decide. By default the SP's
+  // default_encryption_certificate turns encryption on. kRequired takes the first encryption
+  // certificate of any kind, and fails when there is none.
   Result<std::optional<xml::VerificationKey>> encryption_key_for(const ServiceProvider& sp) const {
     auto policy = settings_.assertion_encryption.find(sp.entity_id);
     AssertionEncryption encryption = policy == settings_.assertion_encryption.end()
                                          ? AssertionEncryption::kWhenKeyPresent
                                          : policy->second;
-    if (encryption == AssertionEncryption::kNever ||
-        (encryption == AssertionEncryption::kWhenKeyPresent &&
-         sp.declared_encryption_certificates == 0)) {
+    if (encryption == AssertionEncryption::kNever) {
       return std::optional<xml::VerificationKey>();
     }
-    if (sp.encryption_certificates.empty()) {
+
+    std::optional<std::string> certificate;
+    if (encryption == AssertionEncryption::kWhenKeyPresent) {
+      certificate = default_encryption_certificate(sp);
+      if (!certificate.has_value()) {
+        return std::optional<xml::VerificationKey>();
+      }
+    } else if (!sp.encryption_certificates.empty()) {
+      certificate = sp.encryption_certificates.front();
+    } else {
       return Status::failed_precondition("assertions to " + sp.entity_id +
                                          " must be encrypted, but its metadata has no "
                                          "KeyDescriptor for encryption");
     }
-    auto key = xml::VerificationKey::from_certificate(sp.encryption_certificates.front());
+
+    auto key = xml::VerificationKey::from_certificate(*certificate);
     if (!key.ok()) {
       return key.status().with_context("encryption certificate of " + sp.entity_id);
     }
@@ -236,7 +358,8 @@ class IdentityProviderImpl final : public IdentityProvider {
 
   AuthnRequestContext request_context() const {
     return AuthnRequestContext{service_providers_.get(), settings_.sso_url, now(),
-                               settings_.require_signed_requests, &replay_cache_};
+                               settings_.require_signed_requests, &replay_cache_,
+                               !settings_.artifact_resolution_url.empty()};
   }
 
   LogoutCheckContext logout_context() const {
@@ -262,6 +385,13 @@ class IdentityProviderImpl final : public IdentityProvider {
   std::string metadata_;
   // Internally synchronised, so the const methods may record request IDs.
   mutable ReplayCache replay_cache_;
+  // Internally synchronised, like the counters.
+  mutable ArtifactStore artifact_store_;
+  mutable metrics::Counter artifacts_issued_;
+  // By ArtifactResolveOutcome.
+  mutable std::array<metrics::Counter, 4> resolutions_;
+  // Declared last, so that it is removed before the members that collect_metrics reads.
+  metrics::Registry::Registration metrics_registration_;
 };
 
 // Reads each PEM certificate of `files` as base64 DER, for the IdP metadata.
@@ -307,18 +437,20 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::create(const IdpSett
     return additional_certificates.status();
   }
   auto metadata = build_signed_idp_metadata(settings.entity_id, settings.sso_url, *key,
-                                            settings.slo_url, *additional_certificates);
+                                            settings.slo_url, *additional_certificates,
+                                            settings.artifact_resolution_url);
   if (!metadata.ok()) {
     return metadata.status();
   }
 
   log::get("federation")
       ->info("saml idp loaded entity_id={} service_providers={} key_type={} sign_response={} "
-             "require_signed_requests={} single_logout={} additional_signing_certificates={}",
+             "require_signed_requests={} single_logout={} additional_signing_certificates={} "
+             "artifact_binding={}",
              settings.entity_id, sps->size(),
              key->type() == xml::KeyType::kRsa ? "rsa" : "ecdsa", settings.sign_response,
              settings.require_signed_requests, !settings.slo_url.empty(),
-             additional_certificates->size());
+             additional_certificates->size(), !settings.artifact_resolution_url.empty());
   std::unique_ptr<IdentityProvider> idp = std::make_unique<IdentityProviderImpl>(
       settings, std::move(key).value(), std::move(query_key).value(), std::move(sps).value(),
       std::move(metadata).value());

@@ -14,18 +14,24 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "federation/saml/artifact_resolve.h"
+#include "federation/saml/artifact_store.h"
+#include "federation/saml/saml_names.h"
 #include "federation/saml/service_provider.h"
 
 namespace careid::federation::saml {
 
 // Whether assertions to an SP are encrypted (SAML Core 2.3.4).
 enum class AssertionEncryption {
-  kWhenKeyPresent,  // when the SP's metadata has a KeyDescriptor for encryption (the default)
+  // The default: when the SP's metadata has a KeyDescriptor with use="encryption", or an RSA
+  // key in one without `use` (SAML Metadata 2.4.1.1 makes such a key good for both).
+  kWhenKeyPresent,
   kRequired,        // always; a login fails when the SP's metadata has no encryption key
   kNever,           // never, even when the SP has an encryption key
 };
@@ -50,6 +56,15 @@ struct IdpSettings {
   // Require a valid signature on every AuthnRequest, also from SPs whose metadata does not
   // set AuthnRequestsSigned="true".
   bool require_signed_requests = false;
+  // ArtifactResolutionService for the SOAP binding, e.g. https://127.0.0.1:8443/saml/artifact.
+  // Empty: no HTTP-Artifact binding; requests for it are rejected and HTTP-Artifact ACS
+  // endpoints are not used.
+  std::string artifact_resolution_url;
+  // Lifetime and bounds of the Responses kept for unresolved artifacts.
+  ArtifactStoreLimits artifact_limits;
+  // SPs whose ArtifactResolve may be authenticated by a TLS client certificate that is a
+  // signing certificate of their metadata, in place of a signature.
+  std::set<std::string, std::less<>> artifact_tls_client_auth;
   // Source of the current time; empty means std::chrono::system_clock::now. Tests set it.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
@@ -70,6 +85,10 @@ struct AuthnRequest {
   // True when the RequestedAuthnContext accepts a password login (PasswordProtectedTransport,
   // AAL2), and when the request has no RequestedAuthnContext.
   bool password_login_allowed = true;
+  // The binding of the acs_url endpoint: HTTP-POST, or HTTP-Artifact for a Response that the
+  // SP fetches from the ArtifactResolutionService. Last, so that aggregate initialisers of
+  // the fields above stay valid.
+  std::string acs_binding = std::string(kHttpPostBinding);
 };
 
 // The statements the IdP makes about the authenticated user.
@@ -97,6 +116,7 @@ struct RequestError {
   std::string sp_entity_id;     // set with acs_url
   std::string request_id;       // the request's ID when it had one; echoed as InResponseTo
   std::string relay_state;      // the request's RelayState when it was valid
+  std::string acs_binding;      // binding of acs_url; empty means HTTP-POST
 };
 
 // A decoded and checked LogoutRequest from an SP (SAML Core 3.7.1).
@@ -206,7 +226,10 @@ class IdentityProvider {
   virtual bool supports_single_logout(std::string_view sp_entity_id) const = 0;
 
   // Builds the Response for `request` with one Assertion about `subject`, signs it, and
-  // returns the HTML page that POSTs it and the RelayState to the ACS URL.
+  // returns the HTML page that POSTs it and the RelayState to the ACS URL. For an
+  // HTTP-Artifact ACS the page POSTs a new SAMLart instead (SAML Bindings 3.6), and the
+  // Response waits in the artifact store for the SP's ArtifactResolve. kResourceExhausted
+  // when the store is full.
   virtual Result<std::string> build_post_response_page(const AuthnRequest& request,
                                                        const Subject& subject) const = 0;
 
@@ -215,12 +238,22 @@ class IdentityProvider {
                                                  const Subject& subject) const = 0;
 
   // Builds a Response with `error`'s status codes and no Assertion, and returns the HTML
-  // page that POSTs it to error.acs_url. InvalidArgument when error.acs_url is empty: the
+  // page that POSTs it, or an artifact for it when error.acs_binding is HTTP-Artifact, to
+  // error.acs_url. InvalidArgument when error.acs_url is empty: the
   // caller shows its own error page then. The Response is signed when sign_response is set.
   virtual Result<std::string> build_error_page(const RequestError& error) const = 0;
 
   // Same as build_error_page but returns the Response XML; for tests.
   virtual Result<std::string> build_error_response_xml(const RequestError& error) const = 0;
+
+  // Handles a POST to the ArtifactResolutionService: `soap_body` as received,
+  // `client_certificate_der` from the TLS connection (empty when none), `client` for logs.
+  // See federation/saml/artifact_resolve.h. The default returns a SOAP fault.
+  virtual SoapReply resolve_artifact(std::string_view soap_body,
+                                     std::string_view client_certificate_der,
+                                     std::string_view client) const {
+    return SoapReply{500, "", ArtifactResolveOutcome::kFault};
+  }
 
   // The value for the Content-Security-Policy header of the pages above: it allows only
   // their own fixed inline script, which submits the form.
@@ -228,7 +261,8 @@ class IdentityProvider {
 
   // Returns the IdP's metadata (EntityDescriptor with IDPSSODescriptor, signing
   // KeyDescriptor, SingleSignOnService and, when slo_url is set, SingleLogoutService, each
-  // for HTTP-Redirect and HTTP-POST), signed with the IdP's key.
+  // for HTTP-Redirect and HTTP-POST, and the SOAP ArtifactResolutionService when
+  // artifact_resolution_url is set), signed with the IdP's key.
   virtual std::string metadata_xml() const = 0;
 
   // Number of registered service providers.

@@ -16,11 +16,14 @@ namespace careid::federation::saml {
 // and the HTTP-Redirect and HTTP-POST SingleSignOnService at `sso_url`. A non-empty
 // `slo_url` adds the HTTP-Redirect and HTTP-POST SingleLogoutService there. Each of
 // `additional_certificates` (base64 DER) gets a signing KeyDescriptor after the current one, so
-// that SPs trust the next key before a rollover and the old one after it. The metadata itself is not signed.
+// that SPs trust the next key before a rollover and the old one after it. A non-empty
+// `artifact_resolution_url` adds the SOAP ArtifactResolutionService there, with index
+// kArtifactResolutionIndex. The metadata itself is not signed.
 std::string build_idp_metadata(std::string_view entity_id, std::string_view sso_url,
                                std::string_view certificate_base64,
                                std::string_view slo_url = {},
-                               const std::vector<std::string>& additional_certificates = {});
+                               const std::vector<std::string>& additional_certificates = {},
+                               std::string_view artifact_resolution_url = {});
 
 // Same as build_idp_metadata, with a random ID on the EntityDescriptor and an enveloped
 // signature by `key` as its first child (SAML Metadata 3.1 and the schema's element order),
@@ -30,6 +33,7 @@ Result<std::string> build_signed_idp_metadata(std::string_view entity_id,
                                               std::string_view sso_url,
                                               const xml::SigningKey& key,
                                               std::string_view slo_url = {},
-                                              const std::vector<std::string>& additional_certificates = {});
+                                              const std::vector<std::string>& additional_certificates = {},
+                                              std::string_view artifact_resolution_url = {});
 
 }  // namespace careid::federation::saml

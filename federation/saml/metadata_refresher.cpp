@@ -63,6 +63,19 @@ void MetadataRefresher::refresh_all() {
   publish();
 }
 
+void MetadataRefresher::request_refresh_all() {
+  {
+    std::lock_guard lock(mutex_);
+    refresh_requested_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::uint64_t MetadataRefresher::requested_refreshes_done() const {
+  std::lock_guard lock(mutex_);
+  return requested_refreshes_done_;
+}
+
 void MetadataRefresher::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -70,26 +83,36 @@ void MetadataRefresher::run() {
     for (SteadyTime next : next_refresh_) {
       wake_at = std::min(wake_at, next);
     }
-    wake_.wait_until(lock, wake_at, [this] { return stopping_; });
+    wake_.wait_until(lock, wake_at, [this] { return stopping_ || refresh_requested_; });
     if (stopping_) {
       return;
     }
+    bool requested = refresh_requested_;
+    refresh_requested_ = false;
 
     // Fetching may take up to its timeout, so stop() must not wait for the lock meanwhile.
     lock.unlock();
-    {
-      std::lock_guard pass(refresh_mutex_);
-      SteadyTime now = std::chrono::steady_clock::now();
-      for (std::size_t i = 0; i < sources_.size(); ++i) {
-        if (next_refresh_[i] <= now) {
-          RefreshOutcome outcome = sources_[i]->refresh();
-          next_refresh_[i] = std::chrono::steady_clock::now() + delay_after(outcome, sources_[i]->settings());
-        }
-      }
-      publish();
-    }
+    refresh_due(requested);
     lock.lock();
+    if (requested) {
+      ++requested_refreshes_done_;
+    }
   }
+}
+
+void MetadataRefresher::refresh_due(bool all) {
+  std::lock_guard pass(refresh_mutex_);
+  if (all) {
+    log::get("federation")->info("saml metadata refreshing all {} sources on request", sources_.size());
+  }
+  SteadyTime now = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (all || next_refresh_[i] <= now) {
+      RefreshOutcome outcome = sources_[i]->refresh();
+      next_refresh_[i] = std::chrono::steady_clock::now() + delay_after(outcome, sources_[i]->settings());
+    }
+  }
+  publish();
 }
 
 // Hands the SPs to the identity provider when the set differs from the last one handed

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,15 +38,25 @@ class MetadataRefresher {
   // Stops the thread and waits for it; a fetch in progress ends within its timeout.
   void stop();
 
-  // Refreshes every source now and hands over the SPs; for tests and SIGHUP. Not to be
-  // called while the thread runs a refresh of its own, so it takes the same lock.
+  // Refreshes every source now and hands over the SPs, on the calling thread. It waits for
+  // a refresh pass of the thread to end first.
   void refresh_all();
+
+  // Asks the thread to refresh every source, due or not, and returns at once. careidd calls
+  // it on SIGHUP. Requests made while a pass runs lead to one more pass after it. A
+  // request before start() waits for the thread, and after stop() nothing runs.
+  void request_refresh_all();
+
+  // Number of passes that request_refresh_all() caused and that have ended. Thread-safe.
+  std::uint64_t requested_refreshes_done() const;
 
   // Writes careid_saml_metadata_* families: refreshes by outcome, SPs and copy age.
   void collect(metrics::Exposition& out) const;
 
  private:
   void run();
+  // One pass of the thread: the due sources, or all of them when `all` is true.
+  void refresh_due(bool all);
   void publish();
 
   std::vector<std::unique_ptr<MetadataSource>> sources_;
@@ -53,9 +64,11 @@ class MetadataRefresher {
   IdentityProvider& idp_;
 
   std::mutex refresh_mutex_;  // one refresh pass at a time
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool refresh_requested_ = false;
+  std::uint64_t requested_refreshes_done_ = 0;
   // Hash of the entityIDs and update counts last handed over.
   std::optional<std::size_t> published_hash_;
   std::thread thread_;

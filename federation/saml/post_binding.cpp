@@ -24,10 +24,12 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string build_post_page(std::string_view acs_url, std::string_view response_xml,
-                            std::string_view relay_state, std::string_view action,
-                            std::string_view field) {
-  std::string saml_response = pki::base64_encode(pki::as_bytes(response_xml));
+namespace {
+
+// The auto-submitting form with `field` = `value` and the RelayState.
+std::string build_form_page(std::string_view acs_url, std::string_view field,
+                            std::string_view value, std::string_view relay_state,
+                            std::string_view action) {
   std::string title(action);
   if (!title.empty()) {
     title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
@@ -37,7 +39,7 @@ std::string build_post_page(std::string_view acs_url, std::string_view response_
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
       "<title>" + html_escape(title) + "</title></head>\n<body>\n"
       "<form id=\"saml-post\" method=\"post\" action=\"" + html_escape(acs_url) + "\">\n"
-      "<input type=\"hidden\" name=\"" + html_escape(field) + "\" value=\"" + html_escape(saml_response) + "\">\n";
+      "<input type=\"hidden\" name=\"" + html_escape(field) + "\" value=\"" + html_escape(value) + "\">\n";
   if (!relay_state.empty()) {
     page += "<input type=\"hidden\" name=\"RelayState\" value=\"" + html_escape(relay_state) +
             "\">\n";
@@ -49,6 +51,20 @@ std::string build_post_page(std::string_view acs_url, std::string_view response_
   page += kPostPageScript;
   page += "</script>\n</body>\n</html>\n";
   return page;
+}
+
+}  // namespace
+
+std::string build_post_page(std::string_view acs_url, std::string_view response_xml,
+                            std::string_view relay_state, std::string_view action,
+                            std::string_view field) {
+  std::string saml_response = pki::base64_encode(pki::as_bytes(response_xml));
+  return build_form_page(acs_url, field, saml_response, relay_state, action);
+}
+
+std::string build_artifact_page(std::string_view acs_url, std::string_view artifact,
+                                std::string_view relay_state) {
+  return build_form_page(acs_url, "SAMLart", artifact, relay_state, "signing in");
 }
 
 std::string post_page_content_security_policy() {

@@ -21,6 +21,11 @@ std::string build_post_page(std::string_view acs_url, std::string_view response_
                             std::string_view relay_state, std::string_view action = "signing in",
                             std::string_view field = "SAMLResponse");
 
+// Returns the same page carrying the base64 `artifact` in a SAMLart field in place of a
+// message: the HTTP-Artifact binding's form variant (SAML Bindings 3.6).
+std::string build_artifact_page(std::string_view acs_url, std::string_view artifact,
+                                std::string_view relay_state);
+
 // "default-src 'none'; script-src 'sha256-<hash of kPostPageScript>'; ..." for the page.
 std::string post_page_content_security_policy();
 

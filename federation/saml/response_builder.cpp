@@ -50,19 +50,6 @@ xml::Document start_response(const ResponseContext& context, const std::string& 
   return doc;
 }
 
-void append_status(Element response, std::string_view code, std::string_view sub_code,
-                   std::string_view message) {
-  Element status = response.append_child(kProtocolNs, "samlp", "Status");
-  Element status_code = status.append_child(kProtocolNs, "samlp", "StatusCode");
-  status_code.set_attribute("Value", code);
-  if (!sub_code.empty()) {
-    status_code.append_child(kProtocolNs, "samlp", "StatusCode").set_attribute("Value", sub_code);
-  }
-  if (!message.empty()) {
-    status.append_text_child(kProtocolNs, "samlp", "StatusMessage", message);
-  }
-}
-
 void append_subject(Element assertion, const ResponseContext& context, const AuthnRequest& request,
                     const Subject& subject) {
   Element subject_element = assertion.append_child(kAssertionNs, "saml", "Subject");
@@ -126,6 +113,19 @@ Result<std::string> finish(xml::Document& doc, const ResponseContext& context) {
 }
 
 }  // namespace
+
+void append_status(xml::Element response, std::string_view code, std::string_view sub_code,
+                   std::string_view message) {
+  Element status = response.append_child(kProtocolNs, "samlp", "Status");
+  Element status_code = status.append_child(kProtocolNs, "samlp", "StatusCode");
+  status_code.set_attribute("Value", code);
+  if (!sub_code.empty()) {
+    status_code.append_child(kProtocolNs, "samlp", "StatusCode").set_attribute("Value", sub_code);
+  }
+  if (!message.empty()) {
+    status.append_text_child(kProtocolNs, "samlp", "StatusMessage", message);
+  }
+}
 
 Result<std::string> random_id() {
   auto bytes = pki::random_bytes(kIdRandomBytes);

@@ -39,6 +39,11 @@ Result<std::string> build_success_response(const ResponseContext& context,
 // signed when context.sign_response is set. InvalidArgument if error.acs_url is empty.
 Result<std::string> build_error_response(const ResponseContext& context, const RequestError& error);
 
+// Appends a samlp:Status with StatusCode `code`, a nested StatusCode `sub_code` when it is
+// not empty, and a StatusMessage when `message` is not empty (SAML Core 3.2.2).
+void append_status(xml::Element response, std::string_view code, std::string_view sub_code,
+                   std::string_view message);
+
 // A fresh message ID: '_' and 40 hex digits (160 random bits), a valid xs:ID (SAML Core
 // 1.3.4 asks for at least 128 random bits).
 Result<std::string> random_id();

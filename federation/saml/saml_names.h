@@ -13,6 +13,12 @@ inline constexpr std::string_view kHttpPostBinding =
     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 inline constexpr std::string_view kHttpRedirectBinding =
     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+inline constexpr std::string_view kHttpArtifactBinding =
+    "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact";
+inline constexpr std::string_view kSoapBinding = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP";
+
+// The SOAP 1.1 envelope namespace, which the SAML SOAP binding uses (SAML Bindings 3.2).
+inline constexpr std::string_view kSoapEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
 
 // Status codes (SAML Core 3.2.2.2).
 inline constexpr std::string_view kStatusSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success";

@@ -92,8 +92,13 @@ xml::Element find_sp_descriptor(xml::Element entity) {
 }  // namespace
 
 const AssertionConsumerService* ServiceProvider::find_post_acs(std::string_view location) const {
+  return find_acs(kHttpPostBinding, location);
+}
+
+const AssertionConsumerService* ServiceProvider::find_acs(std::string_view binding,
+                                                          std::string_view location) const {
   for (const auto& acs : assertion_consumer_services) {
-    if (acs.binding == kHttpPostBinding && acs.location == location) {
+    if (acs.binding == binding && acs.location == location) {
       return &acs;
     }
   }
@@ -110,10 +115,14 @@ const AssertionConsumerService* ServiceProvider::find_acs_by_index(int index) co
 }
 
 const AssertionConsumerService* ServiceProvider::default_post_acs() const {
+  return default_acs(kHttpPostBinding);
+}
+
+const AssertionConsumerService* ServiceProvider::default_acs(std::string_view binding) const {
   const AssertionConsumerService* first = nullptr;
   const AssertionConsumerService* first_unmarked = nullptr;
   for (const auto& acs : assertion_consumer_services) {
-    if (acs.binding != kHttpPostBinding) {
+    if (acs.binding != binding) {
       continue;
     }
     if (acs.is_default) {
@@ -191,8 +200,8 @@ Result<ServiceProvider> ServiceProviderRegistry::parse_entity(xml::Element entit
     }
     sp.single_logout_services.push_back(std::move(endpoint));
   }
-  if (sp.default_post_acs() == nullptr) {
-    return fail("no AssertionConsumerService with the HTTP-POST binding");
+  if (sp.default_post_acs() == nullptr && sp.default_acs(kHttpArtifactBinding) == nullptr) {
+    return fail("no AssertionConsumerService with the HTTP-POST or HTTP-Artifact binding");
   }
   read_key_descriptors(descriptor, sp);
   return sp;

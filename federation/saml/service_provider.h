@@ -40,8 +40,8 @@ struct ServiceProvider {
   std::vector<std::string> signing_certificates;
   // Those from KeyDescriptors with use="encryption" come first; their count is below.
   std::vector<std::string> encryption_certificates;
-  // Certificates from KeyDescriptors with use="encryption": the sign that the SP expects
-  // encrypted assertions.
+  // Number of certificates from KeyDescriptors with use="encryption". The IdP prefers them
+  // to certificates without `use` when it encrypts assertions.
   std::size_t declared_encryption_certificates = 0;
   std::vector<LogoutEndpoint> single_logout_services;
   bool authn_requests_signed = false;
@@ -50,11 +50,17 @@ struct ServiceProvider {
 
   // The endpoint with binding HTTP-POST and exactly this Location, or nullptr.
   const AssertionConsumerService* find_post_acs(std::string_view location) const;
+  // The endpoint with this binding and exactly this Location, or nullptr.
+  const AssertionConsumerService* find_acs(std::string_view binding,
+                                           std::string_view location) const;
   // The endpoint with this index, or nullptr. The binding is not checked.
   const AssertionConsumerService* find_acs_by_index(int index) const;
   // The default HTTP-POST endpoint by SAML Metadata 2.2.3: the first with isDefault="true",
   // else the first without isDefault="false", else the first; nullptr if none uses HTTP-POST.
   const AssertionConsumerService* default_post_acs() const;
+  // The default endpoint with `binding`, chosen as default_post_acs() chooses; nullptr if
+  // none uses that binding.
+  const AssertionConsumerService* default_acs(std::string_view binding) const;
   // The SingleLogoutService careid sends logout messages to: the first with HTTP-Redirect,
   // else the first with HTTP-POST; nullptr if none has either binding.
   const LogoutEndpoint* logout_endpoint() const;
@@ -64,7 +70,7 @@ class ServiceProviderRegistry {
  public:
   // Reads every *.xml file in `dir` (not recursive, in name order). A file that does not
   // parse, is not an EntityDescriptor with an SPSSODescriptor supporting SAML 2.0, has no
-  // HTTP-POST AssertionConsumerService, or repeats another file's entityID is an error
+  // AssertionConsumerService with the HTTP-POST or HTTP-Artifact binding, or repeats another file's entityID is an error
   // whose message names the file. A missing or unreadable folder is kIoError.
   static Result<ServiceProviderRegistry> load_directory(const std::filesystem::path& dir);
 

@@ -139,9 +139,8 @@ Result<std::vector<Person>> look_up(const PeerCertificate& card, const CardMappi
 
 }  // namespace
 
-Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
-                                                  IdentitySource& source,
-                                                  const CardMapping& mapping) {
+Result<std::string, LoginFailure> check_card_certificate(const PeerCertificate& card,
+                                                         const CardMapping& mapping) {
   if (!card.present) {
     return LoginFailure{LoginOutcome::kNoCertificate,
                         "No smartcard certificate was presented. Insert your NHS smartcard, "
@@ -166,6 +165,16 @@ Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
   if (std::optional<LoginFailure> revoked = revocation_failure(card)) {
     revoked->mapped_by = *key;
     return *revoked;
+  }
+  return key;
+}
+
+Result<Person, LoginFailure> identify_card_holder(const PeerCertificate& card,
+                                                  IdentitySource& source,
+                                                  const CardMapping& mapping) {
+  Result<std::string, LoginFailure> key = check_card_certificate(card, mapping);
+  if (!key.ok()) {
+    return key.error();
   }
 
   Result<std::vector<Person>> people = look_up(card, mapping, *key, source);

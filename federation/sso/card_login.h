@@ -92,6 +92,12 @@ Result<CardMapping> card_mapping_from_config(const CardLoginConfig& config);
 // Returns true when `uid` is exactly 12 ASCII digits, the NHS user id form.
 bool is_nhs_uid(std::string_view uid);
 
+// Runs every check of identify_card_holder that needs no directory: the certificate is
+// present, verified, not revoked, not suspended and carries the name that `mapping` reads.
+// Returns that name (the uid with kSubjectCn).
+Result<std::string, LoginFailure> check_card_certificate(const PeerCertificate& card,
+                                                         const CardMapping& mapping = {});
+
 // Finds the directory person for the card certificate by `mapping`. With the default
 // (NHS profile: O=nhs, OU=people, CN=<12-digit uid>) the subject's one CN must be 12 digits.
 // With kSan the certificate must carry exactly one SAN value of the configured type, and

@@ -31,6 +31,7 @@ struct RoleProfile {
   // activity they include, sorted by code.
   std::vector<RoleActivity> activities;
   std::vector<std::string> workgroups;  // the position's workgroups; empty for a bare job role
+  std::string dn = {};  // DN of the role profile entry; empty from sources that do not read one
 };
 
 struct Person {
@@ -63,6 +64,14 @@ class IdentitySource {
   // Returns the person with this uid, std::nullopt when there is none, or an error
   // Status when the store cannot be read.
   virtual Result<std::optional<Person>> find_person(std::string_view uid) = 0;
+
+  // Reads `person` again, as find_person would return it, but with at most the one role
+  // profile `role_id` of `person.roles`, and only while that role profile is still active.
+  // Returns std::nullopt when the person is no longer in the directory, and the person
+  // without roles when the role profile ended or is not one of `person.roles`. Lets the
+  // role choice check a role without a new search. The default calls find_person.
+  virtual Result<std::optional<Person>> find_person_role(const Person& person,
+                                                         std::string_view role_id);
 
   // Returns the people whose `attribute` has a value equal to `value` under the attribute's
   // equality rule; the caller treats more than one as a failure. The default returns

@@ -21,7 +21,8 @@ std::string field(std::string_view label, std::string_view name, std::string_vie
 
 }  // namespace
 
-std::string build_password_login_page(std::string_view csrf_token, std::string_view error) {
+std::string build_password_login_page(std::string_view csrf_token, std::string_view error,
+                                      std::string_view action) {
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<title>Sign in</title><style>" + std::string(kStyle) + "</style></head><body>\n"
@@ -31,7 +32,7 @@ std::string build_password_login_page(std::string_view csrf_token, std::string_v
   if (!error.empty()) {
     page += "<p class=\"error\" role=\"alert\">" + saml::html_escape(error) + "</p>\n";
   }
-  page += "<form method=\"post\" action=\"" + std::string(kPasswordLoginPath) + "\">\n"
+  page += "<form method=\"post\" action=\"" + saml::html_escape(action) + "\">\n"
           "<input type=\"hidden\" name=\"csrf_token\" value=\"" + saml::html_escape(csrf_token) +
           "\">\n";
   page += field("User ID", "uid", "text", "autocomplete=\"username\"");

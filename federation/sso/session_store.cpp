@@ -252,10 +252,12 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
 }
 
 Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std::string uid,
-                                              saml::AuthnRequest request) {
+                                              saml::AuthnRequest request,
+                                              std::optional<Person> person) {
   PendingChoice choice;
   choice.card_fingerprint = std::move(card_fingerprint);
   choice.uid = std::move(uid);
+  choice.person = std::move(person);
   choice.request = std::move(request);
   return store_pending(std::move(choice));
 }

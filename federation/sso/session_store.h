@@ -59,6 +59,8 @@ struct IssuedNameId {
 struct SsoSession {
   std::string id;             // the cookie value; a secret, never logged
   std::string session_index;  // SessionIndex in assertions and LogoutRequests; not secret
+  // The card certificate's SHA-256 fingerprint, or kPasswordSessionBinding for a password +
+  // TOTP login, which also records the method (authentication_method() in password_login.h).
   std::string card_fingerprint;
   std::string uid;
   std::string role_profile_id;  // the chosen role; empty for a person without roles
@@ -112,6 +114,9 @@ struct PendingChoice {
   std::string csrf_token;  // the form's synchronizer token; also the key of this entry
   std::string card_fingerprint;
   std::string uid;
+  // The card holder as the directory returned them when the role page was shown, so that
+  // the choice re-reads only the chosen role (IdentitySource::find_person_role).
+  std::optional<Person> person;
   saml::AuthnRequest request;
   // The raw query string of a GET /oidc/authorize; empty for a SAML login.
   std::string authorization_query;
@@ -192,9 +197,10 @@ class SessionStore {
   std::optional<LogoutProgress> take_logout(std::string_view id);
 
   // Stores `request` for a role choice and returns the new CSRF token. kInternal when the
-  // random generator fails.
+  // random generator fails. `person` is kept with it when given.
   Result<std::string> add_pending(std::string card_fingerprint, std::string uid,
-                                  saml::AuthnRequest request);
+                                  saml::AuthnRequest request,
+                                  std::optional<Person> person = std::nullopt);
 
   // Removes and returns the pending choice `csrf_token` if it has not expired, was made
   // with the same card and contains a SAML request. A token is usable once.

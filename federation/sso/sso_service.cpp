@@ -157,7 +157,7 @@ saml::RequestError error_for_sp(const saml::AuthnRequest& request, std::string m
                                 std::string_view status, std::string_view sub_status) {
   return saml::RequestError{std::move(message), std::string(status), request.acs_url,
                             std::string(sub_status), request.issuer, request.id,
-                            request.relay_state};
+                            request.relay_state, request.acs_binding};
 }
 
 }  // namespace
@@ -287,7 +287,7 @@ SsoReply SsoService::handle_sso_post(const PeerCertificate& card, std::string_vi
 // without a valid card never gets its request decoded.
 SsoReply SsoService::sign_on(const PeerCertificate& card, const RequestDecoder& decode_request,
                              std::string_view session_id, std::string_view client) const {
-  if (!card.present && password_login_.enabled) {
+  if (!card.present && password_login_ != nullptr) {
     return offer_password_login(decode_request, session_id, client);
   }
   Result<Person, LoginFailure> person = identify_card_holder(card, source_, sessions_->settings().card_mapping);
@@ -344,7 +344,7 @@ SsoReply SsoService::choose_role(const PeerCertificate& card, const Person& pers
                      saml::kStatusResponder, saml::kStatusNoPassive),
         person.uid, client);
   }
-  Result<std::string> token = sessions_->add_pending(card.sha256_fingerprint, person.uid, request);
+  Result<std::string> token = sessions_->add_pending(card.sha256_fingerprint, person.uid, request, person);
   if (!token.ok()) {
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
@@ -357,17 +357,27 @@ SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string
                                         std::string_view client) const {
   auto logger = log::get("federation");
   RoleChoiceForm form = parse_role_form(form_body);
-  bool password_path = !card.present && password_login_.enabled;
+  bool password_path = !card.present && password_login_ != nullptr;
 
+  // With the subject_cn mapping the certificate alone names the person, and the pending
+  // choice is bound to this certificate, so only the chosen role is read again below. The
+  // other mappings search again, because the mapped attribute may have changed.
   std::optional<Person> person;
-  if (!password_path) {
+  std::string uid = "-";
+  if (!password_path && sessions_->settings().card_mapping.mode == CardMappingMode::kSubjectCn) {
+    Result<std::string, LoginFailure> key = check_card_certificate(card, sessions_->settings().card_mapping);
+    if (!key.ok()) {
+      return refuse_card(key.error(), card, client);
+    }
+    uid = std::move(*key);
+  } else if (!password_path) {
     Result<Person, LoginFailure> holder = identify_card_holder(card, source_, sessions_->settings().card_mapping);
     if (!holder.ok()) {
       return refuse_card(holder.error(), card, client);
     }
     person = std::move(*holder);
+    uid = person->uid;
   }
-  std::string_view uid = person.has_value() ? std::string_view(person->uid) : std::string_view("-");
   if (form.csrf_token.empty() || form.role_profile_id.empty()) {
     logger->warn("login outcome=bad_request uid={} sp=- client={} error=\"role form incomplete\"",
                  uid, client);
@@ -376,16 +386,17 @@ SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string
 
   std::string_view binding = password_path ? kPasswordSessionBinding : std::string_view(card.sha256_fingerprint);
   std::optional<PendingChoice> pending = sessions_->take_pending(form.csrf_token, binding);
-  if (pending.has_value() && password_path) {
-    Result<std::optional<Person>> found = source_.find_person(pending->uid);
+  if (pending.has_value() && !person.has_value()) {
+    Result<std::optional<Person>, SsoReply> found =
+        reread_pending_person(*pending, form.role_profile_id, card, client);
     if (!found.ok()) {
-      logger->error("login outcome=store_error uid={} sp=- client={} error=\"{}\"", pending->uid,
-                    client, found.status().to_string());
-      return {SsoReply::Kind::kUnavailable, kServerErrorText, "", ""};
+      return std::move(found).error();
     }
     person = std::move(*found);
   }
-  if (!pending.has_value() || !person.has_value() || pending->uid != person->uid) {
+  bool same_person = pending.has_value() && person.has_value() && pending->uid == person->uid &&
+                     (password_path || person->uid == uid);
+  if (!same_person) {
     logger->warn("login outcome=role_choice_rejected uid={} sp=- client={}", uid, client);
     return {SsoReply::Kind::kDenied,
             "This role form has expired, was already used or belongs to another card. Start "
@@ -393,6 +404,29 @@ SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string
             "", ""};
   }
   return finish_role_choice(binding, *person, form, *pending, client);
+}
+
+// A card login's pending choice contains the person as the role page showed them, so only
+// the chosen role is read again. A password login's person is read whole.
+Result<std::optional<Person>, SsoReply> SsoService::reread_pending_person(
+    const PendingChoice& pending, std::string_view role_id, const PeerCertificate& card,
+    std::string_view client) const {
+  Result<std::optional<Person>> found = pending.person.has_value()
+                                            ? source_.find_person_role(*pending.person, role_id)
+                                            : source_.find_person(pending.uid);
+  if (!found.ok()) {
+    log::get("federation")
+        ->error("login outcome=store_error uid={} sp=- client={} error=\"{}\"", pending.uid, client,
+                found.status().to_string());
+    return SsoReply{SsoReply::Kind::kUnavailable, kServerErrorText, "", ""};
+  }
+  if (!found->has_value() && card.present) {
+    return refuse_card(LoginFailure{LoginOutcome::kUnknownPerson,
+                                    "The card holder " + pending.uid + " is not registered in the directory.",
+                                    "matches=0", pending.uid},
+                       card, client);
+  }
+  return std::move(*found);
 }
 
 SsoReply SsoService::finish_role_choice(std::string_view binding, const Person& person,

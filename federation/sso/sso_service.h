@@ -2,9 +2,9 @@
 // role choice and the SSO session, without HTTP. The HTTPS layer maps the reply kind to a
 // status code and page, and sends `set_cookie` as the session cookie.
 //
-// Order of checks: the card and its holder in the directory first, so that a client
-// without a valid card never gets its request decoded, then the AuthnRequest, then the
-// role (from the session, the only role, or the person's choice on the role page), then
+// Order of checks: the card and its holder in the directory come first, so that a client
+// without a valid card never gets its request decoded. Then come the AuthnRequest, the
+// role (from the session, the only role, or the person's choice on the role page) and
 // the signed Response. Each outcome is logged once on the "federation" logger as
 // `login outcome=... uid=... sp=... client=...`. Assertions, session IDs and CSRF tokens
 // are never logged.
@@ -30,6 +30,7 @@
 #include "federation/saml/identity_provider.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/identity_source.h"
+#include "federation/sso/password_authenticator.h"
 #include "federation/sso/password_login.h"
 #include "federation/sso/persistent_id.h"
 #include "federation/sso/role_page.h"
@@ -58,19 +59,11 @@ struct SsoReply {
   };
   Kind kind = Kind::kInternalError;
   std::string body;
-  // Where the SAML message goes: the ACS URL of a login, the SP's SingleLogoutService of a
-  // logout, and for kRedirect the whole URL with the signed query.
+  // Destination of the SAML message: the ACS URL of a login, the SP's SingleLogoutService of
+  // a logout, and for kRedirect the whole URL with the signed query.
   std::string acs_url;
   // A Set-Cookie header value to send with the reply, or empty for none.
   std::string set_cookie;
-};
-
-// The optional password + TOTP login (password_login.h), from the [login] configuration.
-struct PasswordLoginSettings {
-  bool enabled = false;
-  int totp_window_steps = 1;  // 0 or 1
-  // SPs that need a smartcard (AAL3) whatever their AuthnRequest contains.
-  std::vector<std::string> card_only_service_providers;
 };
 
 class SsoService {
@@ -88,7 +81,7 @@ class SsoService {
   void enable_password_login(PasswordLoginSettings settings);
 
   // Handles POST /saml/login with the form body of the login page. The CSRF token must name
-  // a login page shown less than SessionSettings::choice_timeout ago; each token works once,
+  // a login page shown less than SessionSettings::choice_timeout ago. Each token works once,
   // and a rejected login gets a new page with a new token. Checks that the person's entry
   // allows password logins and has a TOTP secret, then the password (lockout counted by the
   // directory), then the TOTP code (a wrong or replayed code also counts toward the
@@ -97,9 +90,9 @@ class SsoService {
   // password login is off.
   SsoReply handle_password_login(std::string_view form_body, std::string_view client) const;
 
-  // Handles GET /saml/sso. `query` is the raw query string (after '?'); `session_id` is the
-  // value of the session cookie, empty when there is none; `client` names the peer in logs,
-  // e.g. "peer=127.0.0.1:50522 conn=7".
+  // Handles GET /saml/sso. `query` is the raw query string (after '?'), and `session_id` is
+  // the value of the session cookie, empty when there is none. `client` names the peer in
+  // logs, e.g. "peer=127.0.0.1:50522 conn=7".
   SsoReply handle_sso(const PeerCertificate& card, std::string_view query,
                       std::string_view session_id, std::string_view client) const;
 
@@ -157,6 +150,10 @@ class SsoService {
 
   SessionStore& sessions() const { return *sessions_; }
 
+  // Returns the password + TOTP checks for the OpenID provider to share, or null while the
+  // password login is off.
+  const PasswordAuthenticator* password_login() const { return password_login_.get(); }
+
  private:
   using RequestDecoder =
       std::function<Result<saml::AuthnRequest, saml::RequestError>()>;
@@ -171,10 +168,10 @@ class SsoService {
   bool allows_password_login(const saml::AuthnRequest& request) const;
   SsoReply show_login_page(const saml::AuthnRequest& request, std::string_view error,
                            std::string_view client) const;
-  // Checks the form's uid, password and TOTP code; the error value is the audit reason.
-  Result<Person, std::string> check_password_login(const PasswordLoginForm& form) const;
-  void record_password_failure(std::string_view uid, std::string_view reason,
-                               std::string_view client) const;
+  Result<std::optional<Person>, SsoReply> reread_pending_person(const PendingChoice& pending,
+                                                                std::string_view role_id,
+                                                                const PeerCertificate& card,
+                                                                std::string_view client) const;
   SsoReply finish_role_choice(std::string_view binding, const Person& person,
                               const RoleChoiceForm& form, const PendingChoice& pending,
                               std::string_view client) const;
@@ -205,8 +202,7 @@ class SsoService {
   audit::Sink& audit_;
   // Internally synchronised; a pointer so that the const methods can use it.
   std::unique_ptr<SessionStore> sessions_;
-  PasswordLoginSettings password_login_;
-  std::unique_ptr<TotpVerifier> totp_;  // set by enable_password_login
+  std::unique_ptr<PasswordAuthenticator> password_login_;  // set by enable_password_login
 };
 
 // Returns the Set-Cookie value that sets the session cookie to `id`.

@@ -4,14 +4,11 @@
 #include <set>
 
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "directory/result_code.h"
 #include "provisioning/directory_entries.h"
 #include "rbac/rbac_entries.h"
-
-#ifndef CAREID_SCHEMA_DIR
-#define CAREID_SCHEMA_DIR "schemas"
-#endif
 
 namespace careid::provisioning::rbac {
 namespace {
@@ -149,7 +146,7 @@ Result<ImportCounts> import_catalogue(const std::filesystem::path& config_file, 
   if (!config.ok()) {
     return config.status();
   }
-  auto directory = directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(*config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return directory.status();
   }

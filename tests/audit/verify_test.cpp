@@ -170,8 +170,8 @@ TEST_CASE("verify hmac trail needs key", "[audit]") {
 }
 
 TEST_CASE("verify hmac trail rejects rechained records", "[audit]") {
-  // Someone who can write the file but lacks the key rebuilds the whole chain with plain
-  // SHA-256 after a change; the keyed check still fails on line 1.
+  // A writer of the file who lacks the key rebuilds the whole chain with plain SHA-256
+  // after a change, so the keyed check must still fail on line 1.
   std::string key(64, 'a');
   Trail trail(5, key);
   TempFolder other;

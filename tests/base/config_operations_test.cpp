@@ -18,7 +18,24 @@ TEST_CASE("config operations defaults", "[base][config]") {
   careid::Config config = careid::default_config("/srv/careid");
   CHECK(config.metrics.listen.empty());
   CHECK(config.https.max_connections == 1024);
+  CHECK(config.https.max_handshakes == 128);
+  CHECK(config.https.listen_backlog == 512);
+  CHECK(config.https.handshake_timeout_seconds == 10);
   CHECK(config.shutdown_timeout_seconds == 5);
+}
+
+TEST_CASE("config reads https overload keys", "[base][config]") {
+  auto config = load_text("careid-config-https-overload.toml",
+                          "[https]\nmax_handshakes = 16\nlisten_backlog = 64\n"
+                          "handshake_timeout_seconds = 3\n");
+  REQUIRE(config.ok());
+  CHECK(config->https.max_handshakes == 16);
+  CHECK(config->https.listen_backlog == 64);
+  CHECK(config->https.handshake_timeout_seconds == 3);
+
+  auto zero = load_text("careid-config-https-handshakes.toml", "[https]\nmax_handshakes = 0\n");
+  REQUIRE_FALSE(zero.ok());
+  CHECK(zero.status().message().find("https.max_handshakes") != std::string::npos);
 }
 
 TEST_CASE("config reads operations keys", "[base][config]") {

@@ -88,6 +88,30 @@ TEST_CASE("config rejects SP in both encryption lists", "[base][config]") {
   CHECK_THAT(config.status().message(), Catch::Contains("https://a.example/sp"));
 }
 
+TEST_CASE("config reads artifact binding keys", "[base][config]") {
+  careid::Config defaults = careid::default_config("/srv/careid");
+  CHECK(defaults.saml.artifact_lifetime_seconds == 60);
+  CHECK(defaults.saml.artifact_max_outstanding == 10000);
+  CHECK(defaults.saml.artifact_tls_client_auth_for.empty());
+
+  auto path = write_temp("careid-config-saml-artifact.toml",
+                         "[saml]\nartifact_lifetime_seconds = 30\n"
+                         "artifact_max_outstanding = 50\nartifact_max_bytes = 1048576\n"
+                         "artifact_tls_client_auth_for = [\"https://a.example/sp\"]\n");
+  auto config = careid::load_config(path);
+  REQUIRE(config.ok());
+  CHECK(config->saml.artifact_lifetime_seconds == 30);
+  CHECK(config->saml.artifact_max_outstanding == 50);
+  CHECK(config->saml.artifact_max_bytes == 1048576);
+  CHECK(config->saml.artifact_tls_client_auth_for == std::vector<std::string>{"https://a.example/sp"});
+
+  auto too_long = write_temp("careid-config-saml-artifact-long.toml",
+                             "[saml]\nartifact_lifetime_seconds = 601\n");
+  auto rejected = careid::load_config(too_long);
+  REQUIRE_FALSE(rejected.ok());
+  CHECK_THAT(rejected.status().message(), Catch::Contains("artifact_lifetime_seconds"));
+}
+
 TEST_CASE("login fallback off by default", "[base][config]") {
   careid::Config config = careid::default_config("/srv/careid");
   CHECK_FALSE(config.login.password_fallback);

@@ -50,15 +50,15 @@ def check(condition, message):
         raise CheckFailed(message)
 
 
-def check_equal(actual, expected, what):
+def check_equal(actual, expected, description):
     if actual != expected:
-        raise CheckFailed(f"{what}: expected {expected!r}, got {actual!r}")
+        raise CheckFailed(f"{description}: expected {expected!r}, got {actual!r}")
 
 
-def check_in(needle, haystack, what):
+def check_in(needle, haystack, description):
     if needle not in haystack:
-        shown = haystack if len(haystack) < 2000 else haystack[:2000] + " ..."
-        raise CheckFailed(f"{what}: {needle!r} not found in:\n{shown}")
+        excerpt = haystack if len(haystack) < 2000 else haystack[:2000] + " ..."
+        raise CheckFailed(f"{description}: {needle!r} not found in:\n{excerpt}")
 
 
 def free_port():

@@ -109,5 +109,5 @@ def position(messages, message_id, tag):
 
 def summary(messages, limit=20):
     """Short text of the last messages, for failure output."""
-    shown = messages[-limit:]
-    return f"{len(messages)} messages, last {len(shown)}: {shown}"
+    last = messages[-limit:]
+    return f"{len(messages)} messages, last {len(last)}: {last}"

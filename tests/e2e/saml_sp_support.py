@@ -188,6 +188,35 @@ def check_signed_out(careid, browser, protected_url):
           f"{protected_url} after the logout went to {again.url}")
 
 
+def log_out_at_sp(careid, browser, logout_url, protected_url):
+    """Start Single Logout at the SP's `logout_url` and check that careidd sent one
+    LogoutResponse and that the browser is signed out. Return the SP's last page."""
+    done = browser.visit(logout_url)
+    check_equal(done.status_code, 200, f"SP page after logout (body: {done.text[:800]!r})")
+    check_equal(len(browser.saml_messages("SAMLResponse")), 1, "LogoutResponses from careidd")
+    check_signed_out(careid, browser, protected_url)
+    return done
+
+
+def idp_logout_case(started_sp, sign_on):
+    """Return the case in which careidd's /logout sends the SP a LogoutRequest and the SP's
+    signed LogoutResponse lets careidd finish without a partial logout.
+
+    `started_sp(context)` returns the script's running SP, which has `protected_url`, and
+    `sign_on(context, sp, browser)` signs a browser on to it.
+    """
+
+    def test_idp_logout_reaches_sp(context):
+        sp = started_sp(context)
+        browser = CardBrowser(context.careid)
+        sign_on(context, sp, browser)
+
+        log_out_at_careid(context.careid, browser)
+        check_signed_out(context.careid, browser, sp.protected_url)
+
+    return test_idp_logout_reaches_sp
+
+
 def check_encrypted_assertion(response_xml):
     """Check that careidd encrypted the assertion with AES-256-GCM and RSA-OAEP."""
     check(re.search(r"<(\w+:)?EncryptedAssertion[\s>]", response_xml),

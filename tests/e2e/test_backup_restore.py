@@ -187,9 +187,9 @@ def test_second_restore_keeps_previous(context):
     code, out, err = careidctl(fresh, "restore", "--from", State.backup, "--config", config_of(fresh))
     check_equal(code, 0, f"second restore exit code (stderr {err!r})")
     check_in("the previous store is in", out, "second restore output")
-    kept = glob.glob(os.path.join(fresh.data_dir, "store.before-restore-*"))
-    check_equal(len(kept), 1, f"previous stores kept beside {fresh.data_dir}/store")
-    check(os.path.exists(os.path.join(kept[0], "data.mdb")), "the kept store has no data.mdb")
+    previous = glob.glob(os.path.join(fresh.data_dir, "store.before-restore-*"))
+    check_equal(len(previous), 1, f"previous stores kept beside {fresh.data_dir}/store")
+    check(os.path.exists(os.path.join(previous[0], "data.mdb")), "the kept store has no data.mdb")
 
 
 kCases = [test_backup_under_write_load, test_manifest_lists_sizes_and_hashes,

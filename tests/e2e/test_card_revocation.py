@@ -1,6 +1,6 @@
-"""Card revocation seen from outside: a demo card logs in with curl, `careidctl card revoke`
-(another process) revokes it, and within the revocation refresh delay (1 s here) careidd
-refuses the login with 403 and a SASL EXTERNAL bind with invalidCredentials (49), which
+"""Card revocation seen from outside: a demo card logs in with curl, and `careidctl card revoke`
+(another process) revokes it. Within the revocation refresh delay (1 s here) careidd
+rejects the login with 403 and a SASL EXTERNAL bind with invalidCredentials (49), which
 the audit trail records against the card holder's uid. `openssl ocsp` against careidd's
 responder then reports revoked, and the CRL from `careidctl pki crl` and from GET /pki/crl
 lists the card.
@@ -62,9 +62,10 @@ def redirect_query():
     return "SAMLRequest=" + urllib.parse.quote(base64.b64encode(deflated).decode(), safe="")
 
 
-def card_login(careid):
-    """GET /saml/sso with the demo card and a fresh AuthnRequest; return (status, body)."""
-    cert, key, _ = careid.card()
+def card_login(careid, card=None):
+    """GET /saml/sso with the demo card, or `card` (certificate, key), and a fresh
+    AuthnRequest; return (status, body)."""
+    cert, key = card[:2] if card else careid.card()[:2]
     command = ["curl", "-q", "-sS", "--noproxy", "*", "--max-time", "20", "--cert", cert,
                "--key", key, "--cacert", careid.server_ca, "-o", "-", "-w", "\n%{http_code}",
                f"{careid.https_url}/saml/sso?{redirect_query()}"]

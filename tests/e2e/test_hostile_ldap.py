@@ -182,7 +182,7 @@ def nested_filter(depth):
 
 
 def test_deeply_nested_filter(context):
-    # 10,000 nested and-filters fit in max_pdu_bytes. The decoder's depth limit must answer with an
+    # 10,000 nested and-filters fit in max_pdu_bytes. The decoder's depth limit must return an
     # error instead of recursing that deep.
     pdu = search_request(7, "o=nhs", 2, nested_filter(10000))
     check(len(pdu) <= kMaxPduBytes, f"nested filter PDU is {len(pdu)} bytes")
@@ -213,7 +213,7 @@ def test_too_many_attributes(context):
 
 
 def test_request_flood_one_peer(context):
-    # One client writes 5,000 searches without waiting for answers, reading them in another
+    # One client writes 5,000 searches without waiting for responses, reading them in another
     # thread. A second client must still be served while the flood runs.
     flood = connect(context.careid)
     stop = threading.Event()

@@ -76,9 +76,9 @@ def demo_person(connection):
     return entries[0]
 
 
-def expect_result(connection, result_code, what):
+def expect_result(connection, result_code, description):
     check_equal(connection.result["result"], result_code,
-                f"{what}: resultCode ({connection.result.get('description')}: "
+                f"{description}: resultCode ({connection.result.get('description')}: "
                 f"{connection.result.get('message')})")
 
 

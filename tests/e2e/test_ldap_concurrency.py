@@ -144,7 +144,7 @@ def bind_waits_for_outstanding_search(context):
         check(done is not None and done < bind, "the bind response came before the outstanding search finished")
 
 
-def starttls_with_outstanding_search_refused(context):
+def starttls_with_outstanding_search_rejected(context):
     sock, reader = connect(context.careid)
     with sock:
         sock.sendall(large_search(2) + ldap_wire.start_tls(3))
@@ -218,7 +218,7 @@ if __name__ == "__main__":
         cancel_large_search,
         cancel_unknown_and_finished_operations,
         bind_waits_for_outstanding_search,
-        starttls_with_outstanding_search_refused,
+        starttls_with_outstanding_search_rejected,
         duplicate_message_id_rejected,
         outstanding_limit_keeps_every_request,
         slow_reader_disconnected,

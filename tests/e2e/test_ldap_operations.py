@@ -127,10 +127,10 @@ def test_modrdn_errors(context):
         (["-s", "o=elsewhere", first, "uid=555000077023"], 71, "move out of the naming context"),
         (["-r", first, "dc=x"], 65, "RDN attribute not allowed"),
     ]
-    for args, expected, what in cases:
+    for args, expected, description in cases:
         code, output = ldap_tool(context.careid, "ldapmodrdn", args, bind_admin=True)
-        check_equal(code, expected, f"ldapmodrdn {what}: exit code (output: {output.strip()})")
-        check_in(f"({expected})", output, f"ldapmodrdn {what}: result code in the message")
+        check_equal(code, expected, f"ldapmodrdn {description}: exit code (output: {output.strip()})")
+        check_in(f"({expected})", output, f"ldapmodrdn {description}: result code in the message")
 
 
 def test_passwd_generates_and_changes(context):

@@ -135,7 +135,7 @@ def sasl_external_over_plain_ldap_rejected(context):
     check(code != 0, f"ldapwhoami -Y EXTERNAL over plain LDAP succeeded: {out.strip()}")
 
 
-def second_starttls_refused(context):
+def second_starttls_rejected(context):
     careid = context.careid
     with socket.create_connection(("127.0.0.1", careid.ldap_port), timeout=10) as raw:
         check_equal(start_tls_result(ldap_wire.MessageReader(raw), 1), kSuccess, "first StartTLS resultCode")
@@ -146,7 +146,7 @@ def second_starttls_refused(context):
             check_equal(code, kOperationsError, "second StartTLS resultCode")
 
 
-def starttls_refused_without_tls_config(context):
+def starttls_rejected_without_tls_config(context):
     careid = context.careid
     restart_with_settings(careid, {"ldap": {"ldaps_port": 0, "tls_certificate": '""'}})
     code, out, err = harness.run(["ldapsearch", "-ZZ", "-x", "-LLL", "-H", careid.ldap_url, "-b", "",
@@ -168,6 +168,6 @@ if __name__ == "__main__":
         sasl_external_without_card_rejected,
         sasl_external_other_authzid_rejected,
         sasl_external_over_plain_ldap_rejected,
-        second_starttls_refused,
-        starttls_refused_without_tls_config,
+        second_starttls_rejected,
+        starttls_rejected_without_tls_config,
     ])

@@ -47,9 +47,9 @@ def demo_person(context):
     return entries[0]
 
 
-def expect_error(code, output, result_code, what):
-    check_equal(code, result_code, f"{what}: exit code (output: {output.strip()[:500]})")
-    check_in(f"({result_code})", output, f"{what}: result code in the message")
+def expect_error(code, output, result_code, description):
+    check_equal(code, result_code, f"{description}: exit code (output: {output.strip()[:500]})")
+    check_in(f"({result_code})", output, f"{description}: result code in the message")
 
 
 def trust_name(source_dir, code):

@@ -3,15 +3,16 @@
 The pysaml2 SP of test_saml_pysaml2.py writes its metadata, which this script wraps in an
 md:EntitiesDescriptor with a validUntil and signs with xmlsec1 (the federation's signing
 key). A loopback HTTP server in this process serves it, and careid.toml lists it as a
-`[[saml.metadata_sources]]` entry, so careidd reads the SP only from that URL. The cases:
-a signed login from that SP; a restart while the URL answers 503, served from the verified
-copy on disk; and a tampered document, which careidd rejects at its next refresh while the
-SP keeps working.
+`[[saml.metadata_sources]]` entry, so careidd reads the SP only from that URL. The cases
+are a signed login from that SP and a restart while the URL returns 503, served from the
+verified copy on disk. Then a tampered document, which careidd rejects at its next refresh
+while the SP keeps working. Last, SIGHUP makes careidd fetch the URL again at once.
 """
 
 import http.server
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -182,10 +183,38 @@ def test_tampered_metadata_rejected(context):
     login(context)
 
 
+def test_sighup_refetches_sources(context):
+    """SIGHUP makes careidd fetch every source at once. The refresh interval is raised to an
+    hour first, so that no timed refresh can stand in for the one that SIGHUP starts."""
+    careid = context.careid
+    careid.stop()
+    config = os.path.join(careid.data_dir, "careid.toml")
+    with open(config) as handle:
+        text = handle.read()
+    text = text.replace(f"refresh_interval_seconds = {kRefreshSeconds}\n", "refresh_interval_seconds = 3600\n")
+    with open(config, "w") as handle:
+        handle.write(text)
+    context.metadata_server.body = context.signed_metadata
+    context.metadata_server.status = 200
+    # careidd fetches each source once before it listens, so that fetch is counted here.
+    careid.start()
+
+    before = context.metadata_server.requests
+    careid.daemon.process.send_signal(signal.SIGHUP)
+    wait_for_log(context, r"saml metadata refreshing all 1 sources on request", 20)
+    deadline = time.monotonic() + 20
+    while context.metadata_server.requests == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    check(context.metadata_server.requests > before, "careidd fetched the metadata URL after SIGHUP")
+    check(careid.daemon.running(), "careidd runs after SIGHUP")
+    login(context)
+
+
 kCases = [
     test_login_from_metadata_source,
     test_restart_while_url_down,
     test_tampered_metadata_rejected,
+    test_sighup_refetches_sources,
 ]
 
 if __name__ == "__main__":

@@ -37,12 +37,13 @@ kNhsAttributes = ["uid", "cn", "nhsRoleProfileId", "nhsOrgCode", "nhsJobRoleCode
                   "nhsJobRoleName"]
 
 
-def sp_config(folder, idp_metadata=None):
-    """pysaml2's SP configuration: RSA-SHA256 signatures, one key for signing and decryption."""
+def base_sp_config(entity_id, folder):
+    """The settings every pysaml2 SP of these tests shares: RSA-SHA256 signatures and one key
+    in `folder` for signing and decryption."""
     key = os.path.join(folder, "sp-key.pem")
     cert = os.path.join(folder, "sp-cert.pem")
-    config = {
-        "entityid": kSpEntityId,
+    return {
+        "entityid": entity_id,
         "key_file": key,
         "cert_file": cert,
         "encryption_keypairs": [{"key_file": key, "cert_file": cert}],
@@ -50,6 +51,13 @@ def sp_config(folder, idp_metadata=None):
         "allow_unknown_attributes": True,
         "signing_algorithm": SIG_RSA_SHA256,
         "digest_algorithm": DIGEST_SHA256,
+    }
+
+
+def sp_config(folder, idp_metadata=None):
+    """pysaml2's SP configuration: RSA-SHA256 signatures, one key for signing and decryption."""
+    config = base_sp_config(kSpEntityId, folder)
+    config.update({
         "service": {"sp": {
             "endpoints": {"assertion_consumer_service": [(kAcsUrl, BINDING_HTTP_POST)]},
             "authn_requests_signed": True,
@@ -57,7 +65,7 @@ def sp_config(folder, idp_metadata=None):
             "want_response_signed": False,
             "name_id_format": NAMEID_FORMAT_PERSISTENT,
         }},
-    }
+    })
     if idp_metadata:
         config["metadata"] = {"local": [idp_metadata]}
     sp = SPConfig()

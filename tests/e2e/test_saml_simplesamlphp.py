@@ -24,9 +24,9 @@ import requests  # noqa: E402
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
 from saml_sp_support import (ApacheSp, CardBrowser, check_encrypted_assertion,  # noqa: E402
-                             check_nhs_attributes, check_signed_out, fetch_idp_metadata,
+                             check_nhs_attributes, fetch_idp_metadata, idp_logout_case,
                              import_rbac_sample, kHttpTimeoutSeconds, kPersistent,
-                             kSmartcardPki, log_out_at_careid)
+                             kSmartcardPki, log_out_at_sp)
 
 kSimpleSamlPhp = "/usr/share/simplesamlphp"
 kRsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -243,28 +243,15 @@ def test_single_logout_from_sp(context):
     browser = CardBrowser(context.careid)
     sign_on(context, sp, browser)
 
-    done = browser.visit(f"{sp.base_url}/app/logout.php")
-    check_equal(done.status_code, 200, f"page after logout (body: {done.text[:800]!r})")
+    done = log_out_at_sp(context.careid, browser, f"{sp.base_url}/app/logout.php",
+                         sp.protected_url)
     check_equal(done.text, "signed out", "application page after Single Logout")
-    check_equal(len(browser.saml_messages("SAMLResponse")), 1, "LogoutResponses from careidd")
-    check_signed_out(context.careid, browser, sp.protected_url)
-
-
-def test_idp_logout_reaches_sp(context):
-    """careidd's /logout sends SimpleSAMLphp a LogoutRequest, and its signed LogoutResponse
-    lets careidd finish without a partial logout."""
-    sp = started_sp(context)
-    browser = CardBrowser(context.careid)
-    sign_on(context, sp, browser)
-
-    log_out_at_careid(context.careid, browser)
-    check_signed_out(context.careid, browser, sp.protected_url)
 
 
 kCases = [
     test_sso_with_demo_card,
     test_single_logout_from_sp,
-    test_idp_logout_reaches_sp,
+    idp_logout_case(started_sp, sign_on),
 ]
 
 if __name__ == "__main__":

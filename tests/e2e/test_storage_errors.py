@@ -48,11 +48,11 @@ def store_folder(careid):
     return os.path.join(careid.data_dir, "store")
 
 
-def check_names_store(careid, text, what):
+def check_names_store(careid, text, source):
     """Check that `text` names the store folder, which careidd spells <data_dir>/./store
     because the demo configuration sets data_dir = "."."""
     pattern = re.escape(careid.data_dir) + r"(/\.)?/store\b"
-    check(re.search(pattern, text) is not None, f"{what} does not name the store folder "
+    check(re.search(pattern, text) is not None, f"{source} does not name the store folder "
                                                 f"{store_folder(careid)}:\n{text[-2000:]}")
 
 

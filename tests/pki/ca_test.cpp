@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "pki/ca.h"
+#include "pki/certificate_names.h"
 #include "pki/files.h"
 #include "ca_fixture.h"
 #include "pki_test_util.h"
@@ -135,6 +136,48 @@ TEST_CASE("card certificate has NHS profile", "[pki][ca]") {
   CHECK_THAT(text, Catch::Contains("X509v3 Subject Key Identifier"));
   CHECK_THAT(text, Catch::Contains("CA:FALSE"));
   CHECK_THAT(text, !Catch::Contains("TLS Web Server Authentication"));
+}
+
+TEST_CASE("card certificate carries SAN values", "[pki][ca]") {
+  TempDir dir;
+  CertificateAuthority authority = make_ca();
+  CardCertificateOptions options;
+  options.san_emails = {"ada.example@nhs.net", "second@nhs.example"};
+  options.san_upns = {"ada@upn.example"};
+
+  auto card = authority.issue_card_certificate("555000111222", options);
+
+  REQUIRE(card.ok());
+  x509_st* native = card->certificate.native();
+  CHECK(careid::pki::certificate_san_emails(native) == options.san_emails);
+  CHECK(careid::pki::certificate_san_upns(native) == options.san_upns);
+  std::string text = x509_text(card->certificate, dir);
+  CHECK_THAT(text, Catch::Contains("email:ada.example@nhs.net"));
+  CHECK_THAT(text, !Catch::Contains("X509v3 Subject Alternative Name: critical"));
+
+  auto plain = authority.issue_card_certificate("555000111222");
+  REQUIRE(plain.ok());
+  CHECK(careid::pki::certificate_san_emails(plain->certificate.native()).empty());
+}
+
+TEST_CASE("card SAN value must be an address", "[pki][ca]") {
+  CertificateAuthority authority = make_ca();
+  for (const std::string& bad : std::vector<std::string>{"", "no-at-sign", "@nhs.net", "ada@", "a@b@c", "ada smith@nhs.net",
+                                 std::string(250, 'a') + "@nhs.net"}) {
+    INFO("'" << bad << "'");
+    CardCertificateOptions email;
+    email.san_emails = {bad};
+    auto by_email = authority.issue_card_certificate("555000111222", email);
+    REQUIRE_FALSE(by_email.ok());
+    CHECK(by_email.status().code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(by_email.status().message(), Catch::Contains("SAN email address"));
+
+    CardCertificateOptions upn;
+    upn.san_upns = {bad};
+    auto by_upn = authority.issue_card_certificate("555000111222", upn);
+    REQUIRE_FALSE(by_upn.ok());
+    CHECK_THAT(by_upn.status().message(), Catch::Contains("SAN user principal name"));
+  }
 }
 
 TEST_CASE("card serials differ per certificate", "[pki][ca]") {

@@ -97,11 +97,11 @@ TEST_CASE("registry revoke suspend resume", "[pki][registry]") {
   careid::Status suspended = registry->suspend(serial, at);
   INFO(suspended.to_string());
   REQUIRE(suspended.ok());
-  auto held = registry->status(serial);
-  REQUIRE(held.ok());
-  CHECK(held->state == CardState::kOnHold);
-  CHECK(held->reason == RevocationReason::kCertificateHold);
-  CHECK(held->revoked_at == at);
+  auto on_hold = registry->status(serial);
+  REQUIRE(on_hold.ok());
+  CHECK(on_hold->state == CardState::kOnHold);
+  CHECK(on_hold->reason == RevocationReason::kCertificateHold);
+  CHECK(on_hold->revoked_at == at);
   CHECK(registry->suspend(serial, at).code() == StatusCode::kFailedPrecondition);
 
   REQUIRE(registry->resume(serial).ok());

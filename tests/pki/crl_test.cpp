@@ -75,14 +75,14 @@ TEST_CASE("crl lists revoked cards", "[pki][crl]") {
   REQUIRE(registry.ok());
   CertificateAuthority ca = make_ca();
   CertifiedKey revoked = ca.issue_card_certificate("555000000001").value();
-  CertifiedKey held = ca.issue_card_certificate("555000000002").value();
+  CertifiedKey on_hold = ca.issue_card_certificate("555000000002").value();
   CertifiedKey good = ca.issue_card_certificate("555000000003").value();
   CertifiedKey plain = ca.issue_card_certificate("555000000004").value();
-  for (const CertifiedKey* card : {&revoked, &held, &good, &plain}) {
+  for (const CertifiedKey* card : {&revoked, &on_hold, &good, &plain}) {
     REQUIRE((*registry)->record_issued(card->certificate, card->certificate.info()->subject_cn, "").ok());
   }
   REQUIRE((*registry)->revoke(serial_of(revoked), RevocationReason::kKeyCompromise, Clock::now()).ok());
-  REQUIRE((*registry)->suspend(serial_of(held), Clock::now()).ok());
+  REQUIRE((*registry)->suspend(serial_of(on_hold), Clock::now()).ok());
   REQUIRE((*registry)->revoke(serial_of(plain), RevocationReason::kUnspecified, Clock::now()).ok());
 
   careid::pki::CrlOptions options;
@@ -108,7 +108,7 @@ TEST_CASE("crl lists revoked cards", "[pki][crl]") {
   AUTHORITY_KEYID_free(key_id);
 
   CHECK(reason_in(crl.get(), serial_of(revoked)) == 1);
-  CHECK(reason_in(crl.get(), serial_of(held)) == 6);
+  CHECK(reason_in(crl.get(), serial_of(on_hold)) == 6);
   CHECK(reason_in(crl.get(), serial_of(plain)) == -1);
   CHECK(reason_in(crl.get(), serial_of(good)) == -2);
 }

@@ -127,10 +127,10 @@ TEST_CASE("ocsp reports hold and unknown", "[pki][ocsp]") {
   auto responder = f.responder(std::chrono::seconds(0));
   REQUIRE(f.registry->suspend(serial_of(f.card), Clock::now()).ok());
   Bytes request = make_request(f.card, f.ca, false);
-  Answer held = read_answer(responder->respond(request), f.card, f.ca, request);
-  CHECK(held.cert_status == V_OCSP_CERTSTATUS_REVOKED);
-  CHECK(held.reason == OCSP_REVOKED_STATUS_CERTIFICATEHOLD);
-  CHECK(held.nonce_check == 2);
+  Answer on_hold = read_answer(responder->respond(request), f.card, f.ca, request);
+  CHECK(on_hold.cert_status == V_OCSP_CERTSTATUS_REVOKED);
+  CHECK(on_hold.reason == OCSP_REVOKED_STATUS_CERTIFICATEHOLD);
+  CHECK(on_hold.nonce_check == 2);
 
   CertifiedKey stranger = f.ca.issue_card_certificate("555000000002").value();
   Bytes unknown_request = make_request(stranger, f.ca, true);

@@ -89,6 +89,25 @@ TEST_CASE("ECDSA signature verifies both ways", "[xml][signature]") {
   CHECK(verify_with_xmlsec1(signed_text, test_keys().ec) == 0);
 }
 
+TEST_CASE("signature KeyInfo carries certificate", "[xml][signature]") {
+  auto key = load_rsa();
+  auto doc = xml::Document::parse(sign_to_string(key));
+  REQUIRE(doc.ok());
+  xml::Element certificate = doc->root()
+                                 .first_child(kTestNs, "Thing")
+                                 .first_child(xml::kXmlDsigNs, "Signature")
+                                 .first_child(xml::kXmlDsigNs, "KeyInfo")
+                                 .first_child(xml::kXmlDsigNs, "X509Data")
+                                 .first_child(xml::kXmlDsigNs, "X509Certificate");
+  REQUIRE_FALSE(certificate.is_null());
+  CHECK(certificate.text() == key.certificate_base64());
+
+  // An SP that takes the key from KeyInfo verifies with it.
+  auto embedded = xml::VerificationKey::from_certificate(certificate.text());
+  REQUIRE(embedded.ok());
+  CHECK(xml::verify_enveloped(*doc, doc->root().first_child(kTestNs, "Thing"), *embedded).ok());
+}
+
 TEST_CASE("signature placed after Issuer", "[xml][signature]") {
   auto doc = xml::Document::parse(sign_to_string(load_rsa()));
   REQUIRE(doc.ok());

@@ -119,8 +119,19 @@ set_up_and_start() {
   exit 1
 }
 
+# Prints the CPU time, user plus system, that process $1 has used so far, in clock ticks.
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# Prints $1 CPU seconds divided by $2 logins, in milliseconds, or "-" without logins.
+ms_per_login() {
+  awk -v seconds="$1" -v logins="$2" 'BEGIN { if (logins > 0) printf "%.2f", 1000 * seconds / logins; else print "-" }'
+}
+
 # Runs login_load with the flow's options and the load options given; prints its output and
-# appends "key_type flow mode | result line" to the table file.
+# appends "key_type flow mode | result line" to the table file. The line also gets the CPU
+# time per successful login of careidd (server_cpu_ms) and of login_load (client_cpu_ms).
 run_load() {
   local key_type="$1" flow="$2"
   shift 2
@@ -129,12 +140,20 @@ run_load() {
   if [ "$flow" = saml ]; then
     flow_options+=(--verify-sample 3)
   fi
-  local output
-  output="$("$login_load" --port "$https_port" --server-ca "$data/pki/card-ca.pem" \
-    --cards "$data/loadgen-cards" --threads "$threads" --duration "$duration" \
-    "${flow_options[@]}" "$@")" || true
-  echo "$output"
-  echo "$key_type $(echo "$output" | grep '^result ')" >> "$work/table"
+  local server_ticks_before TIMEFORMAT='%U %S'
+  server_ticks_before="$(cpu_ticks "$careidd_pid")"
+  { time "$login_load" --port "$https_port" --server-ca "$data/pki/card-ca.pem" \
+      --cards "$data/loadgen-cards" --threads "$threads" --duration "$duration" \
+      "${flow_options[@]}" "$@" > "$work/load.out" 2> "$work/load.err" || true; } 2> "$work/load.time"
+  local server_seconds client_seconds result logins
+  server_seconds="$(awk -v ticks="$(( $(cpu_ticks "$careidd_pid") - server_ticks_before ))" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { print ticks / hz }')"
+  client_seconds="$(awk '{ print $1 + $2 }' "$work/load.time")"
+  cat "$work/load.out" "$work/load.err"
+  result="$(grep '^result ' "$work/load.out" || true)"
+  logins="$(echo "$result" | tr ' ' '\n' | grep '^succeeded=' | cut -d= -f2)"
+  echo "$key_type ${result%% errors=*} server_cpu_ms=$(ms_per_login "$server_seconds" "${logins:-0}")" \
+    "client_cpu_ms=$(ms_per_login "$client_seconds" "${logins:-0}") errors=${result##*errors=}" >> "$work/table"
 }
 
 for key_type in $key_types; do
@@ -152,7 +171,9 @@ done
 echo
 echo "careidd: https.threads 2, SSO blocking pool 2; SAML signing key RSA-2048 in every row;"
 echo "TLS server key ECDSA P-256 in every row; the card key is the row's key type."
-printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %s\n' "cards" "flow" "mode" "offered" "logins/s" "p50 ms" "p99 ms" "errors"
+echo "careidd ms and loadgen ms: CPU time (user + system) per successful login of each process."
+printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %-11s %-11s %s\n' "cards" "flow" "mode" "offered" "logins/s" "p50 ms" \
+  "p99 ms" "careidd ms" "loadgen ms" "errors"
 # errors= comes last and its messages contain spaces, so it is cut from the line whole.
 while read -r key_type line; do
   value() { echo "$line" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2-; }
@@ -160,8 +181,9 @@ while read -r key_type line; do
   if [ "$(value mode)" = closed ]; then
     offered="max/$(value connections)"
   fi
-  printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %s\n' "$key_type" "$(value flow)" "$(value mode)" \
-    "$offered" "$(value logins_per_s)" "$(value p50_ms)" "$(value p99_ms)" "${line##*errors=}"
+  printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %-11s %-11s %s\n' "$key_type" "$(value flow)" "$(value mode)" \
+    "$offered" "$(value logins_per_s)" "$(value p50_ms)" "$(value p99_ms)" "$(value server_cpu_ms)" \
+    "$(value client_cpu_ms)" "${line##*errors=}"
 done < "$work/table"
 
 echo

@@ -23,7 +23,8 @@ void add_card_batch_commands(CLI::App& app, int& exit_code) {
   issue->add_option("--out", options.out_dir, "Folder for <uid>.pem and <uid>.key (key mode 0600)")
       ->required();
   issue->add_option("--key-type", options.key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
-      ->transform(CLI::CheckedTransformer(key_types, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(key_types, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
 
   issue->callback([&exit_code] {
     auto summary = provisioning::issue_card_batch(options);

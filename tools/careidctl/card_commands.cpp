@@ -389,7 +389,8 @@ void add_card_commands(CLI::App& app, int& exit_code) {
     command->add_option("--uid", options->uid, "The holder's 12-digit uid (the objects' label)")->required();
     command->add_option("--pin-file", options->token.pin_file, pin_help);
     command->add_option("--key-type", options->key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
-        ->transform(CLI::CheckedTransformer(kCardKeyTypes, CLI::ignore_case));
+        ->transform(CLI::CheckedTransformer(kCardKeyTypes, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
     const bool is_issue = options == &issue_options;
     command->callback([&exit_code, options, is_issue] {
       Status status = is_issue ? issue(*options) : renew(*options);

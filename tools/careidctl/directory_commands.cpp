@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "tools/careidctl/careidd_ports.h"
 #include "tools/careidctl/commands.h"
@@ -23,7 +24,7 @@ Status reindex(const fs::path& config_file) {
   CAREID_RETURN_IF_ERROR(require_careidd_stopped(*config, "before reindexing"));
 
   const auto started = std::chrono::steady_clock::now();
-  auto directory = directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(*config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return directory.status();
   }
@@ -51,7 +52,7 @@ Status check(const fs::path& config_file, std::size_t max_problems) {
   if (!config.ok()) {
     return config.status();
   }
-  auto directory = directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(*config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return directory.status();
   }

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
+#include "base/shipped_files.h"
 #include "directory/auth/password.h"
 #include "provisioning/demo_setup.h"
 #include "provisioning/directory_loading.h"
@@ -70,8 +71,8 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
   auto* demo = app.add_subcommand("demo", "Demo data folders and demo directory data")->require_subcommand(1);
 
   static provisioning::DemoSetupOptions setup;
-  setup.reference_dir = CAREID_REFERENCE_DIR;
-  setup.schema_dir = CAREID_SCHEMA_DIR;
+  setup.reference_dir = careid::shipped_reference_folder();
+  setup.schema_dir = careid::shipped_schema_folder();
   auto* set_up = demo->add_subcommand("setup", "Create a data folder: card CA, demo card, config and loaded directory");
   set_up->add_option("--data", setup.data_dir, "Data folder to create")->required();
   set_up->add_option("--people", setup.people, "Generated people besides the demo person")->capture_default_str();
@@ -80,10 +81,12 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
   set_up->add_option("--sp-metadata", setup.sp_metadata_files, "SAML SP metadata files to trust")->check(CLI::ExistingFile);
   set_up->add_option("--reference-dir", setup.reference_dir, "Folder of the NHS reference files")->capture_default_str();
   set_up->add_option("--key-type", setup.card_key_type, "Card CA and card key: ecdsa (P-256) or rsa (RSA-2048)")
-      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
   set_up->add_option("--oidc-key-type", setup.oidc_key_type,
                      "OpenID token signing key: ecdsa (P-256, ES256) or rsa (RSA-2048, RS256)")
-      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
   set_up->callback([&] {
     auto result = provisioning::set_up_demo(setup);
     exit_code = result.ok() ? 0 : fail(result.status());
@@ -99,7 +102,7 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
   ldif->add_option("--people", ldif_people, "Generated people besides the demo person")->capture_default_str();
   ldif->callback([&] {
     std::ofstream out(ldif_out);
-    auto summary = provisioning::write_demo_ldif(out, CAREID_REFERENCE_DIR, ldif_people);
+    auto summary = provisioning::write_demo_ldif(out, careid::shipped_reference_folder(), ldif_people);
     exit_code = summary.ok() ? 0 : fail(summary.status());
     if (summary.ok()) {
       std::cout << "wrote " << summary->total_entries << " entries to " << ldif_out.string() << "\n";
@@ -131,7 +134,8 @@ void add_pki_commands(CLI::App& app, int& exit_code) {
   auto* init = pki->add_subcommand("init", "Create the card CA, HTTPS and SAML signing keys");
   init->add_option("--data", data, "Data folder")->required();
   init->add_option("--key-type", ca_key_type, "Card CA key: ecdsa (P-256) or rsa (RSA-2048)")
-      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
   init->callback([&] {
     Status status = provisioning::create_pki(data, ca_key_type);
     exit_code = status.ok() ? 0 : fail(status);
@@ -139,19 +143,29 @@ void add_pki_commands(CLI::App& app, int& exit_code) {
 
   static fs::path card_data;
   static std::string uid;
-  static std::string pkcs12_password = "demo";
-  static pki::KeyType card_key_type = pki::KeyType::kEcdsaP256;
+  static provisioning::PersonCardOptions card_options;
   auto* card = pki->add_subcommand("issue-card", "Issue a smartcard certificate for a 12-digit uid");
   card->add_option("--data", card_data, "Data folder")->required();
   card->add_option("--uid", uid, "The person's 12-digit uid")->required();
-  card->add_option("--pkcs12-password", pkcs12_password, "Password of the PKCS#12 file")->capture_default_str();
-  card->add_option("--key-type", card_key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
-      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case));
+  card->add_option("--pkcs12-password", card_options.pkcs12_password, "Password of the PKCS#12 file")
+      ->capture_default_str();
+  card->add_option("--key-type", card_options.key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
+  card->add_option("--san-email", card_options.alt_names.emails,
+                   "Email address (rfc822Name) for the subjectAltName; repeat for several");
+  card->add_option("--san-upn", card_options.alt_names.upns,
+                   "User principal name (otherName UPN) for the subjectAltName; repeat for several");
+  card->add_flag("--store-certificate", card_options.store_certificate,
+                 "Also add the certificate to the person's userCertificate;binary");
   card->callback([&] {
-    auto issued = provisioning::issue_person_card(card_data, uid, pkcs12_password, card_key_type);
+    auto issued = provisioning::issue_person_card(card_data, uid, card_options);
     exit_code = issued.ok() ? 0 : fail(issued.status());
     if (issued.ok()) {
       print_person_card(*issued);
+      if (card_options.store_certificate) {
+        std::cout << "  stored in userCertificate;binary of uid=" << uid << "\n";
+      }
     }
   });
 }
@@ -180,6 +194,7 @@ void add_hash_command(CLI::App& app, int& exit_code) {
 
 int main(int argc, char** argv) {
   CLI::App app{"careidctl: provisioning and administration for careid"};
+  app.set_version_flag("--version", "careidctl " CAREID_VERSION);
   app.require_subcommand(1);
   int exit_code = 0;
   add_demo_commands(app, exit_code);

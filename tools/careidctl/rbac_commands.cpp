@@ -4,6 +4,7 @@
 
 #include "audit/audit_log.h"
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "provisioning/job_roles.h"
 #include "rbac/access.h"
 #include "provisioning/rbac/rbac_files.h"
@@ -70,7 +71,7 @@ Status record_import(const fs::path& config_file, const rbac::RbacFiles& files, 
 void add_import_command(CLI::App* rbac_group, int& exit_code) {
   static fs::path config;
   static rbac::RbacFiles files;
-  static fs::path reference_dir = CAREID_REFERENCE_DIR;
+  static fs::path reference_dir = careid::shipped_reference_folder();
   auto* import = rbac_group->add_subcommand(
       "import", "Load activities, areas of work, baseline policy and job roles into a data folder's directory");
   import->add_option("--config", config, "careid.toml of the data folder")->required()->check(CLI::ExistingFile);

@@ -190,7 +190,8 @@ void add_intake_card_options(CLI::App* intake, IntakeCardOptions& cards) {
   intake->add_option("--module", cards.issuer.module,
                      "PKCS#11 module; default: [pki] pkcs11_module of <data>/careid.toml");
   intake->add_option("--key-type", cards.issuer.key_type, "Card key: ecdsa (P-256) or rsa (RSA-2048)")
-      ->transform(CLI::CheckedTransformer(key_types, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(key_types, CLI::ignore_case).description("ecdsa or rsa"))
+      ->default_str("ecdsa");
   intake->add_option("--so-pin-file", cards.so_pin_file,
                      std::string("File (mode 0600) with the SO PIN of new tokens; default: $") + kCardSoPinVariable);
   intake->add_option("--pin-file", cards.pin_file,

@@ -9,6 +9,7 @@
 
 #include "audit/audit_log.h"
 #include "base/config.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "federation/sso/card_login.h"
 #include "federation/sso/totp.h"
@@ -102,7 +103,7 @@ Result<PersonEntry> open_person(const fs::path& config_file, const std::string& 
   if (!config.ok()) {
     return config.status();
   }
-  auto directory = directory::engine::open_directory(*config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(*config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return directory.status();
   }

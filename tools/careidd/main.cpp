@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <iostream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "audit/metrics_sink.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/shipped_files.h"
 #include "directory/engine/open_directory.h"
 #include "directory/server/ldap_server.h"
 #include "federation/http/https_server.h"
@@ -34,6 +36,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace careid;
 
+// Returns "1 client" or "3 clients".
+std::string counted(std::size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 int fail(const Status& status) {
   std::cerr << "careidd: " << status.message() << "\n";
   return 1;
@@ -50,6 +57,12 @@ federation::saml::IdpSettings idp_settings(const Config& config) {
   settings.sp_metadata_dir = config.saml.sp_metadata_dir;
   settings.assertion_lifetime = std::chrono::seconds(config.saml.assertion_lifetime_seconds);
   settings.require_signed_requests = config.saml.require_signed_requests;
+  settings.artifact_resolution_url = config.public_url() + "/saml/artifact";
+  settings.artifact_limits.lifetime = std::chrono::seconds(config.saml.artifact_lifetime_seconds);
+  settings.artifact_limits.max_entries = config.saml.artifact_max_outstanding;
+  settings.artifact_limits.max_bytes = config.saml.artifact_max_bytes;
+  settings.artifact_tls_client_auth.insert(config.saml.artifact_tls_client_auth_for.begin(),
+                                           config.saml.artifact_tls_client_auth_for.end());
   for (const std::string& entity_id : config.saml.encrypt_assertions_for) {
     settings.assertion_encryption[entity_id] = federation::saml::AssertionEncryption::kRequired;
   }
@@ -79,7 +92,7 @@ int serve(const Config& config, const fs::path& config_path) {
   // Counts logins, assertions and tokens for the metrics, then passes each event on.
   audit::MetricsSink audit_sink(audit_trail);
 
-  auto directory = directory::engine::open_directory(config, CAREID_SCHEMA_DIR);
+  auto directory = directory::engine::open_directory(config, careid::shipped_schema_folder());
   if (!directory.ok()) {
     return fail(directory.status());
   }
@@ -197,7 +210,7 @@ int serve(const Config& config, const fs::path& config_path) {
       if (error) {
         return;
       }
-      daemon::reload(config_path, config, **idp, openid->get());
+      daemon::reload(config_path, config, **idp, openid->get(), metadata_refresher->get());
       await_hangup();
     });
   };
@@ -211,12 +224,14 @@ int serve(const Config& config, const fs::path& config_path) {
             << "https listening on https://" << config.https.listen_address << ":" << *https_port << "\n"
             << "saml metadata at " << config.public_url() << "/saml/metadata\n"
             << "sso at " << config.public_url() << "/saml/sso (client certificate from the card CA required)\n"
-            << (*idp)->service_provider_count() << " service providers from " << config.saml.sp_metadata_dir.string()
+            << counted((*idp)->service_provider_count(), "service provider") << " from "
+            << config.saml.sp_metadata_dir.string()
             << (config.saml.metadata_sources.empty() ? "" : " and the metadata sources")
             << std::endl;
   if (*openid) {
     std::cout << "openid configuration at " << (*openid)->endpoint("/.well-known/openid-configuration")
-              << " (" << (*openid)->clients().size() << " clients from " << config.oidc.clients_dir.string()
+              << " (" << counted((*openid)->clients().size(), "client") << " from " << config.oidc.clients_dir.string()
+              << (std::filesystem::is_directory(config.oidc.clients_dir) ? "" : ", a folder that does not exist yet")
               << ")" << std::endl;
   } else {
     std::cout << "openid provider off: no signing key at " << config.oidc.signing_keys.front().string()
@@ -252,6 +267,7 @@ int serve(const Config& config, const fs::path& config_path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"careidd: careid's LDAP directory and HTTPS identity provider"};
+  app.set_version_flag("--version", "careidd " CAREID_VERSION);
   fs::path config_path = "careid.toml";
   bool check_only = false;
   app.add_option("--config", config_path, "Configuration file (TOML)")->capture_default_str();

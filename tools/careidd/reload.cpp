@@ -6,10 +6,11 @@
 namespace careid::daemon {
 
 void reload(const std::filesystem::path& config_path, const Config& running,
-            federation::saml::IdentityProvider& idp, federation::oidc::Provider* openid) {
+            federation::saml::IdentityProvider& idp, federation::oidc::Provider* openid,
+            federation::saml::MetadataRefresher* metadata_sources) {
   auto logger = log::get("careidd");
-  logger->info("SIGHUP received: reloading log_level, SP metadata and OpenID clients; restart careidd to apply "
-               "other configuration changes");
+  logger->info("SIGHUP received: reloading log_level, SP metadata, SP metadata sources and OpenID "
+               "clients; restart careidd to apply other configuration changes");
 
   Result<Config> config = load_config(config_path);
   if (!config.ok()) {
@@ -30,6 +31,10 @@ void reload(const std::filesystem::path& config_path, const Config& running,
                  running.saml.sp_metadata_dir.string());
   } else {
     logger->error("reload: keeping the old service providers: {}", sps.to_string());
+  }
+
+  if (metadata_sources != nullptr) {
+    metadata_sources->request_refresh_all();
   }
 
   if (openid == nullptr) {

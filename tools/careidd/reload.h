@@ -7,6 +7,7 @@
 #include "base/config.h"
 #include "federation/oidc/provider.h"
 #include "federation/saml/identity_provider.h"
+#include "federation/saml/metadata_refresher.h"
 
 namespace careid::daemon {
 
@@ -15,7 +16,10 @@ namespace careid::daemon {
 // started with) names. Each part is applied only when it is valid, so a bad file keeps the
 // old state of that part and logs why. Other keys, the two folder paths included, need a
 // restart, and the log line of each reload states this. `openid` may be null (provider off).
+// `metadata_sources` (null without [[saml.metadata_sources]]) is asked to fetch every source
+// again on its own thread, so a slow URL does not hold the caller.
 void reload(const std::filesystem::path& config_path, const Config& running,
-            federation::saml::IdentityProvider& idp, federation::oidc::Provider* openid);
+            federation::saml::IdentityProvider& idp, federation::oidc::Provider* openid,
+            federation::saml::MetadataRefresher* metadata_sources);
 
 }  // namespace careid::daemon

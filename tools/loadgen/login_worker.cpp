@@ -117,6 +117,11 @@ LoginWorker::LoginWorker(const LoadOptions& options, const std::vector<Card>& ca
   tls_.set_verify_mode(asio::ssl::verify_peer);
   SSL_CTX* context = tls_.native_handle();
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+  // Send the card certificate alone: the card CA is the trust anchor, which a client may
+  // leave out of its chain (RFC 8446 4.4.2). Without this mode OpenSSL would build and verify
+  // that chain from the --server-ca store on every login, and careidd would decode the CA
+  // certificate in every handshake.
+  SSL_CTX_set_mode(context, SSL_MODE_NO_AUTO_CHAIN);
   if (options.resume) {
     SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
   } else {

@@ -7,11 +7,14 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
+#include "base/metrics.h"
 #include "federation/http/https_server.h"
 #include "tests/federation/http/test_pki.h"
 #include "tests/federation/sso/fakes.h"
@@ -365,6 +368,18 @@ TEST_CASE("https requests card from card CA", "[federation][http][net]") {
                                      "Requested Signature Algorithms"));
 }
 
+TEST_CASE("https sends server certificate alone", "[federation][http][net]") {
+  RunningServer running(make_config(shared_pki()));
+
+  std::string output = read_command_output("openssl s_client -showcerts -connect 127.0.0.1:" +
+                                           std::to_string(running.port) + " </dev/null 2>&1");
+
+  // The CA is a trust anchor that clients already hold, so only the leaf is sent.
+  CHECK_THAT(output, Catch::Contains("-----BEGIN CERTIFICATE-----"));
+  std::size_t first = output.find("-----BEGIN CERTIFICATE-----");
+  CHECK(output.find("-----BEGIN CERTIFICATE-----", first + 1) == std::string::npos);
+}
+
 TEST_CASE("https rejects group readable key", "[federation][http]") {
   const TestPki& pki = shared_pki();
   pki.run("cp server.key loose.key && chmod 644 loose.key");
@@ -438,13 +453,96 @@ TEST_CASE("https limits concurrent connections", "[federation][http][net]") {
   // Let the server register the idle connection before curl arrives.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
-  CurlResult refused = run_curl(running.port, "/healthz", "");
-  CHECK(refused.status == 0);
+  CurlResult rejected = run_curl(running.port, "/healthz", "");
+  CHECK(rejected.status == 0);
 
   idle.close();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CurlResult served = run_curl(running.port, "/healthz", "");
   CHECK(served.status == 200);
+}
+
+// Returns the value of an unlabelled sample `name` in the metrics exposition, or -1.
+double metric_value(const std::string& name) {
+  std::string text = metrics::registry().scrape();
+  std::size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) {
+    return -1;
+  }
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+// Opens `count` connections that each send the header of a TLS record whose 100 bytes never
+// follow, so that the server's handshakes wait for them until their deadline. With
+// max_handshakes = 1 two are needed: the accept loop waits for a free slot before each
+// accept, so the second is accepted while the first has not yet sent its bytes.
+std::vector<boost::asio::ip::tcp::socket> stall_handshakes(boost::asio::io_context& io, std::uint16_t port,
+                                                           int count) {
+  std::vector<boost::asio::ip::tcp::socket> sockets;
+  const unsigned char record_header[] = {0x16, 0x03, 0x01, 0x00, 0x64};
+  for (int i = 0; i < count; ++i) {
+    sockets.emplace_back(io);
+    sockets.back().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    boost::asio::write(sockets.back(), boost::asio::buffer(record_header));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return sockets;
+}
+
+TEST_CASE("https handshake limit queues connections", "[federation][http][net]") {
+  Config config = make_config(shared_pki());
+  config.https.max_handshakes = 1;
+  config.https.handshake_timeout_seconds = 1;
+  RunningServer running(config);
+  boost::asio::io_context io;
+  auto stalled = stall_handshakes(io, running.port, 2);
+
+  // The stalled handshakes fill the limit until they time out, so curl's connection waits
+  // in the accept queue and is then served.
+  auto begin = std::chrono::steady_clock::now();
+  CurlResult served = run_curl(running.port, "/healthz", "");
+  auto elapsed = std::chrono::steady_clock::now() - begin;
+
+  CHECK(served.status == 200);
+  CHECK(elapsed >= std::chrono::milliseconds(500));
+}
+
+TEST_CASE("https silent connection takes no handshake", "[federation][http][net]") {
+  Config config = make_config(shared_pki());
+  config.https.max_handshakes = 1;
+  config.https.handshake_timeout_seconds = 30;
+  RunningServer running(config);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket silent(io);
+  silent.connect({boost::asio::ip::make_address("127.0.0.1"), running.port});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  // A connection that sends nothing must not hold back others for its 30 s deadline,
+  // and curl gives up after 20 s.
+  CurlResult served = run_curl(running.port, "/healthz", "");
+  CHECK(served.status == 200);
+}
+
+TEST_CASE("https drops connection closed while queued", "[federation][http][net]") {
+  Config config = make_config(shared_pki());
+  config.https.max_handshakes = 1;
+  config.https.handshake_timeout_seconds = 1;
+  RunningServer running(config);
+  double dropped_before = metric_value("careid_https_connections_closed_before_handshake_total");
+  REQUIRE(dropped_before >= 0);
+  boost::asio::io_context io;
+  auto stalled = stall_handshakes(io, running.port, 2);
+
+  // A client that gives up while its connection waits in the accept queue.
+  boost::asio::ip::tcp::socket abandoned(io);
+  abandoned.connect({boost::asio::ip::make_address("127.0.0.1"), running.port});
+  abandoned.close();
+
+  // Once the stalled handshakes time out, the server accepts the abandoned connection,
+  // drops it without a handshake, and still serves the next client.
+  CurlResult served = run_curl(running.port, "/healthz", "");
+  CHECK(served.status == 200);
+  CHECK(metric_value("careid_https_connections_closed_before_handshake_total") == dropped_before + 1);
 }
 
 }  // namespace careid::federation::http

@@ -7,48 +7,15 @@
 
 #include "federation/identity/directory_identity_source.h"
 #include "tests/directory/engine/operations_fixture.h"
-#include "tests/xml/test_keys.h"
+#include "tests/directory/schema/certificate_fixture.h"
 
 namespace careid::federation {
 namespace {
 
-using careid::testing::read_text;
-using careid::testing::run_command;
-using careid::testing::TempDir;
-
 constexpr const char* kCardHolder = "uid=555000000004,ou=People,o=nhs";
 
-// Certificates from one test CA. The directory stores `stored` (serial 42). `reissued` has
-// the same issuer and serial with another key, and `other` has serial 43.
-struct Certificates {
-  TempDir dir;
-  std::string stored;
-  std::string reissued;
-  std::string other;
-
-  Certificates() {
-    std::string d = "'" + dir.path().string() + "'";
-    std::string quiet = " >/dev/null 2>&1";
-    REQUIRE(run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-                        "-subj /CN=test-ca -keyout " + d + "/ca.key -out " + d + "/ca.pem" + quiet) == 0);
-    auto issue = [&](const std::string& name, int serial) {
-      std::string base = d + "/" + name;
-      REQUIRE(run_command("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=" + name +
-                          " -keyout " + base + ".key -out " + base + ".csr" + quiet) == 0);
-      REQUIRE(run_command("openssl x509 -req -in " + base + ".csr -CA " + d + "/ca.pem -CAkey " + d +
-                          "/ca.key -set_serial " + std::to_string(serial) + " -days 2 -outform DER -out " +
-                          base + ".der" + quiet) == 0);
-      return read_text(dir.path() / (name + ".der"));
-    };
-    stored = issue("stored", 42);
-    reissued = issue("reissued", 42);
-    other = issue("other", 43);
-  }
-};
-
-const Certificates& certificates() {
-  static Certificates shared;
-  return shared;
+const careid::testing::SameSerialCertificates& certificates() {
+  return careid::testing::same_serial_certificates();
 }
 
 struct Fixture : directory::engine::testing::OperationsFixture {
@@ -109,6 +76,23 @@ TEST_CASE("identity source certificate mismatch", "[federation][identity][card_m
     REQUIRE(other.ok());
     CHECK(other->empty());
   }
+}
+
+TEST_CASE("identity source certificate of two people", "[federation][identity][card_mapping]") {
+  Fixture f;
+  auto attributes = f.person("555000000005", "Second Holder");
+  attributes.push_back({"userCertificate;binary", {certificates().reissued}});
+  f.require_add("uid=555000000005,ou=People,o=nhs", std::move(attributes));
+
+  // The reissued certificate shares issuer and serial with the stored one, so issuer_serial
+  // finds both holders and the caller rejects the login. sha256 finds only the exact copy.
+  auto by_serial = f.source.find_people_by_certificate(certificates().stored, CertificateMatch::kIssuerSerial);
+  REQUIRE(by_serial.ok());
+  CHECK(by_serial->size() == 2);
+  auto exact = f.source.find_people_by_certificate(certificates().reissued, CertificateMatch::kSha256);
+  REQUIRE(exact.ok());
+  REQUIRE(exact->size() == 1);
+  CHECK(exact->front().uid == "555000000005");
 }
 
 }  // namespace careid::federation

@@ -140,5 +140,80 @@ TEST_CASE("identity source caches grants", "[federation][identity]") {
   CHECK(only_role(fresh).workgroups == std::vector<std::string>{"WG-1", "WG-2"});
 }
 
+// Returns person 555000000001 as find_person does, with both role profiles offered, as a
+// role page built before the second one ended would have listed them.
+Person offered_person(DirectoryIdentitySource& source) {
+  auto person = source.find_person(kUid);
+  REQUIRE(person.ok());
+  REQUIRE(person->has_value());
+  Person offered = **person;
+  RoleProfile ended = offered.roles.at(0);
+  ended.id = "102";
+  ended.dn = std::string("uniqueIdentifier=102,") + kOrgPerson;
+  offered.roles.push_back(ended);
+  return offered;
+}
+
+TEST_CASE("person role reread matches search", "[federation][identity]") {
+  Fixture f;
+  DirectoryIdentitySource source(*f.directory, "o=nhs");
+  Person offered = offered_person(source);
+
+  auto reread = source.find_person_role(offered, "101");
+  REQUIRE(reread.ok());
+  REQUIRE(reread->has_value());
+  const Person& person = **reread;
+  CHECK(person.dn == offered.dn);
+  CHECK(person.uid == kUid);
+  CHECK(person.cn == offered.cn);
+  REQUIRE(person.roles.size() == 1);
+  const RoleProfile& role = person.roles[0];
+  CHECK(role.id == "101");
+  CHECK(role.dn == std::string("uniqueIdentifier=101,") + kOrgPerson);
+  CHECK(role.org_code == "R0A");
+  CHECK(role.org_name == "Test Trust");
+  CHECK(role.job_role_code == "S8000:G8000:R8000");
+  CHECK(codes(role) == std::vector<std::string>{"B0100", "B0200", "B0300"});
+  CHECK(role.workgroups == std::vector<std::string>{"WG-1"});
+}
+
+TEST_CASE("person role reread drops ended role", "[federation][identity]") {
+  Fixture f;
+  DirectoryIdentitySource source(*f.directory, "o=nhs");
+  Person offered = offered_person(source);
+
+  // Role profile 102 ended in 2021, and 999 was never offered.
+  for (const char* role_id : {"102", "999"}) {
+    auto reread = source.find_person_role(offered, role_id);
+    REQUIRE(reread.ok());
+    REQUIRE(reread->has_value());
+    CHECK((*reread)->uid == kUid);
+    CHECK((*reread)->roles.empty());
+  }
+}
+
+TEST_CASE("person role reread sees deletions", "[federation][identity]") {
+  Fixture f;
+  DirectoryIdentitySource source(*f.directory, "o=nhs");
+  Person offered = offered_person(source);
+
+  std::string role_dn = std::string("uniqueIdentifier=101,") + kOrgPerson;
+  REQUIRE(f.directory->remove(protocol::DelRequest{role_dn}, f.root).result_code ==
+          directory::ResultCode::kSuccess);
+  auto without_role = source.find_person_role(offered, "101");
+  REQUIRE(without_role.ok());
+  REQUIRE(without_role->has_value());
+  CHECK((*without_role)->roles.empty());
+
+  for (const std::string& dn : {std::string("uniqueIdentifier=102,") + kOrgPerson, std::string(kOrgPerson),
+                                offered.dn}) {
+    REQUIRE(f.directory->remove(protocol::DelRequest{dn}, f.root).result_code ==
+            directory::ResultCode::kSuccess);
+  }
+  auto without_person = source.find_person_role(offered, "101");
+  REQUIRE(without_person.ok());
+  CHECK_FALSE(without_person->has_value());
+}
+
 }  // namespace
 }  // namespace careid::federation

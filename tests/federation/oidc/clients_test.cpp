@@ -64,6 +64,7 @@ TEST_CASE("client registration errors", "[oidc][clients]") {
   CHECK_FALSE(parse_client_json("{", "x").ok());
   CHECK_FALSE(parse_client_json("[]", "x").ok());
   CHECK_FALSE(parse_client_json(portal_json(R"(, "colour": "red")"), "x").ok());
+
   CHECK_FALSE(parse_client_json(R"({"client_id": "a", "redirect_uris": ["https://a/cb"],
                                     "scopes": ["openid"]})",
                                 "x")
@@ -88,12 +89,14 @@ TEST_CASE("client registration errors", "[oidc][clients]") {
                                     "scopes": ["openid"]})",
                                 "x")
                   .ok());
+
   Result<Client> short_hash = parse_client_json(
       R"({"client_id": "a", "client_secret_sha256": "abcd", "redirect_uris": ["https://a/cb"],
           "scopes": ["openid"]})",
       "short.json");
   REQUIRE_FALSE(short_hash.ok());
   CHECK(short_hash.status().message().find("short.json") != std::string::npos);
+
   CHECK_FALSE(parse_client_toml("client_id = ", "x").ok());
 }
 

@@ -1,5 +1,5 @@
-// Shared fixture of the provider tests: a provider with test clients, one person and a
-// clock the test sets.
+// Shared fixture of the OpenID provider tests and the SUS API bearer token tests: a
+// provider with test clients, one person and a clock the test sets.
 #pragma once
 
 #include "federation/oidc/provider.h"
@@ -59,6 +59,21 @@ std::string basic(std::string_view id, std::string_view secret) {
   return "Basic " + pki::base64_encode(pki::as_bytes(std::string(id) + ":" + std::string(secret)));
 }
 
+// Returns the CSRF token of a role or login page.
+inline std::string csrf_token_of(const OidcReply& page) {
+  const std::string marker = "name=\"csrf_token\" value=\"";
+  std::size_t start = page.body.find(marker);
+  REQUIRE(start != std::string::npos);
+  start += marker.size();
+  return page.body.substr(start, page.body.find('"', start) - start);
+}
+
+// Returns the session ID that the reply's Set-Cookie sets.
+inline std::string cookie_value(const OidcReply& reply) {
+  std::string value = reply.set_cookie.substr(reply.set_cookie.find('=') + 1);
+  return value.substr(0, value.find(';'));
+}
+
 Json body_json(const OidcReply& reply) {
   Json body = Json::parse(reply.body, nullptr, false);
   REQUIRE_FALSE(body.is_discarded());
@@ -71,7 +86,7 @@ struct Fixture {
   Clock::time_point now = Clock::now();
   std::unique_ptr<Provider> provider;
 
-  Fixture() {
+  explicit Fixture(std::string issuer = kIssuer) {
     Person person;
     person.uid = kUid;
     person.cn = "Ada Lovelace";
@@ -136,7 +151,7 @@ struct Fixture {
     REQUIRE(key_set.ok());
 
     ProviderSettings settings;
-    settings.issuer = kIssuer;
+    settings.issuer = std::move(issuer);
     provider = std::make_unique<Provider>(settings, std::move(*key_set), std::move(clients), source,
                                           sso::PersistentIdGenerator(std::string(32, 'k')),
                                           [this] { return now; }, audit_sink);
@@ -187,12 +202,14 @@ struct Fixture {
     return body_json(reply);
   }
 
-  // Runs the code flow for a confidential client whose secret is "portal-secret" and returns
-  // the token response.
-  Json code_tokens(const std::string& client_id, const std::string& scope) {
+  // Runs the code flow for a confidential client whose secret is "portal-secret", with the
+  // card of `uid`, and returns the token response.
+  Json code_tokens(const std::string& client_id, const std::string& scope,
+                   const std::string& uid = kUid) {
     Parameters redirect = redirect_parameters(
         authorize("response_type=code&client_id=" + client_id + "&scope=" + form_encode(scope) +
-                  "&redirect_uri=" + form_encode(kPortalRedirect)));
+                      "&redirect_uri=" + form_encode(kPortalRedirect),
+                  card_for(uid)));
     OidcReply reply = token("grant_type=authorization_code&code=" + redirect["code"] +
                                 "&redirect_uri=" + form_encode(kPortalRedirect),
                             basic(client_id, "portal-secret"));

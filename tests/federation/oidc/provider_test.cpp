@@ -274,8 +274,12 @@ TEST_CASE("userinfo with openid scope only", "[oidc][provider]") {
   OidcRequest request;
   request.authorization = "Bearer " + access_token;
   Json info = body_json(f.provider->userinfo(request));
-  CHECK(info.size() == 1);
+  // Only the pairwise sub and how the login was made, nothing that names the person.
+  CHECK(info.size() == 4);
   CHECK(info.contains("sub"));
+  CHECK(info["acr"] == "AAL3");
+  CHECK(info["amr"] == Json{"sc"});
+  CHECK(info["authentication_assurance_level"] == "3");
 }
 
 TEST_CASE("userinfo rejects bad tokens", "[oidc][provider]") {

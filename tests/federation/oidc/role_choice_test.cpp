@@ -41,19 +41,6 @@ struct RoleFixture : Fixture {
   }
 };
 
-std::string csrf_token_of(const OidcReply& page) {
-  const std::string marker = "name=\"csrf_token\" value=\"";
-  std::size_t start = page.body.find(marker);
-  REQUIRE(start != std::string::npos);
-  start += marker.size();
-  return page.body.substr(start, page.body.find('"', start) - start);
-}
-
-std::string cookie_value(const OidcReply& reply) {
-  std::string value = reply.set_cookie.substr(reply.set_cookie.find('=') + 1);
-  return value.substr(0, value.find(';'));
-}
-
 }  // namespace
 
 TEST_CASE("several roles show the role page", "[oidc][role]") {

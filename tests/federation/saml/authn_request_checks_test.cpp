@@ -234,7 +234,7 @@ TEST_CASE("requested authn context comparisons", "[federation][saml]") {
 }
 
 // Only requests that the smartcard meets are accepted, so these cases list SmartcardPKI or
-// a class the card outranks, and check whether a password login may answer them too.
+// a class the card outranks, and check whether a password login may satisfy them too.
 TEST_CASE("password login allowed by context", "[federation][saml]") {
   IdpFixture fixture;
   const std::tuple<const char*, std::string, bool> cases[] = {

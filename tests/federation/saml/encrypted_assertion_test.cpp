@@ -50,7 +50,10 @@ struct EncryptionFixture {
   }
 
   careid::Result<std::string> response() const {
-    saml::AuthnRequest request{"_req1", kSpEntityId, kSpAcsUrl, "", ""};
+    saml::AuthnRequest request;
+    request.id = "_req1";
+    request.issuer = kSpEntityId;
+    request.acs_url = kSpAcsUrl;
     saml::Subject subject;
     subject.name_id = "pseudonym-123";
     subject.authn_instant = fixed_now();
@@ -116,20 +119,53 @@ TEST_CASE("xmlsec1 decrypts the signed assertion", "[federation][saml][encryptio
   CHECK(xml::verify_enveloped(*doc, assertion, *key).ok());
 }
 
-TEST_CASE("encryption policy per SP", "[federation][saml][encryption]") {
-  // A KeyDescriptor without use is for both, but only use="encryption" turns it on by default.
+TEST_CASE("key without use encrypts by default", "[federation][saml][encryption]") {
+  // SAML Metadata 2.4.1.1: a KeyDescriptor without `use` is for signing and encryption.
   EncryptionFixture both_uses("");
+  EncryptionFixture empty_use(" use=\"\"");
+  EncryptionFixture signing_only(" use=\"signing\"");
+
+  auto both_response = both_uses.response();
+  auto empty_response = empty_use.response();
+  auto signing_response = signing_only.response();
+
+  REQUIRE(both_response.ok());
+  CHECK(is_encrypted(*both_response));
+  CHECK(both_response->find("555000000001") == std::string::npos);
+  REQUIRE(empty_response.ok());
+  CHECK(is_encrypted(*empty_response));
+  REQUIRE(signing_response.ok());
+  CHECK(!is_encrypted(*signing_response));
+}
+
+TEST_CASE("EC key without use stays plain", "[federation][saml][encryption]") {
+  // RSA-OAEP cannot encrypt to an EC key, so an EC key without `use` only signs, and the
+  // login still works.
+  EncryptionFixture ec_both_uses("", std::nullopt, test_keys().ec);
+  EncryptionFixture ec_required("", saml::AssertionEncryption::kRequired, test_keys().ec);
+
+  auto plain = ec_both_uses.response();
+  auto required = ec_required.response();
+
+  REQUIRE(plain.ok());
+  CHECK(!is_encrypted(*plain));
+  REQUIRE(!required.ok());
+  CHECK_THAT(required.status().message(), Catch::Contains("RSA"));
+}
+
+TEST_CASE("encryption policy per SP", "[federation][saml][encryption]") {
+  EncryptionFixture both_uses_never("", saml::AssertionEncryption::kNever);
   EncryptionFixture never(" use=\"encryption\"", saml::AssertionEncryption::kNever);
   EncryptionFixture required(" use=\"signing\"", saml::AssertionEncryption::kRequired);
   EncryptionFixture required_both(" use=\"\"", saml::AssertionEncryption::kRequired);
 
-  auto default_response = both_uses.response();
+  auto both_never_response = both_uses_never.response();
   auto never_response = never.response();
   auto required_response = required.response();
   auto required_both_response = required_both.response();
 
-  REQUIRE(default_response.ok());
-  CHECK(!is_encrypted(*default_response));
+  REQUIRE(both_never_response.ok());
+  CHECK(!is_encrypted(*both_never_response));
   REQUIRE(never_response.ok());
   CHECK(!is_encrypted(*never_response));
   REQUIRE(!required_response.ok());

@@ -1,6 +1,12 @@
 #include "federation/saml/metadata_source.h"
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include <catch2/catch.hpp>
+
+#include "federation/saml/metadata_refresher.h"
 
 #include "tests/federation/saml/saml_test_support.h"
 
@@ -279,4 +285,51 @@ TEST_CASE("source SPs join the folder SPs", "[federation][saml][metadata]") {
 
   REQUIRE(f.idp->set_source_service_providers({}).ok());
   CHECK(f.idp->service_provider_count() == 1);
+}
+
+TEST_CASE("requested refresh fetches every source", "[federation][saml][metadata]") {
+  IdpFixture f;
+  TempDir dir;
+  std::atomic<int> fetches{0};
+  std::string served = sign_root(aggregate(), test_keys().rsa);
+  std::mutex served_mutex;
+  std::vector<std::unique_ptr<saml::MetadataSource>> sources;
+  for (std::string name : {"first", "second"}) {
+    saml::MetadataSourceSettings settings;
+    settings.name = name;
+    settings.url = "http://127.0.0.1:1/" + name + ".xml";
+    settings.signing_keys = keys_of({&test_keys().rsa});
+    // Not due again during the test, so only a request makes the thread fetch.
+    settings.refresh_interval = std::chrono::hours(24);
+    settings.cache_file = dir / (name + ".xml");
+    auto fetcher = [&](const std::string&) -> Result<std::string> {
+      ++fetches;
+      std::lock_guard lock(served_mutex);
+      return served;
+    };
+    sources.push_back(std::make_unique<saml::MetadataSource>(settings, fetcher, fixed_now));
+  }
+  saml::MetadataRefresher refresher(std::move(sources), *f.idp);
+
+  refresher.start();
+  CHECK(fetches == 2);
+  CHECK(f.idp->service_provider_count() == 2);
+
+  {
+    std::lock_guard lock(served_mutex);
+    std::string second_sp = sp_entity("https://sp2.federation.example/metadata",
+                                      "https://sp2.federation.example/acs");
+    served = sign_root(replace(aggregate(), "</md:EntitiesDescriptor>", second_sp + "</md:EntitiesDescriptor>"),
+                       test_keys().rsa);
+  }
+  refresher.request_refresh_all();
+  // Polls without a tight deadline, because the machine may be loaded.
+  for (int i = 0; i < 600 && refresher.requested_refreshes_done() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  REQUIRE(refresher.requested_refreshes_done() >= 1);
+  CHECK(fetches >= 4);
+  CHECK(f.idp->service_provider_count() == 3);
+  refresher.stop();
 }

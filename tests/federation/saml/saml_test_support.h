@@ -191,6 +191,9 @@ struct IdpFixture {
     settings.sp_metadata_dir = dir / "sp";
     settings.sign_response = sign_response;
     settings.clock = fixed_now;
+    // The SP's RSA KeyDescriptor without `use` would turn encryption on, but these tests
+    // read the plain assertion. encrypted_assertion_test.cpp covers encryption.
+    settings.assertion_encryption[kSpEntityId] = federation::saml::AssertionEncryption::kNever;
     auto created = federation::saml::IdentityProvider::create(settings);
     if (!created.ok()) {
       throw std::runtime_error(created.status().to_string());

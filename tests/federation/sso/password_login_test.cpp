@@ -232,8 +232,8 @@ TEST_CASE("password session reused without card only", "[federation][sso][passwo
   // A later request that needs AAL3 does not reuse the password session.
   fixture.idp.password_login_allowed = false;
   fixture.idp.last_subject = {};
-  SsoReply refused = fixture.service.handle_sso(kNoCard, kGoodQuery, cookie, "test");
-  CHECK(refused.kind == SsoReply::Kind::kPostForm);
+  SsoReply rejected = fixture.service.handle_sso(kNoCard, kGoodQuery, cookie, "test");
+  CHECK(rejected.kind == SsoReply::Kind::kPostForm);
   CHECK(fixture.idp.last_subject.name_id.empty());
 }
 

@@ -168,6 +168,73 @@ TEST_CASE("role form checks token and role", "[federation][sso][session]") {
             .kind == SsoReply::Kind::kDenied);
 }
 
+TEST_CASE("role choice rereads only chosen role", "[federation][sso][session]") {
+  // Counts the searches and the rereads of one role apart.
+  struct CountingSource : testing::FakeIdentitySource {
+    std::atomic<int> role_reads{0};
+    Result<std::optional<Person>> find_person_role(const Person& person, std::string_view role_id) override {
+      ++role_reads;
+      int searches = calls.load();
+      auto found = IdentitySource::find_person_role(person, role_id);
+      calls = searches;
+      return found;
+    }
+  };
+  CountingSource source;
+  source.people.emplace(kTestUid, testing::make_test_person());
+  testing::FakeIdentityProvider idp;
+  SsoService service(source, idp, PersistentIdGenerator(std::string(32, 'k')));
+
+  SsoReply page = service.handle_sso(kCard, kGoodQuery, "", "test");
+  REQUIRE(page.kind == SsoReply::Kind::kRolePage);
+  std::string body = "csrf_token=" + input_value(page.body, "csrf_token") + "&role=100000000002";
+  SsoReply reply = service.handle_role_choice(kCard, body, "test");
+
+  REQUIRE(reply.kind == SsoReply::Kind::kPostForm);
+  CHECK_THAT(reply.body, Catch::Contains("roles=100000000002,;"));
+  CHECK(source.calls == 1);
+  CHECK(source.role_reads == 1);
+}
+
+TEST_CASE("role choice rejects ended role", "[federation][sso][session]") {
+  Fixture fixture;
+  std::string token = start_role_choice(fixture);
+
+  // The role profile ended while the role page was open.
+  std::vector<RoleProfile>& roles = fixture.source.people.at(kTestUid).roles;
+  roles.erase(roles.begin() + 1);
+  SsoReply reply = fixture.service.handle_role_choice(kCard, "csrf_token=" + token + "&role=100000000002", "test");
+
+  CHECK(reply.kind == SsoReply::Kind::kBadRequest);
+  CHECK(fixture.service.sessions().session_count() == 0);
+}
+
+TEST_CASE("role choice rejects removed person", "[federation][sso][session]") {
+  Fixture fixture;
+  std::string token = start_role_choice(fixture);
+
+  fixture.source.people.clear();
+  SsoReply reply = fixture.service.handle_role_choice(kCard, "csrf_token=" + token + "&role=100000000001", "test");
+
+  CHECK(reply.kind == SsoReply::Kind::kDenied);
+  CHECK_THAT(reply.body, Catch::Contains("not registered"));
+  CHECK(fixture.service.sessions().session_count() == 0);
+}
+
+TEST_CASE("role choice rejects other card holder", "[federation][sso][session]") {
+  Fixture fixture;
+  std::string token = start_role_choice(fixture);
+
+  // Same fingerprint but another uid in the certificate cannot happen with real
+  // certificates; the check must still hold.
+  PeerCertificate other = kCard;
+  other.common_names = {"555000000009"};
+  SsoReply reply = fixture.service.handle_role_choice(other, "csrf_token=" + token + "&role=100000000001", "test");
+
+  CHECK(reply.kind == SsoReply::Kind::kDenied);
+  CHECK(fixture.service.sessions().session_count() == 0);
+}
+
 TEST_CASE("role form token expires once used", "[federation][sso][session]") {
   Fixture fixture;
   std::string token = start_role_choice(fixture);
