@@ -191,7 +191,7 @@ std::optional<OidcReply> Provider::show_role_page(const SignIn& sign_in,
                                                   std::string_view query) const {
   const Person& person = sign_in.person;
   Result<std::string> token =
-      sessions_->add_pending_authorization(sign_in.binding, person.uid, std::string(query));
+      sessions_->add_pending_authorization(sign_in.binding, person.uid, std::string(query), person);
   if (!token.ok()) {
     log::get("federation")->error("oidc role choice not stored: {}", token.status().message());
     return std::nullopt;
@@ -302,14 +302,15 @@ OidcReply Provider::complete_authorization(const CheckedAuthorization& request,
   }
 
   const auto now = clock_();
-  AuthorizationGrant grant{client_id,
-                           request.redirect_uri,
-                           person.uid,
-                           split_scopes(parameter(request.parameters, "scope")),
-                           std::string(parameter(request.parameters, "nonce")),
-                           std::string(parameter(request.parameters, "code_challenge")),
-                           now,
-                           now + settings_.code_lifetime};
+  AuthorizationGrant grant;
+  grant.client_id = client_id;
+  grant.redirect_uri = request.redirect_uri;
+  grant.uid = person.uid;
+  grant.scopes = split_scopes(parameter(request.parameters, "scope"));
+  grant.nonce = std::string(parameter(request.parameters, "nonce"));
+  grant.code_challenge = std::string(parameter(request.parameters, "code_challenge"));
+  grant.auth_time = now;
+  grant.expires = now + settings_.code_lifetime;
   Result<std::string> set_cookie = join_session(sign_in, std::move(session), chosen_role, grant);
   if (!set_cookie.ok()) {
     log->error("oidc sso session not started: {}", set_cookie.status().message());

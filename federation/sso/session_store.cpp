@@ -264,13 +264,15 @@ Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std:
 
 Result<std::string> SessionStore::add_pending_authorization(std::string card_fingerprint,
                                                             std::string uid,
-                                                            std::string authorization_query) {
+                                                            std::string authorization_query,
+                                                            std::optional<Person> person) {
   if (authorization_query.empty()) {
     return Status::invalid_argument("the pending authorization request has no query string");
   }
   PendingChoice choice;
   choice.card_fingerprint = std::move(card_fingerprint);
   choice.uid = std::move(uid);
+  choice.person = std::move(person);
   choice.authorization_query = std::move(authorization_query);
   return store_pending(std::move(choice));
 }

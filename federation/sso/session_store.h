@@ -210,7 +210,8 @@ class SessionStore {
   // As add_pending, for an OpenID authorization request given by its raw query string,
   // which must not be empty.
   Result<std::string> add_pending_authorization(std::string card_fingerprint, std::string uid,
-                                                std::string authorization_query);
+                                                std::string authorization_query,
+                                                std::optional<Person> person = std::nullopt);
 
   // As take_pending, for a choice stored by add_pending_authorization. A SAML choice's
   // token is rejected here, and an OpenID choice's token by take_pending.

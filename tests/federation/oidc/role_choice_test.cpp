@@ -101,6 +101,28 @@ TEST_CASE("session with a role skips the page", "[oidc][role]") {
   CHECK(id_token->claims["selected_roleid"] == kSecondRole);
 }
 
+TEST_CASE("role ended before the choice rejected", "[oidc][role]") {
+  RoleFixture f;
+  std::string token = csrf_token_of(f.authorize_rp());
+  f.source.people[kUid].roles.pop_back();
+
+  OidcReply chosen = f.post_role(token, kSecondRole);
+  CHECK(chosen.status == 400);
+  CHECK(chosen.location.empty());
+  CHECK(f.sessions.session_count() == 0);
+}
+
+TEST_CASE("person removed before the choice rejected", "[oidc][role]") {
+  RoleFixture f;
+  std::string token = csrf_token_of(f.authorize_rp());
+  f.source.people.erase(kUid);
+
+  OidcReply chosen = f.post_role(token, kFirstRole);
+  CHECK(chosen.status == 403);
+  CHECK(chosen.location.empty());
+  CHECK(f.sessions.session_count() == 0);
+}
+
 TEST_CASE("role form token rejections", "[oidc][role]") {
   RoleFixture f;
   CHECK(f.post_role("not-a-token", kFirstRole).status == 403);
