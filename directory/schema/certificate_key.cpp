@@ -5,8 +5,8 @@
 namespace careid::directory::schema {
 namespace {
 
-Status not_a_certificate(std::string_view what) {
-  return Status::invalid_argument("not an X.509 certificate: " + std::string(what));
+Status not_a_certificate(std::string_view problem) {
+  return Status::invalid_argument("not an X.509 certificate: " + std::string(problem));
 }
 
 }  // namespace

@@ -130,11 +130,17 @@ Status PendingIndexRecords::write_sorted(const IndexBuffer& buffer, const IndexW
   bool appending = rc == MDB_NOTFOUND;
 
   std::string_view previous;
+  EntryId previous_id = 0;
   for (std::size_t i = 0; i < buffer.items.size(); ++i) {
     const Item& item = buffer.items[i];
     const std::string_view key = key_of(buffer, item);
     const bool new_key = i == 0 || key != previous;
+    // The same key twice for one entry (two spellings of a type) is one index record.
+    if (!new_key && item.id == previous_id) {
+      continue;
+    }
     previous = key;
+    previous_id = item.id;
     if (new_key && !appending && key > std::string_view(last_stored)) {
       appending = true;
     }

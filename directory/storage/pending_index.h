@@ -38,9 +38,9 @@ class PendingIndexRecords {
 
   // Sorts each index's records by key and then id, and writes them with one cursor per
   // index database, emptying this buffer. `begin` opens the transaction to write into.
-  // After every `records_per_commit` records, `commit` commits it and `begin` is called
-  // for the next one, so that a transaction's dirty pages stay bounded; pass
-  // records_per_commit 0 to write everything into one transaction (the caller commits).
+  // After every `records_per_commit` records, `commit` commits it and `begin` opens the
+  // next one, so a transaction's dirty pages stay bounded. With records_per_commit 0
+  // everything goes into one transaction, which the caller commits.
   // Keys above the database's last key are put with MDB_APPEND, which fills pages in order
   // instead of splitting them. Every id must be above all ids the index holds, because
   // each id goes last in its key's id list (MDB_APPENDDUP).

@@ -37,13 +37,13 @@ struct Rejection {
   std::string message;
 };
 
-log::RateLimitedLog& refusal_log() {
+log::RateLimitedLog& rejection_log() {
   static log::RateLimitedLog log(log::get("federation"));
   return log;
 }
 
 SoapReply soap_fault(const SoapFault& fault, const ArtifactResolveContext& context) {
-  refusal_log().log(spdlog::level::warn, "artifact_resolve_fault",
+  rejection_log().log(spdlog::level::warn, "artifact_resolve_fault",
                     "saml artifact_resolve outcome=fault faultcode={} client={} error=\"{}\"",
                     fault.code, context.client, fault.reason);
   auto doc = xml::Document::create(kSoapEnvelopeNs, "soap", "Envelope");
@@ -150,24 +150,29 @@ std::optional<Rejection> check_fields(xml::Element request, const std::string& i
 std::string take_message(xml::Element request, const std::string& issuer,
                          const ArtifactResolveContext& context, std::string& outcome) {
   xml::Element element = request.first_child(kProtocolNs, "Artifact");
-  auto artifact = decode_artifact(trim_xml_whitespace(element.text()));
-  auto own_source = artifact_source_id(context.idp_entity_id);
-  if (element.is_null() || !artifact.ok() || !own_source.ok() ||
-      artifact->source_id != *own_source || artifact->endpoint_index != kArtifactResolutionIndex) {
+  if (element.is_null()) {
     outcome = "invalid_artifact";
     return {};
   }
 
-  ArtifactStore::Taken taken = context.store->take(artifact->message_handle, issuer, context.now);
-  switch (taken.outcome) {
+  auto artifact = decode_artifact(trim_xml_whitespace(element.text()));
+  auto own_source = artifact_source_id(context.idp_entity_id);
+  if (!artifact.ok() || !own_source.ok() || artifact->source_id != *own_source ||
+      artifact->endpoint_index != kArtifactResolutionIndex) {
+    outcome = "invalid_artifact";
+    return {};
+  }
+
+  ArtifactStore::Resolution resolution = context.store->take(artifact->message_handle, issuer, context.now);
+  switch (resolution.outcome) {
     case ArtifactStore::Outcome::kFound:
       outcome = "resolved";
-      return std::move(taken.message);
+      return std::move(resolution.message);
     case ArtifactStore::Outcome::kExpired:
       outcome = "expired";
       break;
     case ArtifactStore::Outcome::kWrongRequester:
-      outcome = "wrong_sp issued_to=" + taken.issued_to;
+      outcome = "wrong_sp issued_to=" + resolution.issued_to;
       break;
     case ArtifactStore::Outcome::kUnknown:
       outcome = "unknown_or_used";
@@ -234,7 +239,7 @@ SoapReply make_reply(const ArtifactResolveContext& context, const std::string& i
 
 SoapReply reject(const ArtifactResolveContext& context, const std::string& in_response_to,
                  std::string_view sp, Rejection rejection) {
-  refusal_log().log(spdlog::level::warn, "artifact_resolve_rejected",
+  rejection_log().log(spdlog::level::warn, "artifact_resolve_rejected",
                     "saml artifact_resolve outcome=rejected sp={} request_id={} client={} "
                     "status={} error=\"{}\"",
                     sp, in_response_to.empty() ? "-" : in_response_to, context.client,
@@ -300,7 +305,7 @@ SoapReply resolve_artifact(std::string_view soap_body, const ArtifactResolveCont
   std::string outcome;
   std::string message = take_message(*request, sp->entity_id, context, outcome);
   if (message.empty()) {
-    refusal_log().log(spdlog::level::warn, "artifact_resolve_no_message",
+    rejection_log().log(spdlog::level::warn, "artifact_resolve_no_message",
                       "saml artifact_resolve outcome=no_message reason={} sp={} request_id={} "
                       "client={}",
                       outcome, sp->entity_id, in_response_to, context.client);

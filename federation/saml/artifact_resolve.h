@@ -1,12 +1,12 @@
 // The ArtifactResolutionService over the SAML SOAP binding (SAML Bindings 3.2 and 3.6,
-// SAML Core 3.5): an SP posts a SOAP 1.1 envelope whose Body contains one
-// samlp:ArtifactResolve, and careid returns a signed samlp:ArtifactResponse that carries
-// the Response the artifact refers to.
+// SAML Core 3.5). An SP posts a SOAP 1.1 envelope whose Body contains one
+// samlp:ArtifactResolve. careid returns a signed samlp:ArtifactResponse that carries the
+// Response the artifact refers to.
 //
 // Trust: the request is untrusted until it is authenticated. The ArtifactResolve must carry
-// an enveloped signature that verifies with a signing certificate of its Issuer's metadata
-// (the profile of xml/signature.h, checked on the element that is then read), or, for SPs
-// configured for it, arrive on a TLS connection whose client certificate is one of those
+// an enveloped signature that verifies with a signing certificate of its Issuer's metadata,
+// by the profile of xml/signature.h and on the element that is then read. An SP configured
+// for it may instead send it on a TLS connection whose client certificate is one of those
 // certificates. The Issuer must be the SP the artifact was issued to.
 //
 // Errors: SOAP-level problems (too large, not XML, a DOCTYPE, not a SOAP envelope, a

@@ -39,28 +39,28 @@ Status ArtifactStore::put(const pki::Bytes& message_handle, std::string sp_entit
   return Status::ok_status();
 }
 
-ArtifactStore::Taken ArtifactStore::take(const pki::Bytes& message_handle,
+ArtifactStore::Resolution ArtifactStore::take(const pki::Bytes& message_handle,
                                          std::string_view requester, TimePoint now) {
   std::lock_guard lock(mutex_);
   auto entry = entries_.find(key_of(message_handle));
   if (entry == entries_.end()) {
     drop_expired(now);
-    return Taken{};
+    return Resolution{};
   }
 
-  Taken taken;
-  taken.issued_to = entry->second.sp_entity_id;
+  Resolution resolution;
+  resolution.issued_to = entry->second.sp_entity_id;
   if (entry->second.expires <= now) {
-    taken.outcome = Outcome::kExpired;
+    resolution.outcome = Outcome::kExpired;
   } else if (entry->second.sp_entity_id != requester) {
-    taken.outcome = Outcome::kWrongRequester;
+    resolution.outcome = Outcome::kWrongRequester;
   } else {
-    taken.outcome = Outcome::kFound;
-    taken.message = std::move(entry->second.message);
+    resolution.outcome = Outcome::kFound;
+    resolution.message = std::move(entry->second.message);
   }
   erase(entry);
   drop_expired(now);
-  return taken;
+  return resolution;
 }
 
 std::size_t ArtifactStore::size() const {

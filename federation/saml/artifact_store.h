@@ -43,7 +43,7 @@ class ArtifactStore {
   };
 
   // The result of take().
-  struct Taken {
+  struct Resolution {
     Outcome outcome = Outcome::kUnknown;
     std::string message;    // set for kFound
     std::string issued_to;  // set for kFound, kExpired and kWrongRequester
@@ -62,7 +62,7 @@ class ArtifactStore {
 
   // Removes the entry of `message_handle` and returns its message when it has not expired
   // at `now` and was issued to `requester`.
-  Taken take(const pki::Bytes& message_handle, std::string_view requester, TimePoint now);
+  Resolution take(const pki::Bytes& message_handle, std::string_view requester, TimePoint now);
 
   std::size_t size() const;
   std::size_t bytes() const;

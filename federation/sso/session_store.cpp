@@ -251,13 +251,22 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
   return session;
 }
 
-Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std::string uid,
-                                              saml::AuthnRequest request,
-                                              std::optional<Person> person) {
+namespace {
+
+PendingChoice new_pending_choice(std::string card_fingerprint, std::string uid, std::optional<Person> person) {
   PendingChoice choice;
   choice.card_fingerprint = std::move(card_fingerprint);
   choice.uid = std::move(uid);
   choice.person = std::move(person);
+  return choice;
+}
+
+}  // namespace
+
+Result<std::string> SessionStore::add_pending(std::string card_fingerprint, std::string uid,
+                                              saml::AuthnRequest request,
+                                              std::optional<Person> person) {
+  PendingChoice choice = new_pending_choice(std::move(card_fingerprint), std::move(uid), std::move(person));
   choice.request = std::move(request);
   return store_pending(std::move(choice));
 }
@@ -269,10 +278,7 @@ Result<std::string> SessionStore::add_pending_authorization(std::string card_fin
   if (authorization_query.empty()) {
     return Status::invalid_argument("the pending authorization request has no query string");
   }
-  PendingChoice choice;
-  choice.card_fingerprint = std::move(card_fingerprint);
-  choice.uid = std::move(uid);
-  choice.person = std::move(person);
+  PendingChoice choice = new_pending_choice(std::move(card_fingerprint), std::move(uid), std::move(person));
   choice.authorization_query = std::move(authorization_query);
   return store_pending(std::move(choice));
 }

@@ -4,7 +4,7 @@ issuer_serial), cards issued by `careidctl pki issue-card --san-email/--san-upn
 --store-certificate`, and curl logging in to /saml/sso with each card.
 
 A login that maps gets HTTP 200 with the SAMLResponse (or the role page) of the expected
-person. A card that matches nobody, or two people, gets 403 with `unknown_person` in the log.
+person. A card that matches no person, or two people, gets 403 with `unknown_person` in the log.
 The SAN cards carry another person's uid in their subject CN, so a login proves that the SAN
 chose the person. For issuer_serial, openssl signs a second certificate with the card CA's
 key and the serial number of a stored card: sha256 rejects it and issuer_serial accepts it.
@@ -69,20 +69,20 @@ def login(careid, card):
     return status, body, response
 
 
-def check_login_as(careid, card, person, what):
+def check_login_as(careid, card, person, label):
     uid, cn, _ = person
     status, body, response = login(careid, card)
-    check_equal(status, 200, f"{what}: status (body: {body[:300]!r})")
+    check_equal(status, 200, f"{label}: status (body: {body[:300]!r})")
     if response:
-        check_in(f">{uid}<", response, f"{what}: the uid in the assertion")
+        check_in(f">{uid}<", response, f"{label}: the uid in the assertion")
     else:
-        check_in(f"Signed in as {cn}", body, f"{what}: the role page")
+        check_in(f"Signed in as {cn}", body, f"{label}: the role page")
 
 
-def check_refused(careid, card, reason, what):
+def check_rejected(careid, card, reason, label):
     status, body, _ = login(careid, card)
-    check_equal(status, 403, f"{what}: status (body: {body[:300]!r})")
-    check_in(reason, body, f"{what}: the 403 page")
+    check_equal(status, 403, f"{label}: status (body: {body[:300]!r})")
+    check_in(reason, body, f"{label}: the 403 page")
 
 
 def ldap_modify(careid, ldif):
@@ -134,16 +134,16 @@ def test_san_email(context):
     check_login_as(careid, card, first, "SAN email of the first person")
 
     nobody = issue_card(context, third[0], "san-nobody", "--san-email", kNobodyEmail)
-    check_refused(careid, nobody, "is not registered", "SAN email of nobody")
+    check_rejected(careid, nobody, "is not registered", "SAN email of nobody")
 
     for person in (third, fourth):
         ldap_modify(careid, f"dn: uid={person[0]},ou=People,o=nhs\nchangetype: modify\n"
                             f"replace: mail\nmail: {kSharedEmail}\n")
     shared = issue_card(context, third[0], "san-shared", "--san-email", kSharedEmail)
-    check_refused(careid, shared, "matches more than one person", "SAN email of two people")
+    check_rejected(careid, shared, "matches more than one person", "SAN email of two people")
 
     demo = careid.card()
-    check_refused(careid, demo, "exactly one email address", "card without a SAN")
+    check_rejected(careid, demo, "exactly one email address", "card without a SAN")
     code, _, err = run([careid.careidctl, "pki", "issue-card", "--data", careid.data_dir, "--uid", first[0],
                         "--san-email", "no at sign"])
     check_equal(code, 1, "careidctl issue-card with an invalid SAN email exit code")
@@ -161,7 +161,7 @@ def test_san_upn(context):
     check_login_as(careid, card, first, "SAN UPN of the first person")
 
     email_only = issue_card(context, second[0], "san-email-only", "--san-email", first[2])
-    check_refused(careid, email_only, "exactly one user principal name", "card with an email SAN only")
+    check_rejected(careid, email_only, "exactly one user principal name", "card with an email SAN only")
 
 
 def reissued_copy(context, stored_pem, uid):
@@ -202,23 +202,23 @@ def test_directory_certificate(context):
     check_login_as(careid, stored, first, "sha256: the stored certificate")
 
     not_stored = issue_card(context, second[0], "not-stored")
-    check_refused(careid, not_stored, "is not registered", "sha256: a certificate stored nowhere")
+    check_rejected(careid, not_stored, "is not registered", "sha256: a certificate stored nowhere")
 
     shared = issue_card(context, third[0], "shared")
     shared_der = der_file(context, shared[0], "shared")
     for person in (third, fourth):
         ldap_modify(careid, f"dn: uid={person[0]},ou=People,o=nhs\nchangetype: modify\n"
                             f"add: userCertificate;binary\nuserCertificate;binary:< file://{shared_der}\n")
-    check_refused(careid, shared, "matches more than one person", "sha256: a certificate of two people")
+    check_rejected(careid, shared, "matches more than one person", "sha256: a certificate of two people")
 
     reissued = reissued_copy(context, stored[0], first[0])
-    check_refused(careid, reissued, "is not registered", "sha256: same issuer and serial, other bytes")
+    check_rejected(careid, reissued, "is not registered", "sha256: same issuer and serial, other bytes")
 
     restart_with(careid, 'mapping = "directory_certificate"\ncertificate_match = "issuer_serial"\n')
     check_login_as(careid, stored, first, "issuer_serial: the stored certificate")
     check_login_as(careid, reissued, first, "issuer_serial: same issuer and serial, other bytes")
-    check_refused(careid, not_stored, "is not registered", "issuer_serial: a certificate stored nowhere")
-    check_refused(careid, shared, "matches more than one person", "issuer_serial: a certificate of two people")
+    check_rejected(careid, not_stored, "is not registered", "issuer_serial: a certificate stored nowhere")
+    check_rejected(careid, shared, "matches more than one person", "issuer_serial: a certificate of two people")
 
     with open(careid.log_path, errors="replace") as handle:
         log = handle.read()
