@@ -155,12 +155,14 @@ Status read_ldap(const toml::value& root, LdapConfig& ldap) {
   }
   CAREID_RETURN_IF_ERROR(r.read("indexed_attributes", ldap.indexed_attributes));
   CAREID_RETURN_IF_ERROR(r.read_integer("threads", ldap.threads, 1, 256));
+  CAREID_RETURN_IF_ERROR(r.read_integer("worker_threads", ldap.worker_threads, 1, 1024));
   CAREID_RETURN_IF_ERROR(r.read_integer("ldaps_port", ldap.ldaps_port, 0, 65535));
   CAREID_RETURN_IF_ERROR(r.read("tls_certificate", ldap.tls_certificate));
   CAREID_RETURN_IF_ERROR(r.read("tls_private_key", ldap.tls_private_key));
   CAREID_RETURN_IF_ERROR(r.read("tls_ca", ldap.tls_ca));
   CAREID_RETURN_IF_ERROR(r.read_integer("max_outstanding_operations", ldap.max_outstanding_operations, 1, 10000));
   CAREID_RETURN_IF_ERROR(r.read_integer("write_timeout_seconds", ldap.write_timeout_seconds, 0, 86400));
+  CAREID_RETURN_IF_ERROR(r.read_integer("inline_max_candidates", ldap.inline_max_candidates, 0, 100000));
   CAREID_RETURN_IF_ERROR(r.read("password_hash", ldap.password_hash));
   CAREID_RETURN_IF_ERROR(r.read_integer("password_argon2_memory_kib", ldap.password_argon2_memory_kib, 8, 1024 * 1024));
   CAREID_RETURN_IF_ERROR(r.read_integer("password_argon2_iterations", ldap.password_argon2_iterations, 1, 64));
@@ -168,6 +170,8 @@ Status read_ldap(const toml::value& root, LdapConfig& ldap) {
   CAREID_RETURN_IF_ERROR(r.read("access_policy", ldap.access_policy));
   CAREID_RETURN_IF_ERROR(r.read_integer("lockout_failures", ldap.lockout_failures, 0, 1000));
   CAREID_RETURN_IF_ERROR(r.read_integer("lockout_seconds", ldap.lockout_seconds, 1, 86400 * 365));
+  CAREID_RETURN_IF_ERROR(
+      r.read_integer("group_commit_max_operations", ldap.group_commit_max_operations, 1, 10000));
   if (ldap.password_hash != "ARGON2" && ldap.password_hash != "SSHA256" && ldap.password_hash != "SSHA") {
     return Status::invalid_argument("ldap.password_hash: unknown scheme '" + ldap.password_hash +
                                     "'; use \"ARGON2\", \"SSHA256\" or \"SSHA\"");

@@ -44,8 +44,12 @@ struct LdapConfig {
   // Attributes with an equality and presence index.
   std::vector<std::string> indexed_attributes = {
       "objectClass", "uid", "cn", "sn", "uniqueIdentifier", "nhsIDCode", "nhsJobRoleCode", "mail"};
-  // I/O threads for the LDAP listener.
+  // I/O threads for LDAP connections. Each thread runs its own event loop, and each
+  // connection stays on the thread that accepted it.
   unsigned threads = 2;
+  // Worker threads for LDAP operations that block: writes waiting for their group commit,
+  // searches over many entries and Argon2 password checks.
+  unsigned worker_threads = 16;
 
   // LDAPS (LDAP over TLS from the first byte) listens on this port; 0 disables it.
   uint16_t ldaps_port = 0;
@@ -62,6 +66,11 @@ struct LdapConfig {
   // Seconds one write to a client may take before the connection is closed (a client that
   // does not read its results); 0 disables the deadline.
   uint32_t write_timeout_seconds = 60;
+  // A search whose index plan names at most this many candidate entries, a base-scope
+  // search and a simple bind with an {SSHA} or {SSHA256} password run on the connection
+  // thread that read them, without the hand-off to a worker thread. 0 sends every search and bind
+  // to a worker.
+  uint32_t inline_max_candidates = 64;
   // Scheme of the userPassword values that Password Modify (RFC 3062) writes: "ARGON2",
   // "SSHA256" or "SSHA" (the last only for data shared with old OpenLDAP servers).
   std::string password_hash = "ARGON2";
@@ -79,6 +88,11 @@ struct LdapConfig {
   // for lockout_seconds; 0 failures disables lockout.
   uint32_t lockout_failures = 5;
   uint32_t lockout_seconds = 900;
+  // Group commit: the maximum number of add, modify, delete, modify DN and Password Modify
+  // operations that share one LMDB write transaction and one sync to disk, from 1 (each
+  // operation commits alone) to 10000. Operations wait in a worker thread for their group,
+  // so a group never contains more operations than worker_threads.
+  uint32_t group_commit_max_operations = 64;
 };
 
 struct HttpsConfig {

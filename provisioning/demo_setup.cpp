@@ -144,7 +144,7 @@ Status write_config_file(const fs::path& path, const fs::path& schema_dir, std::
   return Status::ok_status();
 }
 
-Status create_pki(const fs::path& data_dir, pki::KeyType ca_key_type) {
+Status create_pki(const fs::path& data_dir, pki::KeyType ca_key_type, pki::KeyType saml_key_type) {
   pki::PkiLayout layout(data_dir);
   CAREID_RETURN_IF_ERROR(layout.create_directories());
 
@@ -166,7 +166,9 @@ Status create_pki(const fs::path& data_dir, pki::KeyType ca_key_type) {
   }
   CAREID_RETURN_IF_ERROR(write_certified_key(*server, layout.server_certificate(), layout.server_key()));
 
-  auto signing = pki::create_saml_signing_certificate();
+  pki::SamlSigningOptions signing_options;
+  signing_options.key_type = saml_key_type;
+  auto signing = pki::create_saml_signing_certificate(signing_options);
   if (!signing.ok()) {
     return signing.status();
   }
@@ -275,7 +277,7 @@ Result<DemoSetupResult> set_up_demo(const DemoSetupOptions& options) {
   CAREID_RETURN_IF_ERROR(create_private_folder(data));
   CAREID_RETURN_IF_ERROR(create_private_folder(data / "oidc-clients"));
 
-  CAREID_RETURN_IF_ERROR(create_pki(data, options.card_key_type));
+  CAREID_RETURN_IF_ERROR(create_pki(data, options.card_key_type, options.saml_key_type));
   CAREID_RETURN_IF_ERROR(create_oidc_signing_key(data, options.oidc_key_type));
   // The demo config (written below) serves HTTPS on 127.0.0.1 at https_port.
   const std::string public_url = "https://127.0.0.1:" + std::to_string(options.https_port);

@@ -33,6 +33,10 @@ struct DemoSetupOptions {
   pki::KeyType card_key_type = pki::KeyType::kEcdsaP256;
   // Key type of the OpenID token signing key: ECDSA P-256 signs ES256, RSA signs RS256.
   pki::KeyType oidc_key_type = pki::KeyType::kEcdsaP256;
+  // Key type of the SAML signing key. RSA-2048 signs rsa-sha256, which SAML service
+  // providers commonly require. ECDSA P-256 signs ecdsa-sha256 (RFC 4051), for providers
+  // that accept it.
+  pki::KeyType saml_key_type = pki::KeyType::kRsa2048;
   // The PKCS#12 password of the demo card, printed by careidctl; not a secret in a demo.
   std::string card_pkcs12_password = "demo";
 };
@@ -57,9 +61,10 @@ Status write_config_file(const std::filesystem::path& path, const std::filesyste
                          std::uint16_t ldap_port, std::uint16_t https_port, const std::string& root_password_hash);
 
 // Creates the card CA (with a `ca_key_type` key), careidd's HTTPS certificate (signed by
-// the card CA) and the SAML signing certificate (RSA-2048) in <data_dir>/pki. Fails if any
-// of them exists.
-Status create_pki(const std::filesystem::path& data_dir, pki::KeyType ca_key_type = pki::KeyType::kEcdsaP256);
+// the card CA) and the SAML signing certificate (with a `saml_key_type` key) in
+// <data_dir>/pki. Fails if any of them exists.
+Status create_pki(const std::filesystem::path& data_dir, pki::KeyType ca_key_type = pki::KeyType::kEcdsaP256,
+                  pki::KeyType saml_key_type = pki::KeyType::kRsa2048);
 
 // Creates <data_dir>/pki/oidc-signing.key, the key that signs OpenID Connect tokens, with
 // mode 0600. Fails if it exists.

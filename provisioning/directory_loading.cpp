@@ -23,6 +23,19 @@ Result<std::unique_ptr<Directory>> open_for(const fs::path& config_file) {
   return directory::engine::open_directory(*config, careid::shipped_schema_folder());
 }
 
+Result<directory::Entry> entry_of_record(const std::vector<directory::ldif::LogicalLine>& lines,
+                                         const fs::path& ldif_file) {
+  auto record = directory::ldif::parse_record_lines(lines);
+  if (!record.ok()) {
+    return record.status().with_context(ldif_file.string());
+  }
+  if (!std::holds_alternative<directory::Entry>(*record)) {
+    return Status::unimplemented(ldif_file.string() + ": change records are not supported by load; "
+                                 "apply them with ldapmodify");
+  }
+  return std::get<directory::Entry>(std::move(*record));
+}
+
 }  // namespace
 
 Result<DemoDirectorySummary> load_demo_directory(const fs::path& config_file, const fs::path& reference_dir,
@@ -31,7 +44,7 @@ Result<DemoDirectorySummary> load_demo_directory(const fs::path& config_file, co
   if (!directory.ok()) {
     return directory.status();
   }
-  auto importer = (*directory)->begin_import();
+  auto importer = (*directory)->begin_import({.threads = 0});
   if (!importer.ok()) {
     return importer.status();
   }
@@ -42,6 +55,8 @@ Result<DemoDirectorySummary> load_demo_directory(const fs::path& config_file, co
     return (*importer)->add(entry);
   });
   if (!summary.ok()) {
+    // An entry rejected before the generator failed is the first error, as in a serial load.
+    CAREID_RETURN_IF_ERROR((*importer)->flush());
     return summary.status();
   }
   auto finished = (*importer)->finish();
@@ -51,7 +66,8 @@ Result<DemoDirectorySummary> load_demo_directory(const fs::path& config_file, co
   return summary;
 }
 
-Result<directory::engine::ImportSummary> load_ldif(const fs::path& config_file, const fs::path& ldif_file) {
+Result<directory::engine::ImportSummary> load_ldif(const fs::path& config_file, const fs::path& ldif_file,
+                                                   unsigned threads) {
   std::ifstream input(ldif_file, std::ios::binary);
   if (!input) {
     return Status::not_found("cannot open LDIF file " + ldif_file.string());
@@ -60,25 +76,29 @@ Result<directory::engine::ImportSummary> load_ldif(const fs::path& config_file, 
   if (!directory.ok()) {
     return directory.status();
   }
-  auto importer = (*directory)->begin_import();
+  auto importer = (*directory)->begin_import({.threads = threads});
   if (!importer.ok()) {
     return importer.status();
   }
 
+  // Errors of the input itself are reported after flush(), so that an entry rejected
+  // earlier in the file is reported first, as in a serial load.
   directory::ldif::Reader reader(input);
   while (true) {
-    auto record = reader.next();
-    if (!record.ok()) {
-      return record.status().with_context(ldif_file.string());
+    auto lines = reader.next_lines();
+    if (!lines.ok()) {
+      CAREID_RETURN_IF_ERROR((*importer)->flush());
+      return lines.status().with_context(ldif_file.string());
     }
-    if (!record->has_value()) {
+    if (!lines->has_value()) {
       break;
     }
-    if (!std::holds_alternative<directory::Entry>(**record)) {
-      return Status::unimplemented(ldif_file.string() + ": change records are not supported by load; "
-                                   "apply them with ldapmodify");
-    }
-    CAREID_RETURN_IF_ERROR((*importer)->add(std::get<directory::Entry>(std::move(**record))));
+    // Records are parsed on the prepare threads, and a syntax error stops the load at
+    // its place in the file.
+    auto parse = [lines = std::move(**lines), &ldif_file]() -> Result<directory::Entry> {
+      return entry_of_record(lines, ldif_file);
+    };
+    CAREID_RETURN_IF_ERROR((*importer)->add(directory::engine::EntrySource(std::move(parse))));
   }
   return (*importer)->finish();
 }

@@ -1,5 +1,7 @@
 #include "directory/engine/directory.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "base/rate_limited_log.h"
 #include "directory/auth/password.h"
@@ -15,7 +17,10 @@ using protocol::LdapResult;
 
 Directory::Directory(std::shared_ptr<const schema::Schema> schema, DirectoryOptions options,
                      std::unique_ptr<storage::EntryStore> store)
-    : schema_(std::move(schema)), options_(std::move(options)), store_(std::move(store)) {
+    : schema_(std::move(schema)),
+      options_(std::move(options)),
+      store_(std::move(store)),
+      writes_(std::make_unique<WriteGroup>(*store_, options_.group_commit_max_operations)) {
   auto root = name_dn(*schema_, options_.root_dn);
   if (root.ok()) {
     root_normalised_ = std::move(root->normalised);
@@ -40,7 +45,35 @@ Result<std::unique_ptr<Directory>> Directory::open(std::shared_ptr<const schema:
   return std::unique_ptr<Directory>(new Directory(std::move(schema), std::move(options), std::move(*store)));
 }
 
+namespace {
+
+// Argon2 takes tens of milliseconds per check, so it stays off the LDAP I/O threads.
+bool is_slow_hash(std::string_view stored) {
+  const std::size_t close = stored.find('}');
+  if (!stored.starts_with('{') || close == std::string_view::npos) {
+    return false;
+  }
+  return auth::parse_scheme(stored.substr(1, close - 1)) == auth::PasswordScheme::kArgon2;
+}
+
+bool has_slow_hash(const Attribute& passwords) {
+  return std::any_of(passwords.values.begin(), passwords.values.end(),
+                     [](const std::string& value) { return is_slow_hash(value); });
+}
+
+}  // namespace
+
 LdapResult Directory::bind_simple(std::string_view dn, std::string_view password, Identity& identity) const {
+  return *bind_simple_bounded(dn, password, identity, false);
+}
+
+std::optional<LdapResult> Directory::bind_simple_if_cheap(std::string_view dn, std::string_view password,
+                                                          Identity& identity) const {
+  return bind_simple_bounded(dn, password, identity, true);
+}
+
+std::optional<LdapResult> Directory::bind_simple_bounded(std::string_view dn, std::string_view password,
+                                                         Identity& identity, bool cheap_only) const {
   if (dn.empty() && password.empty()) {
     identity = Identity{};
     return ldap_result(ResultCode::kSuccess);
@@ -63,6 +96,9 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
   }
 
   if (root_normalised_.has_value() && *root_normalised_ == name->normalised) {
+    if (cheap_only && is_slow_hash(options_.root_password_hash)) {
+      return std::nullopt;
+    }
     if (options_.root_password_hash.empty() || !auth::verify_password(options_.root_password_hash, password)) {
       return reject("wrong_root_password");
     }
@@ -89,17 +125,26 @@ LdapResult Directory::bind_simple(std::string_view dn, std::string_view password
   if (stored == nullptr) {
     return reject("no_password");
   }
+  if (cheap_only && has_slow_hash(*stored)) {
+    return std::nullopt;
+  }
   for (const std::string& value : stored->values) {
     Status problem;
     if (auth::verify_password(value, password, &problem)) {
+      if (cheap_only && has_bind_failures(*entry)) {
+        return std::nullopt;
+      }
       clear_bind_failures(*schema_, *store_, *entry, name->normalised);
       identity = Identity{std::string(dn), name->normalised, false};
       identity.subject = gather_subject(identity);
       return ldap_result(ResultCode::kSuccess);
     }
-    if (!problem.ok()) {
+    if (!problem.ok() && !cheap_only) {
       log::get("directory")->warn("bind dn={} stored password not checkable: {}", dn, problem.to_string());
     }
+  }
+  if (cheap_only) {
+    return std::nullopt;  // the failure is recorded by bind_simple() on a worker
   }
   if (auto until = record_bind_failure(*schema_, *store_, options_, name->normalised, now)) {
     log::get("directory")->warn("bind dn=\"{}\" locked until {} after {} failed binds", dn,

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "base/status.h"
@@ -31,6 +32,7 @@
 #include "directory/protocol/controls.h"
 #include "directory/protocol/messages.h"
 #include "directory/schema/schema.h"
+#include "directory/engine/write_group.h"
 #include "directory/storage/entry_store.h"
 
 namespace careid::directory::engine {
@@ -56,6 +58,10 @@ struct DirectoryOptions {
   std::vector<storage::AttributeIndex> indexes;
   std::uint64_t map_size_bytes = std::uint64_t{16} << 30;
   bool sync = true;
+  // Group commit (write_group.h): the maximum number of add, modify, delete, modify DN and
+  // Password Modify operations that share one write transaction and one sync. 1 commits
+  // each operation alone. Lockout writes from failed binds always commit alone.
+  std::size_t group_commit_max_operations = 64;
   // The LDAP listener offers TLS, so the root DSE lists StartTLS and SASL EXTERNAL.
   bool tls_enabled = false;
   // The access policy; null keeps the rule described at the top of this file.
@@ -117,18 +123,49 @@ struct PasswordChange {
 };
 
 class Directory;
+struct PreparedEntry;
+namespace detail {
+class PrepareWorkers;
+struct ImportBatch;
+}  // namespace detail
+
+// Makes one entry for Importer::add, e.g. by parsing an LDIF record.
+using EntrySource = std::function<Result<Entry>()>;
+
+struct ImportOptions {
+  // Threads of the import, the calling thread included. Above 1, the others (prepare
+  // threads) check entries against the schema and compute their index keys while the
+  // calling thread adds them to the store. 1 does all the work on the calling thread, and
+  // 0 uses one thread per hardware thread.
+  unsigned threads = 1;
+};
 
 // Loads entries quickly, parents before children, as the root DN would add them, checked
 // against the schema: the path careidctl uses for LDIF files and generated data. Use from
 // one thread; destroy before the Directory.
+//
+// With prepare threads, add() queues entries in batches of kBatchEntries, and an entry's
+// error comes from a later add(), flush() or finish(). Entries still reach the store in
+// the order they were added, and the first failing entry stops the import: every later
+// call returns its error. Destroying the Importer stops the threads.
 class Importer {
  public:
   ~Importer();
 
   // Adds one entry. An entry that exists already is skipped and counted. An entry that
   // fails the schema check, or whose parent is missing, returns InvalidArgument naming its
-  // DN and the reason, and the import can go on with the next entry.
+  // DN and the reason. With one prepare thread the import can go on with the next entry.
   Status add(Entry entry);
+
+  // Adds the entry `source` returns, as add() does. With prepare threads, `source` runs on
+  // one of them (so it must not share unsynchronised state with the caller), and its error
+  // stops the import at its place in the input order, as a rejected entry does.
+  Status add(EntrySource source);
+
+  // Waits until every entry added so far is in the store's current batch, and returns
+  // the first error among them. Call it before reporting an error of the input itself, so
+  // that an earlier rejected entry is reported first, as a serial load would.
+  Status flush();
 
   // Commits what is left and syncs the store, then sets memberOf on the members of every
   // group this import added, as an LDAP add would (groups.h), in write transactions of
@@ -136,10 +173,23 @@ class Importer {
   Result<ImportSummary> finish();
 
   static constexpr std::size_t kMemberOfGroupsPerCommit = 1000;
+  // Entries per batch handed to a prepare thread, and the maximum of batches outstanding
+  // per prepare thread, which bounds the memory of a load.
+  static constexpr std::size_t kBatchEntries = 512;
+  static constexpr std::size_t kMaxQueuedBatchesPerThread = 4;
 
  private:
   friend class Directory;
-  Importer(Directory& directory, storage::BulkLoader loader);
+  Importer(Directory& directory, storage::BulkLoader loader, unsigned threads);
+
+  // The schema work of add(): reads the Directory only, so prepare threads may run it at
+  // the same time.
+  PreparedEntry prepare(Entry entry) const;
+  // The store work of add(), on the calling thread in input order.
+  Status store(PreparedEntry& prepared);
+  Status queue(std::variant<Entry, EntrySource> input);
+  Status store_ready_batches(bool wait_for_one);
+  Status store_batch(detail::ImportBatch& batch);
   Status set_member_of();
   Result<storage::EntryId> find_parent(std::string_view normalised_dn);
 
@@ -147,9 +197,16 @@ class Importer {
   storage::BulkLoader loader_;
   ImportSummary summary_;
   std::chrono::system_clock::time_point started_;
+  std::vector<std::string> normalised_suffixes_;
   std::vector<std::string> added_groups_;  // DNs of the groups added, for finish()
   std::string last_parent_dn_;             // normalised
   storage::EntryId last_parent_id_ = storage::kNoParent;
+
+  // Set with more than one prepare thread.
+  std::unique_ptr<detail::PrepareWorkers> workers_;
+  std::size_t max_queued_batches_ = 0;
+  std::unique_ptr<detail::ImportBatch> filling_;  // entries not yet submitted
+  Status failure_;                                // the first error, which stops the import
 };
 
 class Directory {
@@ -166,6 +223,14 @@ class Directory {
   protocol::LdapResult bind_simple(std::string_view dn, std::string_view password,
                                    Identity& identity) const;
 
+  // Runs a simple bind like bind_simple() when it needs no slow hash and writes nothing.
+  // Returns std::nullopt, before any write or log line, when the stored password (or the
+  // root password hash) is {ARGON2}, when the password is wrong (the failure counts toward
+  // lockout) and when a successful bind would clear recorded failures. The caller then runs
+  // bind_simple() on a worker thread.
+  std::optional<protocol::LdapResult> bind_simple_if_cheap(std::string_view dn, std::string_view password,
+                                                           Identity& identity) const;
+
   // Counts a failed login other than a simple bind (careidd's TOTP code check) toward the
   // lockout of entry `dn`, as a wrong password does. Storage errors are logged.
   void record_authentication_failure(std::string_view dn) const;
@@ -174,6 +239,17 @@ class Directory {
   // The base "" with scope base returns the root DSE; "cn=Subschema" the subschema entry.
   protocol::LdapResult search(const protocol::SearchRequest& request, const Identity& identity,
                               const EntrySink& sink) const;
+
+  // Runs `request` like search() when it reads few entries: a base-scope search, the root
+  // DSE or subschema entry, a one-level or subtree scope of at most 16 entries, or an index
+  // plan of at most `max_candidates` ids. Otherwise returns std::nullopt before it calls
+  // `sink`, and the caller runs search() instead. The LDAP server uses it to run cheap
+  // searches on its I/O thread.
+  // NOTE: the index plan is built before the decision, so a filter on a long index list
+  // costs one read of that list here and another in search().
+  std::optional<protocol::LdapResult> search_if_cheap(const protocol::SearchRequest& request,
+                                                      const Identity& identity, const EntrySink& sink,
+                                                      std::size_t max_candidates) const;
 
   // Runs `request` like search() and collects its results in memory, sorted by
   // `sort_keys` when there are any (RFC 2891). An attribute type the schema does not define
@@ -231,7 +307,7 @@ class Directory {
   PasswordChange modify_password(const protocol::PasswordModifyRequest& request, const Identity& identity);
 
   // Starts a bulk load (see Importer). Other writers wait until it finishes.
-  Result<std::unique_ptr<Importer>> begin_import();
+  Result<std::unique_ptr<Importer>> begin_import(ImportOptions options = {});
 
   // Rebuilds every index from the stored entries in one write transaction (reindex.cpp).
   Result<ReindexSummary> rebuild_indexes();
@@ -253,9 +329,23 @@ class Directory {
   // Returns the LMDB map size, pages in use and readers, for metrics. Thread-safe.
   Result<storage::StoreStatistics> store_statistics() const { return store_->statistics(); }
 
+  // Returns the operations and transactions of group commit so far, for metrics.
+  // Thread-safe.
+  WriteGroupStatistics write_statistics() const { return writes_->statistics(); }
+
  private:
   Directory(std::shared_ptr<const schema::Schema> schema, DirectoryOptions options,
             std::unique_ptr<storage::EntryStore> store);
+
+  // search() and search_if_cheap(): with `max_candidates`, returns std::nullopt for a
+  // search that reads more entries (search.cpp).
+  std::optional<protocol::LdapResult> search_bounded(const protocol::SearchRequest& request,
+                                                     const Identity& identity, const EntrySink& sink,
+                                                     std::optional<std::size_t> max_candidates) const;
+  // bind_simple() and bind_simple_if_cheap(): with `cheap_only`, returns std::nullopt
+  // where the bind would hash slowly or write (directory.cpp).
+  std::optional<protocol::LdapResult> bind_simple_bounded(std::string_view dn, std::string_view password,
+                                                          Identity& identity, bool cheap_only) const;
 
   // Access checks of bind_simple (directory.cpp).
   std::optional<Entry> read_bind_entry(const std::string& normalised_dn, bool& may_authenticate) const;
@@ -265,10 +355,16 @@ class Directory {
   PasswordChange store_password(const std::string& target, const std::optional<std::string>& new_password,
                                 const Identity& identity);
 
+  // Runs `operation` in the next write group (write_group.h) and returns its result. A
+  // successful result whose commit fails becomes the commit's storage failure.
+  protocol::LdapResult run_write(const std::function<protocol::LdapResult(storage::WriteTransaction&)>& operation);
+
   friend class Importer;
   std::shared_ptr<const schema::Schema> schema_;
   DirectoryOptions options_;
   std::unique_ptr<storage::EntryStore> store_;
+  // Declared after store_, so that it is destroyed first.
+  std::unique_ptr<WriteGroup> writes_;
   std::optional<std::string> root_normalised_;  // unset when root_dn does not parse
 };
 

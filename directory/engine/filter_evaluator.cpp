@@ -222,4 +222,57 @@ Truth FilterEvaluator::evaluate_extensible(const Filter& filter, const Entry& en
   return evaluate_assertion(equality, entry);
 }
 
+FilterAttributes::FilterAttributes(const schema::Schema& schema, const Filter& filter) {
+  std::vector<const schema::AttributeType*> named;
+  collect(schema, filter, named);
+
+  for (const auto& type : schema.attribute_types()) {
+    const bool read = std::any_of(named.begin(), named.end(),
+                                  [&](const schema::AttributeType* wanted) { return type->is_subtype_of(*wanted); });
+    if (read) {
+      names_.push_back(type->definition.oid);
+      names_.insert(names_.end(), type->definition.names.begin(), type->definition.names.end());
+    }
+  }
+}
+
+void FilterAttributes::collect(const schema::Schema& schema, const Filter& filter,
+                               std::vector<const schema::AttributeType*>& types) {
+  std::string_view description;
+  switch (filter.type) {
+    case FilterType::kAnd:
+    case FilterType::kOr:
+    case FilterType::kNot:
+      for (const Filter& child : filter.children) {
+        collect(schema, child, types);
+      }
+      return;
+    case FilterType::kSubstrings:
+      description = filter.substrings.type;
+      break;
+    case FilterType::kExtensibleMatch:
+      if (!filter.extensible.type.has_value()) {
+        return;
+      }
+      description = *filter.extensible.type;
+      break;
+    default:
+      description = filter.assertion.attribute_desc;
+      break;
+  }
+  // An item on a description the schema cannot read evaluates the same on every entry.
+  auto parsed = parse_description(schema, description);
+  if (parsed.ok() && std::find(types.begin(), types.end(), parsed->type) == types.end()) {
+    types.push_back(parsed->type);
+  }
+}
+
+bool FilterAttributes::reads(std::string_view description) const {
+  // The type is the description up to its first option, if any ("cn;lang-fr").
+  return std::any_of(names_.begin(), names_.end(), [&](const std::string& name) {
+    return description.size() >= name.size() && equals_ignore_case(description.substr(0, name.size()), name) &&
+           (description.size() == name.size() || description[name.size()] == ';');
+  });
+}
+
 }  // namespace careid::directory::engine

@@ -9,6 +9,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "directory/entry.h"
@@ -59,6 +62,25 @@ class FilterEvaluator {
   const schema::Schema& schema_;
   std::function<bool(const schema::AttributeType&)> searchable_;
   mutable std::vector<Subtypes> subtypes_;
+};
+
+// The stored attributes that can take part in evaluating one filter: those whose type is,
+// or is a subtype of, a type the filter names. FilterEvaluator::evaluate gives the same
+// result on an entry reduced to these attributes as on the whole entry, because items
+// skip attributes of other types and of types the schema does not define.
+class FilterAttributes {
+ public:
+  FilterAttributes(const schema::Schema& schema, const protocol::Filter& filter);
+
+  // Returns whether the filter can read an attribute stored under `description`.
+  bool reads(std::string_view description) const;
+
+ private:
+  void collect(const schema::Schema& schema, const protocol::Filter& filter,
+               std::vector<const schema::AttributeType*>& types);
+
+  // Every NAME and the OID of each type that the filter can read.
+  std::vector<std::string> names_;
 };
 
 }  // namespace careid::directory::engine

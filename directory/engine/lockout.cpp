@@ -115,9 +115,13 @@ std::optional<std::chrono::system_clock::time_point> record_bind_failure(
   return locked;
 }
 
+bool has_bind_failures(const Entry& entry) {
+  return entry.find(kFailureTime) != nullptr || entry.find(kLockedTime) != nullptr;
+}
+
 void clear_bind_failures(const schema::Schema& schema, storage::EntryStore& store, const Entry& entry,
                          std::string_view normalised_dn) {
-  if (entry.find(kFailureTime) == nullptr && entry.find(kLockedTime) == nullptr) {
+  if (!has_bind_failures(entry)) {
     return;
   }
   auto txn = store.begin_write();

@@ -30,6 +30,10 @@ std::optional<std::chrono::system_clock::time_point> record_bind_failure(
     const schema::Schema& schema, storage::EntryStore& store, const DirectoryOptions& options,
     std::string_view normalised_dn, std::chrono::system_clock::time_point now);
 
+// Returns true when `entry` has recorded failures or a lock time, so that
+// clear_bind_failures() would write.
+bool has_bind_failures(const Entry& entry);
+
 // Removes pwdFailureTime and an expired pwdAccountLockedTime after a successful bind.
 void clear_bind_failures(const schema::Schema& schema, storage::EntryStore& store, const Entry& entry,
                          std::string_view normalised_dn);

@@ -82,47 +82,40 @@ bool held_here(const schema::Schema& schema, const DirectoryOptions& options, co
   });
 }
 
-LdapResult finish_rename(storage::WriteTransaction txn, Status moved, const protocol::ModifyDnRequest& request) {
+LdapResult rename_result(const Status& moved, const protocol::ModifyDnRequest& request) {
   if (moved.code() == StatusCode::kAlreadyExists) {
     return ldap_result(ResultCode::kEntryAlreadyExists, "the new name of '" + request.entry + "' is taken");
   }
   if (moved.code() == StatusCode::kInvalidArgument) {
     return ldap_result(ResultCode::kUnwillingToPerform, moved.message());
   }
-  if (moved.ok()) {
-    moved = txn.commit();
-  }
   return moved.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(moved);
 }
 
-// Renames or moves the entry `name` once the request has passed every check that needs no
-// store access.
-LdapResult rename_entry(const schema::Schema& schema, storage::EntryStore& store,
+// Renames or moves the entry `name` in `txn` once the request has passed every check that
+// needs no store access. The caller commits.
+LdapResult rename_entry(const schema::Schema& schema, storage::EntryStore& store, storage::WriteTransaction& txn,
                         const protocol::ModifyDnRequest& request, const Identity& identity, const NamedDn& name,
                         const dn::Rdn& new_rdn, const NamedDn& new_name, bool new_is_suffix) {
-  auto txn = store.begin_write();
-  if (!txn.ok()) {
-    return storage_failure(txn.status());
-  }
-  auto id = txn->find_id(name.normalised);
+  auto id = txn.find_id(name.normalised);
   if (!id.ok()) {
     return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + name.dn.to_string() + "'",
-                       matched_dn(schema, *txn, name.dn));
+                       matched_dn(schema, txn, name.dn));
   }
   storage::EntryId parent = storage::kNoParent;
   if (!new_is_suffix) {
     auto parent_name = name_dn(schema, new_name.dn.parent().to_string());
-    auto parent_id = parent_name.ok() ? txn->find_id(parent_name->normalised)
+    auto parent_id = parent_name.ok() ? txn.find_id(parent_name->normalised)
                                       : Result<storage::EntryId>(Status::not_found("unparsable parent"));
     if (!parent_id.ok()) {
       return ldap_result(ResultCode::kNoSuchObject,
                          "the new superior '" + new_name.dn.parent().to_string() + "' does not exist",
-                         matched_dn(schema, *txn, new_name.dn.parent()));
+                         matched_dn(schema, txn, new_name.dn.parent()));
     }
     parent = *parent_id;
   }
 
-  auto entry = txn->get(*id);
+  auto entry = txn.get(*id);
   if (!entry.ok()) {
     return storage_failure(entry.status());
   }
@@ -144,12 +137,12 @@ LdapResult rename_entry(const schema::Schema& schema, storage::EntryStore& store
     rdns.insert(rdns.end(), moved_dn.rdns().begin(), moved_dn.rdns().end());
     return dn::Dn(std::move(rdns)).to_string();
   };
-  Status moved = txn->move(*id, parent, new_name.normalised, *entry, index_keys(schema, store, *entry),
+  Status moved = txn.move(*id, parent, new_name.normalised, *entry, index_keys(schema, store, *entry),
                            descendant_dn);
   if (moved.ok()) {
-    moved = rename_member_references(schema, store, *txn, name, entry->dn, *entry);
+    moved = rename_member_references(schema, store, txn, name, entry->dn, *entry);
   }
-  return finish_rename(std::move(*txn), moved, request);
+  return rename_result(moved, request);
 }
 
 // A rename deletes the entry at its old name and adds it at the new one, so it needs delete
@@ -226,7 +219,9 @@ LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const 
   if (auto denied = check_rename_access(*schema_, *store_, options_.access_policy.get(), identity, *name, *new_name)) {
     return *denied;
   }
-  return rename_entry(*schema_, *store_, request, identity, *name, *new_rdn, *new_name, new_is_suffix);
+  return run_write([&](storage::WriteTransaction& txn) {
+    return rename_entry(*schema_, *store_, txn, request, identity, *name, *new_rdn, *new_name, new_is_suffix);
+  });
 }
 
 }  // namespace careid::directory::engine

@@ -57,6 +57,7 @@ Result<std::unique_ptr<Directory>> open_directory(const Config& config,
   options.map_size_bytes = static_cast<std::uint64_t>(config.map_size_mib) << 20;
   options.lockout_failures = config.ldap.lockout_failures;
   options.lockout_seconds = config.ldap.lockout_seconds;
+  options.group_commit_max_operations = config.ldap.group_commit_max_operations;
   auto policy = load_access_policy(**schema, config.ldap.access_policy);
   if (!policy.ok()) {
     return policy.status().with_context("ldap.access_policy");

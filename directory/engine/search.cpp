@@ -80,11 +80,25 @@ std::optional<std::vector<storage::EntryId>> list_small_scope(const storage::Tra
   return ids;
 }
 
+// Returns whether the subtree of `base` contains every entry, because `base` is the only
+// suffix entry.
+bool is_whole_store(const storage::Transaction& txn, storage::EntryId base) {
+  auto parent = txn.parent_id(base);
+  auto suffixes = txn.child_count(storage::kNoParent);
+  return parent.ok() && *parent == storage::kNoParent && suffixes.ok() && *suffixes == 1;
+}
+
+// Calls `visit` with an entry id and, when the walk has read it, the entry reduced to the
+// attributes `filter_reads` selects (else null), until it returns false.
+using ScopeVisitor = std::function<bool(storage::EntryId, const Entry*)>;
+
 // Walks the scope below `base`, or the planned candidates filtered to the scope, and calls
-// `visit` for each id until it returns false.
+// `visit` for each id until it returns false. A subtree that contains every entry is
+// walked in id order, reading each record once, which costs less than the child lists.
 Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base, SearchScope scope,
                          const std::optional<std::vector<storage::EntryId>>& candidates,
-                         const std::function<bool(storage::EntryId)>& visit) {
+                         const storage::AttributeSelector& filter_reads, const ScopeVisitor& visit_read) {
+  auto visit = [&](storage::EntryId id) { return visit_read(id, nullptr); };
   if (scope == SearchScope::kBaseObject) {
     visit(base);
     return Status::ok_status();
@@ -92,6 +106,11 @@ Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base,
   if (!candidates.has_value()) {
     if (scope == SearchScope::kSingleLevel) {
       return txn.for_each_child(base, visit);
+    }
+    if (is_whole_store(txn, base)) {
+      return txn.for_each_entry(filter_reads, [&](storage::EntryId id, const Result<Entry>& filtered) {
+        return !filtered.ok() || visit_read(id, &*filtered);
+      });
     }
     return txn.for_each_in_subtree(base, visit);
   }
@@ -147,10 +166,31 @@ class TimeLimit {
   std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
+// A search reads few entries when its scope is the base, fits in a small scope, or its
+// index plan names at most `max_candidates` ids.
+bool is_cheap_plan(SearchScope scope, const std::optional<std::vector<storage::EntryId>>& scope_ids,
+                   const std::optional<std::vector<storage::EntryId>>& candidates, std::size_t max_candidates) {
+  if (scope == SearchScope::kBaseObject || scope_ids.has_value()) {
+    return true;
+  }
+  return candidates.has_value() && candidates->size() <= max_candidates;
+}
+
 }  // namespace
 
 LdapResult Directory::search(const SearchRequest& request, const Identity& identity,
                              const EntrySink& sink) const {
+  return *search_bounded(request, identity, sink, std::nullopt);
+}
+
+std::optional<LdapResult> Directory::search_if_cheap(const SearchRequest& request, const Identity& identity,
+                                                     const EntrySink& sink, std::size_t max_candidates) const {
+  return search_bounded(request, identity, sink, max_candidates);
+}
+
+std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request, const Identity& identity,
+                                                    const EntrySink& sink,
+                                                    std::optional<std::size_t> max_candidates) const {
   const Selection selection = parse_selection(request.attributes);
   FilterEvaluator evaluator(*schema_);
 
@@ -191,26 +231,46 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
   if (!scope_ids.has_value()) {
     candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
   }
+  if (max_candidates.has_value() && !is_cheap_plan(request.scope, scope_ids, candidates, *max_candidates)) {
+    return std::nullopt;
+  }
   SizeLimit size_limit(request.size_limit, identity.is_root ? 0 : options_.size_limit);
   TimeLimit time_limit(request.time_limit, identity.is_root ? 0 : options_.time_limit_seconds);
   LdapResult result = ldap_result(ResultCode::kSuccess);
   bool stopped = false;
+  const FilterAttributes filter_attributes(*schema_, request.filter);
+  const storage::AttributeSelector read_by_filter = [&](std::string_view description) {
+    return filter_attributes.reads(description);
+  };
 
-  auto visit = [&](storage::EntryId id) {
+  auto visit = [&](storage::EntryId id, const Entry* filtered) {
     if (time_limit.expired()) {
       result = ldap_result(ResultCode::kTimeLimitExceeded, "the search ran past its time limit");
       return false;
+    }
+    // The access policy can only turn filter items Undefined, and an Undefined operand
+    // never makes AND, OR or NOT TRUE where it was not (RFC 4511 4.5.1.7). So an entry
+    // that the unrestricted filter does not match is skipped before its access target is
+    // built, which parses its DN and, for a person, reads every entry below it. Outside a
+    // small scope, the filter is first evaluated on the attributes it reads, and only a
+    // match is decoded whole.
+    std::optional<Entry> read;
+    if (filtered == nullptr && !scope_ids.has_value()) {
+      auto selected = txn->get_selected(id, read_by_filter);
+      if (!selected.ok()) {
+        return true;
+      }
+      read = std::move(*selected);
+      filtered = &*read;
+    }
+    if (filtered != nullptr && evaluator.evaluate(request.filter, *filtered) != Truth::kTrue) {
+      return true;
     }
     auto entry = txn->get(id);
     if (!entry.ok()) {
       return true;
     }
-
-    // The access policy can only turn filter items Undefined, and an Undefined operand
-    // never makes AND, OR or NOT TRUE where it was not (RFC 4511 4.5.1.7). So an entry
-    // that the unrestricted filter does not match is skipped before its access target is
-    // built, which parses its DN and, for a person, reads every entry below it.
-    if (evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
+    if (filtered == nullptr && evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
       return true;
     }
     std::optional<access::Target> target;
@@ -251,12 +311,12 @@ LdapResult Directory::search(const SearchRequest& request, const Identity& ident
   Status walked = Status::ok_status();
   if (scope_ids.has_value()) {
     for (storage::EntryId id : *scope_ids) {
-      if (!visit(id)) {
+      if (!visit(id, nullptr)) {
         break;
       }
     }
   } else {
-    walked = for_each_in_scope(*txn, *base_id, request.scope, candidates, visit);
+    walked = for_each_in_scope(*txn, *base_id, request.scope, candidates, read_by_filter, visit);
   }
 
   if (!walked.ok()) {

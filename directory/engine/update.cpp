@@ -28,28 +28,32 @@ LdapResult no_such_object(const schema::Schema& schema, const storage::Transacti
                      matched_dn(schema, txn, name.dn));
 }
 
-// A write transaction positioned on an existing entry, for modify and delete.
+// An existing entry found in a write transaction, for modify and delete.
 struct WriteTarget {
   NamedDn name;
-  storage::WriteTransaction txn;
   storage::EntryId id = 0;
 };
 
-Result<WriteTarget, LdapResult> open_target(const schema::Schema& schema, storage::EntryStore& store,
-                                            std::string_view dn) {
-  auto name = name_dn(schema, dn);
-  if (!name.ok()) {
-    return name.error();
-  }
-  auto txn = store.begin_write();
-  if (!txn.ok()) {
-    return storage_failure(txn.status());
-  }
-  auto id = txn->find_id(name->normalised);
+Result<WriteTarget, LdapResult> find_target(const schema::Schema& schema, const storage::WriteTransaction& txn,
+                                            const NamedDn& name) {
+  auto id = txn.find_id(name.normalised);
   if (!id.ok()) {
-    return no_such_object(schema, *txn, *name);
+    return no_such_object(schema, txn, name);
   }
-  return WriteTarget{std::move(*name), std::move(*txn), *id};
+  return WriteTarget{name, *id};
+}
+
+// Names the entry that a modify or delete targets, after checking that the caller may
+// write at all. Without an access policy only the root DN may write.
+Result<NamedDn, LdapResult> name_write_target(const schema::Schema& schema, const DirectoryOptions& options,
+                                              const Identity& identity, std::string_view operation,
+                                              std::string_view dn) {
+  if (options.access_policy == nullptr) {
+    if (auto denied = require_root(identity, operation)) {
+      return *denied;
+    }
+  }
+  return name_dn(schema, dn);
 }
 
 bool is_within_suffix(const schema::Schema& schema, const DirectoryOptions& options, const NamedDn& name) {
@@ -131,138 +135,149 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
   }
   stamp_operational(*schema_, *entry, identity.dn, true, std::chrono::system_clock::now());
 
-  auto txn = store_->begin_write();
-  if (!txn.ok()) {
-    return storage_failure(txn.status());
-  }
-  storage::EntryId parent = storage::kNoParent;
-  if (!is_suffix(*schema_, options_, *name)) {
-    auto parent_name = name_dn(*schema_, name->dn.parent().to_string());
-    auto parent_id = parent_name.ok() ? txn->find_id(parent_name->normalised) : Result<storage::EntryId>(Status::not_found(""));
-    if (!parent_id.ok() && !is_within_suffix(*schema_, options_, *name)) {
-      return ldap_result(ResultCode::kNoSuchObject, "'" + request.entry + "' is outside the naming contexts (" +
-                                                        join_suffixes(options_) + ") this server holds");
+  return run_write([&](storage::WriteTransaction& txn) -> LdapResult {
+    storage::EntryId parent = storage::kNoParent;
+    if (!is_suffix(*schema_, options_, *name)) {
+      auto parent_name = name_dn(*schema_, name->dn.parent().to_string());
+      auto parent_id = parent_name.ok() ? txn.find_id(parent_name->normalised) : Result<storage::EntryId>(Status::not_found(""));
+      if (!parent_id.ok() && !is_within_suffix(*schema_, options_, *name)) {
+        return ldap_result(ResultCode::kNoSuchObject, "'" + request.entry + "' is outside the naming contexts (" +
+                                                          join_suffixes(options_) + ") this server holds");
+      }
+      if (!parent_id.ok()) {
+        return ldap_result(ResultCode::kNoSuchObject,
+                           "the parent of '" + request.entry + "' does not exist; add it first",
+                           matched_dn(*schema_, txn, name->dn));
+      }
+      parent = *parent_id;
     }
-    if (!parent_id.ok()) {
-      return ldap_result(ResultCode::kNoSuchObject,
-                         "the parent of '" + request.entry + "' does not exist; add it first",
-                         matched_dn(*schema_, *txn, name->dn));
-    }
-    parent = *parent_id;
-  }
-  if (options_.access_policy != nullptr) {
-    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, *txn);
-    const access::Target target = guard.target(*txn, std::nullopt, *entry, name->normalised);
-    if (!guard.allows(target, access::kEntryAttribute, access::kAdd)) {
-      return guard.denied("add", request.entry);
-    }
-    for (const auto& attribute : request.attributes) {
-      if (!guard.allows(target, attribute.type, access::kAdd)) {
-        return guard.denied("add", request.entry, attribute.type);
+    if (options_.access_policy != nullptr) {
+      const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
+      const access::Target target = guard.target(txn, std::nullopt, *entry, name->normalised);
+      if (!guard.allows(target, access::kEntryAttribute, access::kAdd)) {
+        return guard.denied("add", request.entry);
+      }
+      for (const auto& attribute : request.attributes) {
+        if (!guard.allows(target, attribute.type, access::kAdd)) {
+          return guard.denied("add", request.entry, attribute.type);
+        }
       }
     }
-  }
 
-  auto added = txn->add(name->normalised, parent, *entry, index_keys(*schema_, *store_, *entry));
-  if (!added.ok()) {
-    if (added.status().code() == StatusCode::kAlreadyExists) {
-      return ldap_result(ResultCode::kEntryAlreadyExists, "an entry named '" + request.entry + "' already exists");
+    auto added = txn.add(name->normalised, parent, *entry, index_keys(*schema_, *store_, *entry));
+    if (!added.ok()) {
+      if (added.status().code() == StatusCode::kAlreadyExists) {
+        return ldap_result(ResultCode::kEntryAlreadyExists, "an entry named '" + request.entry + "' already exists");
+      }
+      return storage_failure(added.status());
     }
-    return storage_failure(added.status());
-  }
-  Status members = update_member_of(*schema_, *store_, *txn, entry->dn, nullptr, &*entry);
-  if (!members.ok()) {
-    return storage_failure(members);
-  }
-  Status committed = txn->commit();
-  return committed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(committed);
+    Status members = update_member_of(*schema_, *store_, txn, entry->dn, nullptr, &*entry);
+    return members.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(members);
+  });
 }
 
 LdapResult Directory::modify(const protocol::ModifyRequest& request, const Identity& identity) {
-  if (options_.access_policy == nullptr) {
-    if (auto denied = require_root(identity, "modify")) {
-      return *denied;
-    }
+  auto named = name_write_target(*schema_, options_, identity, "modify", request.object);
+  if (!named.ok()) {
+    return named.error();
   }
-  auto target = open_target(*schema_, *store_, request.object);
-  if (!target.ok()) {
-    return target.error();
-  }
-  auto& [name, txn, id] = *target;
-  auto entry = txn.get(id);
-  if (!entry.ok()) {
-    return storage_failure(entry.status());
-  }
-  const Entry before = *entry;
 
-  for (const protocol::Modification& change : request.changes) {
-    if (auto failed = apply_modification(*schema_, change, *entry)) {
-      return *failed;
+  return run_write([&](storage::WriteTransaction& txn) -> LdapResult {
+    auto target = find_target(*schema_, txn, *named);
+    if (!target.ok()) {
+      return target.error();
     }
-  }
-  if (!has_rdn_values(*schema_, *entry, name.dn)) {
-    return ldap_result(ResultCode::kNotAllowedOnRdn,  // RFC 4511 4.6
-                       "the change removes a value of the entry's RDN; rename the entry instead");
-  }
-  if (options_.access_policy != nullptr) {
-    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
-    if (auto denied = check_modify(guard, txn, id, name, before, *entry, request)) {
-      return *denied;
+    const auto& [name, id] = *target;
+    auto entry = txn.get(id);
+    if (!entry.ok()) {
+      return storage_failure(entry.status());
     }
-  }
-  if (auto invalid = check_entry(*schema_, *entry, name.dn)) {
-    return *invalid;
-  }
-  stamp_operational(*schema_, *entry, identity.dn, false, std::chrono::system_clock::now());
+    const Entry before = *entry;
 
-  Status replaced = txn.replace(id, *entry, index_keys(*schema_, *store_, *entry));
-  if (replaced.ok()) {
-    replaced = update_member_of(*schema_, *store_, txn, entry->dn, &before, &*entry);
-  }
-  if (replaced.ok()) {
-    replaced = txn.commit();
-  }
-  return replaced.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(replaced);
+    for (const protocol::Modification& change : request.changes) {
+      if (auto failed = apply_modification(*schema_, change, *entry)) {
+        return *failed;
+      }
+    }
+    if (!has_rdn_values(*schema_, *entry, name.dn)) {
+      return ldap_result(ResultCode::kNotAllowedOnRdn,  // RFC 4511 4.6
+                         "the change removes a value of the entry's RDN; rename the entry instead");
+    }
+    if (options_.access_policy != nullptr) {
+      const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
+      if (auto denied = check_modify(guard, txn, id, name, before, *entry, request)) {
+        return *denied;
+      }
+    }
+    if (auto invalid = check_entry(*schema_, *entry, name.dn)) {
+      return *invalid;
+    }
+    stamp_operational(*schema_, *entry, identity.dn, false, std::chrono::system_clock::now());
+
+    Status replaced = txn.replace(id, *entry, index_keys(*schema_, *store_, *entry));
+    if (replaced.ok()) {
+      replaced = update_member_of(*schema_, *store_, txn, entry->dn, &before, &*entry);
+    }
+    return replaced.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(replaced);
+  });
 }
 
 LdapResult Directory::remove(const protocol::DelRequest& request, const Identity& identity) {
-  if (options_.access_policy == nullptr) {
-    if (auto denied = require_root(identity, "delete")) {
-      return *denied;
-    }
-  }
-  auto target = open_target(*schema_, *store_, request.entry);
-  if (!target.ok()) {
-    return target.error();
-  }
-  auto& [name, txn, id] = *target;
-  auto has_children = txn.has_children(id);
-  if (has_children.ok() && *has_children) {
-    return ldap_result(ResultCode::kNotAllowedOnNonLeaf,
-                       "'" + request.entry + "' has subordinate entries; delete them first");
+  auto named = name_write_target(*schema_, options_, identity, "delete", request.entry);
+  if (!named.ok()) {
+    return named.error();
   }
 
-  auto old_entry = txn.get(id);
-  if (!old_entry.ok()) {
-    return storage_failure(old_entry.status());
-  }
-  if (options_.access_policy != nullptr) {
-    const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
-    if (!guard.allows(guard.target(txn, id, *old_entry, name.normalised), access::kEntryAttribute, access::kDelete)) {
-      return guard.denied("delete", request.entry);
+  return run_write([&](storage::WriteTransaction& txn) -> LdapResult {
+    auto target = find_target(*schema_, txn, *named);
+    if (!target.ok()) {
+      return target.error();
     }
+    const auto& [name, id] = *target;
+    auto has_children = txn.has_children(id);
+    if (has_children.ok() && *has_children) {
+      return ldap_result(ResultCode::kNotAllowedOnNonLeaf,
+                         "'" + request.entry + "' has subordinate entries; delete them first");
+    }
+
+    auto old_entry = txn.get(id);
+    if (!old_entry.ok()) {
+      return storage_failure(old_entry.status());
+    }
+    if (options_.access_policy != nullptr) {
+      const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
+      if (!guard.allows(guard.target(txn, id, *old_entry, name.normalised), access::kEntryAttribute, access::kDelete)) {
+        return guard.denied("delete", request.entry);
+      }
+    }
+    Status removed = txn.remove(id);
+    if (removed.ok()) {
+      removed = update_member_of(*schema_, *store_, txn, old_entry->dn, &*old_entry, nullptr);
+    }
+    if (removed.ok()) {
+      removed = remove_member_references(*schema_, *store_, txn, name);
+    }
+    return removed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(removed);
+  });
+}
+
+LdapResult Directory::run_write(const std::function<LdapResult(storage::WriteTransaction&)>& operation) {
+  std::optional<LdapResult> result;
+  Status written = writes_->run([&](storage::WriteTransaction& txn) {
+    result = operation(txn);
+    if (result->result_code != ResultCode::kSuccess) {
+      return Status::failed_precondition("the operation failed with result code " +
+                                         std::to_string(static_cast<int>(result->result_code)));
+    }
+    return Status::ok_status();
+  });
+
+  // The operation did not run (the group could not start a transaction, or the directory
+  // is closing), or it succeeded but its group's commit failed.
+  if (!result.has_value() || (result->result_code == ResultCode::kSuccess && !written.ok())) {
+    return storage_failure(written);
   }
-  Status removed = txn.remove(id);
-  if (removed.ok()) {
-    removed = update_member_of(*schema_, *store_, txn, old_entry->dn, &*old_entry, nullptr);
-  }
-  if (removed.ok()) {
-    removed = remove_member_references(*schema_, *store_, txn, name);
-  }
-  if (removed.ok()) {
-    removed = txn.commit();
-  }
-  return removed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(removed);
+  return *result;
 }
 
 }  // namespace careid::directory::engine

@@ -347,12 +347,12 @@ Status Reader::take_version_line(std::vector<LogicalLine>& lines) {
   return Status::ok_status();
 }
 
-Result<std::optional<Record>> Reader::next() {
+Result<std::optional<std::vector<LogicalLine>>> Reader::next_lines() {
   std::vector<LogicalLine> lines;
   while (true) {
     CAREID_RETURN_IF_ERROR(read_record_lines(lines));
     if (lines.empty()) {
-      return std::optional<Record>();
+      return std::optional<std::vector<LogicalLine>>();
     }
     if (at_start_) {
       CAREID_RETURN_IF_ERROR(take_version_line(lines));
@@ -360,13 +360,26 @@ Result<std::optional<Record>> Reader::next() {
         continue;  // "version: 1" followed by a blank line
       }
     }
-
-    auto record = parse_record(lines);
-    if (!record.ok()) {
-      return record.status();
-    }
-    return std::optional<Record>(std::move(*record));
+    return std::optional<std::vector<LogicalLine>>(std::move(lines));
   }
 }
+
+Result<std::optional<Record>> Reader::next() {
+  auto lines = next_lines();
+  if (!lines.ok()) {
+    return lines.status();
+  }
+  if (!lines->has_value()) {
+    return std::optional<Record>();
+  }
+
+  auto record = parse_record(**lines);
+  if (!record.ok()) {
+    return record.status();
+  }
+  return std::optional<Record>(std::move(*record));
+}
+
+Result<Record> parse_record_lines(const std::vector<LogicalLine>& lines) { return parse_record(lines); }
 
 }  // namespace careid::directory::ldif

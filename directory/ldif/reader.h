@@ -45,12 +45,21 @@ struct LogicalLine {
   std::uint64_t number = 0;
 };
 
+// Parses the logical lines of one record, as Reader::next_lines returns them. Thread-safe.
+Result<Record> parse_record_lines(const std::vector<LogicalLine>& lines);
+
 class Reader {
  public:
   explicit Reader(std::istream& input, ReaderLimits limits = {});
 
   // Returns the next record, or nullopt at the end of the input.
   Result<std::optional<Record>> next();
+
+  // Returns the logical lines of the next record unparsed, or nullopt at the end of the
+  // input: next() without parse_record_lines, so that another thread can parse them.
+  // Errors in line assembly and limits are returned here, errors in the record's syntax
+  // by parse_record_lines.
+  Result<std::optional<std::vector<LogicalLine>>> next_lines();
 
   // The version from a "version:" line, or 0 when the input had none.
   int version() const { return version_; }

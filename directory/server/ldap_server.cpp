@@ -1,9 +1,10 @@
 #include "directory/server/ldap_server.h"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -20,11 +21,23 @@ namespace asio = boost::asio;
 }  // namespace
 
 LdapServer::LdapServer(asio::io_context& io, engine::Directory& directory, LdapConfig config,
-                       audit::Sink& audit, unsigned worker_threads)
-    : io_(io), directory_(directory), config_(std::move(config)), audit_(audit), workers_(worker_threads), acceptor_(io),
+                       audit::Sink& audit)
+    : io_(io),
+      directory_(directory),
+      config_(std::move(config)),
+      audit_(audit),
+      workers_(config_.worker_threads),
+      acceptor_(io),
       ldaps_acceptor_(io) {}
 
-LdapServer::~LdapServer() { stop(); }
+// The sessions left on the connection threads refer to this server's members, so they are
+// destroyed with their event loops before any member is.
+LdapServer::~LdapServer() {
+  stop();
+  workers_.join();
+  stop_connection_threads();
+  connection_threads_.clear();
+}
 
 Result<std::uint16_t> LdapServer::listen(asio::ip::tcp::acceptor& acceptor, std::uint16_t port) {
   boost::system::error_code error;
@@ -66,6 +79,7 @@ Result<std::uint16_t> LdapServer::start() {
     ldaps_port_ = *secure_port;
   }
 
+  start_connection_threads();
   asio::co_spawn(io_, accept_loop(acceptor_, false), asio::detached);
   log::get("directory")->info("ldap listening on ldap://{}:{}{}", config_.listen_address, *port,
                               tls_context_ ? " (StartTLS available)" : "");
@@ -78,8 +92,8 @@ Result<std::uint16_t> LdapServer::start() {
 
 asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor, bool ldaps) {
   while (acceptor.is_open()) {
-    auto strand = asio::make_strand(io_);  // a named local: see the GCC 12 note in session.cpp
-    auto [error, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+    auto executor = next_connection_executor();  // a named local: see the GCC 12 note in session.cpp
+    auto [error, socket] = co_await acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
     if (error) {
       if (error == asio::error::operation_aborted) {
         break;
@@ -102,6 +116,10 @@ asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor,
       continue;
     }
 
+    // A response may leave in several writes (a streamed search), and Nagle's algorithm
+    // would hold each later one until the client's delayed acknowledgement of the first.
+    boost::system::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto session = std::make_shared<Session>(*this, std::move(socket), next_connection_id_++, ldaps);
     register_session(session);
     asio::co_spawn(session->executor(), Session::serve(session), asio::detached);
@@ -148,7 +166,35 @@ void LdapServer::for_each_session(const std::function<void(Session&)>& action) {
   }
 }
 
-void LdapServer::join_workers() { workers_.join(); }
+void LdapServer::join() {
+  workers_.join();
+  stop_connection_threads();
+}
+
+void LdapServer::start_connection_threads() {
+  const unsigned count = std::max(1u, config_.threads);
+  for (unsigned i = 0; i < count; ++i) {
+    auto thread = std::make_unique<ConnectionThread>();
+    thread->thread = std::thread([&context = thread->context] { context.run(); });
+    connection_threads_.push_back(std::move(thread));
+  }
+}
+
+void LdapServer::stop_connection_threads() {
+  for (auto& thread : connection_threads_) {
+    thread->guard.reset();
+    thread->context.stop();
+    if (thread->thread.joinable()) {
+      thread->thread.join();
+    }
+  }
+}
+
+asio::any_io_executor LdapServer::next_connection_executor() {
+  ConnectionThread& thread = *connection_threads_[next_thread_];
+  next_thread_ = (next_thread_ + 1) % connection_threads_.size();
+  return thread.context.get_executor();
+}
 
 std::size_t LdapServer::connection_count() const {
   std::lock_guard lock(sessions_mutex_);

@@ -1,9 +1,12 @@
 // LdapServer: the LDAPv3 listener (RFC 4511) in front of engine::Directory.
 //
-// Async model: Boost.Asio C++20 coroutines. Each connection is one coroutine (see
-// session.h) on the server's io_context; operations that touch the store or hash
-// passwords run on a separate worker pool and hand their results back, so I/O threads
-// never block on LMDB or Argon2.
+// Async model: Boost.Asio C++20 coroutines. The caller's io_context accepts connections.
+// Each connection is one coroutine (see session.h) on one of ldap.threads connection
+// threads, taken in turn. Each of those threads has its own io_context. A connection stays
+// on its thread, so its events never pass between threads. Operations that may touch much of the store,
+// wait for a commit or hash passwords with Argon2 run on a separate pool of
+// ldap.worker_threads and hand their results back, so connection threads never block on
+// them. Cheap reads run on the connection thread (session_inline.cpp).
 //
 // TLS: when ldap.tls_certificate is set, the server loads the certificate, key and client
 // CA at start() and offers StartTLS on the LDAP port; ldap.ldaps_port, when not 0, is a
@@ -21,8 +24,12 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
+#include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -44,15 +51,17 @@ class Session;
 class LdapServer {
  public:
   // `directory` and `audit` must outlive the server. `audit` receives every bind and write
-  // operation (audit_events.h). `worker_threads` runs store and hashing work.
+  // operation (audit_events.h). `io` runs the listeners; the server runs its own threads
+  // for connections and operations.
   LdapServer(boost::asio::io_context& io, engine::Directory& directory, LdapConfig config,
-             audit::Sink& audit = audit::null_sink(), unsigned worker_threads = 2);
+             audit::Sink& audit = audit::null_sink());
   ~LdapServer();
 
   // Loads the TLS files when configured, binds and listens on config.listen_address:
   // config.port (port 0 picks a free port) and on ldaps_port when set, and starts
-  // accepting. Returns the bound LDAP port. Fails with the address and the OS error, or
-  // with the TLS file and the OpenSSL reason. Blocks on file reads; call before io.run().
+  // accepting. Starts the connection threads. Returns the bound LDAP port. Fails with the
+  // address and the OS error, or with the TLS file and the OpenSSL reason. Blocks on file
+  // reads; call before io.run().
   Result<std::uint16_t> start();
 
   // The bound LDAPS port after start(); 0 when LDAPS is off.
@@ -67,9 +76,9 @@ class LdapServer {
   // stop() at a deadline. Safe to call from any thread, more than once.
   void drain();
 
-  // Waits for the worker pool's queued operations; call after stop() and before the
-  // io_context stops, because a streaming search hands its results back through it.
-  void join_workers();
+  // Waits for the worker pool's queued operations, then stops the connection threads.
+  // Call once the connections have closed (connection_count() is 0) or after stop().
+  void join();
 
   std::size_t connection_count() const;
 
@@ -86,6 +95,16 @@ class LdapServer {
   void unregister_session(Session* session);
   void close_acceptors();
   void for_each_session(const std::function<void(Session&)>& action);
+  void start_connection_threads();
+  void stop_connection_threads();
+  boost::asio::any_io_executor next_connection_executor();
+
+  // One event loop and its thread; the guard keeps the loop running while it has no work.
+  struct ConnectionThread {
+    boost::asio::io_context context{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{context.get_executor()};
+    std::thread thread;
+  };
 
   boost::asio::io_context& io_;
   engine::Directory& directory_;
@@ -102,6 +121,8 @@ class LdapServer {
   mutable std::mutex sessions_mutex_;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
   std::atomic<std::uint64_t> next_connection_id_{1};
+  std::vector<std::unique_ptr<ConnectionThread>> connection_threads_;
+  std::size_t next_thread_ = 0;  // used by the accept loops on `io_` only
   std::atomic<bool> stopped_{false};
   // Rejected connections and Notices of Disconnection, which a client can trigger at will.
   log::RateLimitedLog refusal_log_{log::get("directory")};

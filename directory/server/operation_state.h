@@ -1,5 +1,5 @@
 // OperationState: the stop state of one outstanding operation, shared between
-// the session's strand and the worker thread that runs it, so that Abandon (RFC 4511
+// the session's connection thread and the worker thread that runs it, so that Abandon (RFC 4511
 // 4.11) and Cancel (RFC 3909) can stop it.
 //
 // Stopping is cooperative. An operation that has not started on a worker is skipped
@@ -43,10 +43,10 @@ class OperationState {
   // Marks the operation finished; a later request_stop() returns kTooLate.
   void finish();
 
-  // Requests a stop from the session's strand. Thread-safe against begin() and finish().
+  // Requests a stop from the session's connection thread. Thread-safe against begin() and finish().
   StopOutcome request_stop();
 
-  // Session-strand flags. `abandoned`: send nothing more for this operation.
+  // Flags of the session's connection thread. `abandoned`: send nothing more for this operation.
   // `cancelled`: a Cancel request is waiting for this operation's final response.
   // `can_be_cancelled`: false for a Cancel request itself (RFC 3909 2, cannotCancel).
   // `responding`: the final response is being written, so the client may already hold it

@@ -55,7 +55,10 @@ protocol::ExtendedResponse extended(engine::Directory& directory, const protocol
   return response;
 }
 
-OperationOutcome bind(engine::Directory& directory, const protocol::BindRequest& request) {
+// Runs a bind. With `cheap_only`, returns std::nullopt where Directory::bind_simple_if_cheap
+// does, before anything is written.
+std::optional<OperationOutcome> bind(engine::Directory& directory, const protocol::BindRequest& request,
+                                     bool cheap_only) {
   OperationOutcome outcome;
   outcome.new_identity = engine::Identity{};
   protocol::BindResponse response;
@@ -69,12 +72,26 @@ OperationOutcome bind(engine::Directory& directory, const protocol::BindRequest&
   } else {
     const auto& simple = std::get<protocol::SimpleCredentials>(request.authentication);
     engine::Identity identity;
-    response.result = directory.bind_simple(request.name, simple.password, identity);
+    std::optional<LdapResult> result = cheap_only
+                                           ? directory.bind_simple_if_cheap(request.name, simple.password, identity)
+                                           : directory.bind_simple(request.name, simple.password, identity);
+    if (!result.has_value()) {
+      return std::nullopt;
+    }
+    response.result = std::move(*result);
     if (response.result.result_code == ResultCode::kSuccess) {
       outcome.new_identity = std::move(identity);
     }
   }
   outcome.response = std::move(response);
+  return outcome;
+}
+
+OperationOutcome rejected_by_controls(const protocol::Request& request, LdapResult rejected) {
+  OperationOutcome outcome{response_for(request.op, std::move(rejected)), std::nullopt, {}};
+  if (std::holds_alternative<protocol::BindRequest>(request.op)) {
+    outcome.new_identity = engine::Identity{};
+  }
   return outcome;
 }
 
@@ -104,18 +121,14 @@ protocol::ResponseOp response_for(const protocol::RequestOp& request, LdapResult
 OperationOutcome execute(engine::Directory& directory, const protocol::Request& request,
                          const engine::Identity& identity) {
   if (auto rejected = check_controls(request)) {
-    OperationOutcome outcome{response_for(request.op, std::move(*rejected)), std::nullopt, {}};
-    if (std::holds_alternative<protocol::BindRequest>(request.op)) {
-      outcome.new_identity = engine::Identity{};
-    }
-    return outcome;
+    return rejected_by_controls(request, std::move(*rejected));
   }
 
   return std::visit(
       [&](const auto& op) -> OperationOutcome {
         using Op = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<Op, protocol::BindRequest>) {
-          return bind(directory, op);
+          return *bind(directory, op, false);
         } else if constexpr (std::is_same_v<Op, protocol::ExtendedRequest>) {
           return {extended(directory, op, identity), std::nullopt, {}};
         } else if constexpr (std::is_same_v<Op, protocol::AddRequest> || std::is_same_v<Op, protocol::ModifyRequest> ||
@@ -131,6 +144,13 @@ OperationOutcome execute(engine::Directory& directory, const protocol::Request& 
         }
       },
       request.op);
+}
+
+std::optional<OperationOutcome> execute_bind_if_cheap(engine::Directory& directory, const protocol::Request& request) {
+  if (auto rejected = check_controls(request)) {
+    return rejected_by_controls(request, std::move(*rejected));
+  }
+  return bind(directory, std::get<protocol::BindRequest>(request.op), true);
 }
 
 }  // namespace careid::directory::server

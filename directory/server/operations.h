@@ -31,6 +31,12 @@ std::optional<protocol::LdapResult> check_controls(const protocol::Request& requ
 OperationOutcome execute(engine::Directory& directory, const protocol::Request& request,
                          const engine::Identity& identity);
 
+// Runs a BindRequest like execute() when it needs no slow password hash and writes
+// nothing (engine::Directory::bind_simple_if_cheap), so that it may run on an I/O thread.
+// Returns std::nullopt, having written nothing, when the bind must run through execute()
+// on a worker.
+std::optional<OperationOutcome> execute_bind_if_cheap(engine::Directory& directory, const protocol::Request& request);
+
 // Wraps `result` in the response type that RFC 4511 pairs with `request`.
 protocol::ResponseOp response_for(const protocol::RequestOp& request, protocol::LdapResult result);
 

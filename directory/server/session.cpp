@@ -78,45 +78,64 @@ void Session::close_now() {
 // and a co_await inside a condition can crash. So every argument of a co_await call below
 // is a named local, and awaited values are stored before they are tested.
 
-// The idle timeout closes the connection only when no operation is in progress, so a
-// long search does not count as idle time.
-void Session::arm_idle_timer() {
-  const unsigned seconds = server_.config_.idle_timeout_seconds;
-  if (seconds == 0) {
+void Session::arm_timer(asio::steady_timer& timer, std::chrono::steady_clock::time_point expiry,
+                        void (Session::*check)()) {
+  timer.expires_at(expiry);
+  timer.async_wait([self = shared_from_this(), check](boost::system::error_code error) {
+    if (!error) {
+      ((*self).*check)();
+    }
+  });
+}
+
+std::optional<std::chrono::steady_clock::time_point> Session::next_check(bool running,
+                                                                         std::chrono::steady_clock::time_point started,
+                                                                         std::chrono::seconds timeout) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!running) {
+    return now + timeout;
+  }
+  if (now < started + timeout) {
+    return started + timeout;
+  }
+  return std::nullopt;
+}
+
+// The idle timeout closes the connection only when the reader has waited that long and no
+// operation is in progress, so a long search does not count as idle time.
+void Session::check_idle() {
+  if (!transport_.is_open()) {
+    return;  // closed while this handler was queued
+  }
+  const bool idle = reading_ && operations_.empty();
+  const auto timeout = std::chrono::seconds(server_.config_.idle_timeout_seconds);
+  std::optional<std::chrono::steady_clock::time_point> next = next_check(idle, read_started_, timeout);
+  if (next.has_value()) {
+    arm_timer(idle_timer_, *next, &Session::check_idle);
     return;
   }
-  idle_timer_.expires_after(std::chrono::seconds(seconds));
-  idle_timer_.async_wait([self = shared_from_this(), generation = read_generation_](boost::system::error_code error) {
-    if (error || generation != self->read_generation_) {
-      return;
-    }
-    if (!self->operations_.empty()) {
-      self->arm_idle_timer();
-      return;
-    }
-    log::get("directory")->debug("conn={} closed after {} s idle", self->id_, self->server_.config_.idle_timeout_seconds);
-    self->close_now();
-  });
+  log::get("directory")->debug("conn={} closed after {} s idle", id_, server_.config_.idle_timeout_seconds);
+  close_now();
 }
 
 // Reads more bytes into input_. False on end of stream, error or idle timeout.
 asio::awaitable<bool> Session::read_more() {
   std::array<char, 16 * 1024> buffer;
-  arm_idle_timer();
+  reading_ = true;
+  read_started_ = std::chrono::steady_clock::now();
   auto view = asio::buffer(buffer);
   auto [error, size] = co_await transport_.read_some(view);
-  ++read_generation_;
-  idle_timer_.cancel();
+  reading_ = false;
   input_.append(buffer.data(), size);
   co_return !error;
 }
 
 // Runs the TLS handshake under the idle timeout. False when it fails; the caller closes.
 asio::awaitable<bool> Session::handshake() {
-  arm_idle_timer();
+  reading_ = true;
+  read_started_ = std::chrono::steady_clock::now();
   boost::system::error_code error = co_await transport_.handshake(*server_.tls_context_);
-  ++read_generation_;
-  idle_timer_.cancel();
+  reading_ = false;
   if (error) {
     log::get("directory")->debug("conn={} peer={} TLS handshake failed: {}", id_, peer_, error.message());
     co_return false;
@@ -140,6 +159,15 @@ asio::awaitable<void> Session::serve(std::shared_ptr<Session> self) {
 }
 
 asio::awaitable<void> Session::run() {
+  const auto now = std::chrono::steady_clock::now();
+  if (server_.config_.idle_timeout_seconds > 0) {
+    arm_timer(idle_timer_, now + std::chrono::seconds(server_.config_.idle_timeout_seconds), &Session::check_idle);
+  }
+  if (server_.config_.write_timeout_seconds > 0) {
+    arm_timer(write_timer_, now + std::chrono::seconds(server_.config_.write_timeout_seconds),
+              &Session::check_write_deadline);
+  }
+
   bool usable = true;
   if (ldaps_) {
     usable = co_await handshake();
@@ -234,6 +262,15 @@ asio::awaitable<Session::Next> Session::handle(protocol::Request request) {
     co_return Next::kContinue;
   }
 
+  if (std::holds_alternative<protocol::SearchRequest>(request.op)) {
+    std::optional<std::string> inline_response = search_inline(request);
+    if (inline_response.has_value()) {
+      std::string bytes = std::move(*inline_response);
+      co_await send(std::move(bytes));
+      co_return Next::kContinue;
+    }
+  }
+
   auto state = std::make_shared<OperationState>(std::holds_alternative<protocol::SearchRequest>(request.op));
   const auto* extended = std::get_if<protocol::ExtendedRequest>(&request.op);
   state->can_be_cancelled = extended == nullptr || extended->request_name != kCancelOid;
@@ -265,11 +302,19 @@ asio::awaitable<void> Session::bind(protocol::Request request) {
     };
     outcome = co_await run_blocking(server_.workers_, std::move(work));
   } else {
-    engine::Identity identity = identity_;
-    auto work = [&directory, request = std::move(request), identity = std::move(identity)] {
-      return execute(directory, request, identity);
-    };
-    outcome = co_await run_blocking(server_.workers_, std::move(work));
+    std::optional<OperationOutcome> cheap;
+    if (server_.config_.inline_max_candidates > 0) {
+      cheap = execute_bind_if_cheap(directory, request);
+    }
+    if (cheap.has_value()) {
+      outcome = std::move(*cheap);
+    } else {
+      engine::Identity identity = identity_;
+      auto work = [&directory, request = std::move(request), identity = std::move(identity)] {
+        return execute(directory, request, identity);
+      };
+      outcome = co_await run_blocking(server_.workers_, std::move(work));
+    }
   }
 
   complete_event(audit_event, outcome.response, outcome.new_identity ? &*outcome.new_identity : nullptr);

@@ -1,17 +1,22 @@
 // Session: one LDAP connection.
 //
-// Async model: Boost.Asio C++20 coroutines on the connection's strand. The reader
+// Async model: Boost.Asio C++20 coroutines on the connection's thread. The reader
 // coroutine (run) reads bytes, frames one PDU at a time (ber::frame_pdu), decodes it and
 // starts the operation as its own coroutine, then goes on reading, so a client may
 // pipeline requests (RFC 4511 4.1.1.1). Work that touches LMDB or hashes passwords runs
-// on the server's worker pool. Responses of one operation leave in order; responses of
-// different operations may interleave. Everything else on the strand runs one step at a
+// on the server's worker pool, except cheap reads. A search that reads few entries and a
+// simple bind with a fast password hash run on the reader itself (session_inline.cpp,
+// ldap.inline_max_candidates). The reader sends their response before it reads the next
+// request. Responses of one operation leave in order; responses of
+// different operations may interleave. Everything else on that thread runs one step at a
 // time, so the session's members need no lock.
 //
 // Limits, from LdapConfig: at most max_outstanding_operations operations run at once; at
 // that limit the reader stops reading until one completes. A write that takes longer than
 // write_timeout_seconds closes the connection. idle_timeout_seconds closes a connection
-// with nothing to read and no operation in progress.
+// with nothing to read and no operation in progress. Both timers stay armed for the life
+// of the connection and compare the time a read or write started with the clock when they
+// fire, so that a request costs no timer update.
 //
 // Ordering rules: a Bind waits until every outstanding operation has completed (RFC 4511
 // 4.2.1) and runs before the next request is read. StartTLS (RFC 4511 4.14) is refused
@@ -29,6 +34,7 @@
 // the reader unregisters the session only after the last operation has finished.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -85,11 +91,23 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> start_tls(protocol::Request request);
   boost::asio::awaitable<void> disconnect(ResultCode code, std::string diagnostic);
   void close_now();
-  void arm_idle_timer();
-  void arm_write_deadline();
+  // Arms `timer` to call `check` at `expiry`. A cancelled timer calls nothing.
+  void arm_timer(boost::asio::steady_timer& timer, std::chrono::steady_clock::time_point expiry,
+                 void (Session::*check)());
+  // Returns when a timer that watches a read or write should fire next: `timeout` after
+  // `started` while it runs, `timeout` from now otherwise. std::nullopt when the running
+  // read or write has passed its timeout.
+  static std::optional<std::chrono::steady_clock::time_point> next_check(bool running,
+                                                                         std::chrono::steady_clock::time_point started,
+                                                                         std::chrono::seconds timeout);
+  void check_idle();
+
+  // session_inline.cpp: cheap operations that run on the reader.
+  std::optional<std::string> search_inline(const protocol::Request& request);
 
   // session_write.cpp: the write path shared by all operations.
   boost::asio::awaitable<bool> send(std::string bytes);
+  void check_write_deadline();
   boost::asio::awaitable<void> wait_for_operations(std::size_t fewer_than);
   void notify_operations_changed();
 
@@ -121,10 +139,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::map<std::int32_t, std::shared_ptr<OperationState>> operations_;
   // Thread-safe; searches on worker threads use it while they hold a shared_ptr to the session.
   PagedSearches paged_searches_;
-  // Bumped on every read and write, so that a deadline handler that was already queued
-  // when its read or write completed does not close a healthy connection.
-  std::uint64_t read_generation_ = 0;
-  std::uint64_t write_generation_ = 0;
+  // Whether the reader waits for input or a write is in flight, and since when. The idle
+  // and write timers check these when they fire.
+  bool reading_ = false;
+  std::chrono::steady_clock::time_point read_started_;
+  bool writing_ = false;
+  std::chrono::steady_clock::time_point write_started_;
   bool draining_ = false;
 };
 

@@ -2,7 +2,7 @@
 //
 // A connection starts as plain TCP (ldap://) and becomes TLS either at once (ldaps://) or
 // after a StartTLS response (RFC 4511 4.14); handshake() switches it in place. All calls
-// run on the session's strand. One read and one write may be in flight at the same time,
+// run on the session's connection thread. One read and one write may be in flight at the same time,
 // which both TCP sockets and Asio's ssl::stream allow; handshake() must run alone.
 #pragma once
 

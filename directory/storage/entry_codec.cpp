@@ -87,16 +87,21 @@ Status corrupt(EntryId id, std::string_view what) {
                             " does not decode: " + std::string(what));
 }
 
+// Reads the header into `record`, leaving both DNs empty unless `with_dns` is set.
 Status read_header(RecordReader& reader, StoredRecord& record, EntryId id,
-                   std::uint8_t& version) {
+                   std::uint8_t& version, bool with_dns = true) {
   version = reader.byte();
   if (!reader.failed() &&
       (version < kOldestRecordFormatVersion || version > kRecordFormatVersion)) {
     return corrupt(id, "unknown record format version " + std::to_string(version));
   }
   record.parent = reader.varint();
-  record.normalised_dn = reader.bytes();
-  record.entry.dn = reader.bytes();
+  std::string_view normalised_dn = reader.view();
+  std::string_view dn = reader.view();
+  if (with_dns) {
+    record.normalised_dn = std::string(normalised_dn);
+    record.entry.dn = std::string(dn);
+  }
   if (reader.failed()) {
     return corrupt(id, "truncated header");
   }
@@ -252,6 +257,37 @@ Result<StoredRecord> decode(std::string_view bytes, EntryId id, bool with_keys) 
 
 Result<StoredRecord> decode_record(std::string_view bytes, EntryId id) {
   return decode(bytes, id, true);
+}
+
+Result<Entry> decode_entry_selected(std::string_view bytes, EntryId id,
+                                    const AttributeSelector& selector) {
+  RecordReader reader(bytes);
+  StoredRecord record;
+  std::uint8_t version = 0;
+  CAREID_RETURN_IF_ERROR(read_header(reader, record, id, version, false));
+
+  std::size_t attribute_count = reader.count();
+  for (std::size_t i = 0; i < attribute_count && !reader.failed(); ++i) {
+    std::string_view description = reader.view();
+    std::size_t value_count = reader.count();
+    const bool keep = !reader.failed() && selector(description);
+    Attribute* attribute = nullptr;
+    if (keep) {
+      attribute = &record.entry.attributes.emplace_back();
+      attribute->description = std::string(description);
+      attribute->values.reserve(value_count);
+    }
+    for (std::size_t j = 0; j < value_count && !reader.failed(); ++j) {
+      std::string_view value = reader.view();
+      if (keep) {
+        attribute->values.emplace_back(value);
+      }
+    }
+  }
+  if (reader.failed()) {
+    return corrupt(id, "truncated attributes");
+  }
+  return std::move(record.entry);
 }
 
 Result<Entry> decode_entry(std::string_view bytes, EntryId id) {

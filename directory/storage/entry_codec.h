@@ -50,6 +50,12 @@ Result<StoredRecord> decode_record(std::string_view bytes, EntryId id);
 // Checks the same layout as decode_record, so a malformed record is kCorruption here too.
 Result<Entry> decode_entry(std::string_view bytes, EntryId id);
 
+// Decodes the attributes for whose description `selector` returns true, and skips the
+// others and the DNs without copying them, so the entry's DN is empty. The index keys are
+// not read, so a record malformed only there decodes here but fails decode_entry.
+Result<Entry> decode_entry_selected(std::string_view bytes, EntryId id,
+                                    const AttributeSelector& selector);
+
 // Decodes only the version and the parent id, without allocating.
 Result<EntryId> decode_parent(std::string_view bytes, EntryId id);
 

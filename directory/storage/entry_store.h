@@ -53,6 +53,9 @@ namespace careid::directory::storage {
 
 using EntryId = std::uint64_t;
 
+// Chooses attributes by their stored description, for partial reads of an entry.
+using AttributeSelector = std::function<bool(std::string_view description)>;
+
 // The parent of a suffix (root) entry. for_each_child(kNoParent, ...) lists the suffixes.
 inline constexpr EntryId kNoParent = 0;
 
@@ -140,6 +143,11 @@ class Transaction {
   // Returns a decoded copy of entry `id`.
   Result<Entry> get(EntryId id) const;
 
+  // Returns a copy of entry `id` with only the attributes that `selector` selects and an
+  // empty DN, cheaper than get() when most attributes are left out. The record's index
+  // keys are not checked, so only get() reports a record damaged there.
+  Result<Entry> get_selected(EntryId id, const AttributeSelector& selector) const;
+
   // Returns the parent of `id`, kNoParent for a suffix entry.
   Result<EntryId> parent_id(EntryId id) const;
 
@@ -151,6 +159,13 @@ class Transaction {
   // children, until it returns false. Iterative: memory grows with the depth of the
   // tree, not its size. With kNoParent, visits every entry but not kNoParent itself.
   Status for_each_in_subtree(EntryId id, const std::function<bool(EntryId)>& visit) const;
+
+  // Calls `visit` for every entry in id order, with the entry as get_selected(id, selector)
+  // returns it, until `visit` returns false. One pass over the entries database costs less
+  // than for_each_in_subtree(kNoParent) with a get per id. Parents need not come before
+  // their children, because a moved subtree may sit below a newer parent.
+  Status for_each_entry(const AttributeSelector& selector,
+                        const std::function<bool(EntryId, const Result<Entry>&)>& visit) const;
 
   Result<bool> has_children(EntryId id) const;
 
@@ -244,8 +259,19 @@ class WriteTransaction : public Transaction {
               const Entry& entry, std::vector<IndexKey> index_keys,
               const std::function<std::string(std::string_view old_dn_text)>& descendant_dn);
 
-  // Makes every change durable and visible. The transaction is finished afterwards,
-  // whatever the result.
+  // Starts a transaction nested in this one (mdb_txn_begin with this one as the parent),
+  // so that group commit can discard one operation's changes alone. Reads in the nested
+  // transaction return this one's changes too. Its commit() merges its changes into this
+  // transaction and writes nothing to disk, and destroying it without commit() discards
+  // them and leaves this transaction usable. Until the nested transaction is committed or
+  // destroyed, this one must not be used, moved or destroyed, and a second begin_nested
+  // fails. When merging fails, this transaction fails too and its commit() returns that
+  // failure. LMDB rejects nested transactions when the environment has MDB_WRITEMAP,
+  // which EntryStore never sets.
+  Result<WriteTransaction> begin_nested();
+
+  // Makes every change durable and visible, or for a nested transaction merges it into
+  // its parent. The transaction is finished afterwards, whatever the result.
   Status commit();
 
  private:
@@ -258,6 +284,8 @@ class WriteTransaction : public Transaction {
   Status fail(Status status);
 
   EntryId next_id_ = 1;
+  // The transaction that begin_nested was called on, or null for a top-level one.
+  WriteTransaction* parent_ = nullptr;
   // Set by BulkLoader, so that add() queues index records here instead of writing them.
   // The loader writes them sorted before it commits.
   detail::PendingIndexRecords* pending_index_ = nullptr;

@@ -15,17 +15,11 @@ namespace {
 std::string id_text(EntryId id) { return "entry id " + std::to_string(id); }
 
 Result<detail::StoredRecord> load_record(const detail::StoreState& state, MDB_txn* txn, EntryId id) {
-  auto key_bytes = detail::encode_id(id);
-  MDB_val key{key_bytes.size(), key_bytes.data()};
-  MDB_val data{};
-  int rc = mdb_get(txn, state.entries, &key, &data);
-  if (rc == MDB_NOTFOUND) {
-    return Status::not_found("no " + id_text(id));
+  auto bytes = detail::read_record_bytes(state, txn, id);
+  if (!bytes.ok()) {
+    return bytes.status();
   }
-  if (rc != MDB_SUCCESS) {
-    return detail::lmdb_status(rc, "read " + id_text(id), state.folder);
-  }
-  return detail::decode_record(as_view(data), id);
+  return detail::decode_record(*bytes, id);
 }
 
 Status check_normalised_dn(std::string_view normalised_dn) {

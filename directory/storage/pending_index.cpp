@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 
 #include "directory/storage/store_state.h"
 
@@ -82,6 +83,14 @@ bool PendingIndexRecords::item_before(const IndexBuffer& buffer, const Item& lef
   if (left.prefix != right.prefix) {
     return left.prefix < right.prefix;
   }
+  // Equal prefixes of keys of at most 8 bytes differ only in the zero padding, so the
+  // shorter key is the smaller one. This spares a compare for the many presence keys.
+  if (left.length <= 8 && right.length <= 8) {
+    if (left.length != right.length) {
+      return left.length < right.length;
+    }
+    return left.id < right.id;
+  }
   // char_traits<char>::compare orders bytes as unsigned, as LMDB's default comparison does.
   const int order = key_of(buffer, left).compare(key_of(buffer, right));
   if (order != 0) {
@@ -93,22 +102,65 @@ bool PendingIndexRecords::item_before(const IndexBuffer& buffer, const Item& lef
 Status PendingIndexRecords::write(const StoreState& state, const TransactionSource& begin,
                                   const std::function<Status()>& commit,
                                   std::uint64_t records_per_commit) {
+  SortedBuffers sorted(*this);
   std::uint64_t in_transaction = 0;
   for (std::size_t position = 0; position < buffers_.size(); ++position) {
     IndexBuffer& buffer = buffers_[position];
     if (buffer.items.empty()) {
       continue;
     }
-    std::sort(buffer.items.begin(), buffer.items.end(),
-              [&buffer](const Item& left, const Item& right) {
-                return item_before(buffer, left, right);
-              });
+    sorted.wait_for(position);
     IndexWrite write{state, state.index_dbis[position], begin, commit, records_per_commit};
     CAREID_RETURN_IF_ERROR(write_sorted(buffer, write, in_transaction));
     buffer = IndexBuffer();
   }
   records_ = 0;
   return Status::ok_status();
+}
+
+void PendingIndexRecords::sort_buffer(IndexBuffer& buffer) {
+  std::sort(buffer.items.begin(), buffer.items.end(),
+            [&buffer](const Item& left, const Item& right) { return item_before(buffer, left, right); });
+}
+
+PendingIndexRecords::SortedBuffers::SortedBuffers(PendingIndexRecords& records) : records_(records) {
+  const std::size_t buffers = records.buffers_.size();
+  sorted_.assign(buffers, false);
+  const unsigned threads = std::min<std::size_t>(std::thread::hardware_concurrency(), buffers);
+  if (records.records_ < kParallelSortRecords || threads < 2) {
+    for (IndexBuffer& buffer : records.buffers_) {
+      sort_buffer(buffer);
+    }
+    sorted_.assign(buffers, true);
+    return;
+  }
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { sort_next_buffers(); });
+  }
+}
+
+PendingIndexRecords::SortedBuffers::~SortedBuffers() {
+  stopping_ = true;
+  for (std::thread& thread : threads_) {
+    thread.join();
+  }
+}
+
+// Buffers are taken in position order, so the one write() needs next is sorted first.
+void PendingIndexRecords::SortedBuffers::sort_next_buffers() {
+  for (std::size_t position = next_++; position < sorted_.size() && !stopping_; position = next_++) {
+    sort_buffer(records_.buffers_[position]);
+    {
+      std::lock_guard lock(mutex_);
+      sorted_[position] = true;
+    }
+    buffer_sorted_.notify_all();
+  }
+}
+
+void PendingIndexRecords::SortedBuffers::wait_for(std::size_t position) {
+  std::unique_lock lock(mutex_);
+  buffer_sorted_.wait(lock, [&] { return static_cast<bool>(sorted_[position]); });
 }
 
 Status PendingIndexRecords::write_sorted(const IndexBuffer& buffer, const IndexWrite& write,

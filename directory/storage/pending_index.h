@@ -6,11 +6,15 @@
 // Adding a record therefore allocates nothing per record, and sorting moves no strings.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -37,7 +41,8 @@ class PendingIndexRecords {
   std::uint64_t memory_bytes() const;
 
   // Sorts each index's records by key and then id, and writes them with one cursor per
-  // index database, emptying this buffer. `begin` opens the transaction to write into.
+  // index database, emptying this buffer. From kParallelSortRecords records on, threads
+  // (one per hardware thread) sort the indexes while this thread writes the sorted ones. `begin` opens the transaction to write into.
   // After every `records_per_commit` records, `commit` commits it and `begin` opens the
   // next one, so a transaction's dirty pages stay bounded. With records_per_commit 0
   // everything goes into one transaction, which the caller commits.
@@ -71,6 +76,30 @@ class PendingIndexRecords {
     std::uint64_t records_per_commit;
   };
 
+  // Sorts the buffers for write(): inline below kParallelSortRecords records, else on
+  // threads that the destructor joins. A buffer is not touched again once it is sorted.
+  class SortedBuffers {
+   public:
+    explicit SortedBuffers(PendingIndexRecords& records);
+    ~SortedBuffers();
+    // Blocks until buffer `position` is sorted.
+    void wait_for(std::size_t position);
+
+   private:
+    void sort_next_buffers();
+
+    PendingIndexRecords& records_;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::condition_variable buffer_sorted_;
+    std::vector<char> sorted_;  // guarded by mutex_ while threads run
+    std::atomic<std::size_t> next_ = 0;
+    std::atomic<bool> stopping_ = false;
+  };
+
+  static constexpr std::uint64_t kParallelSortRecords = 100'000;
+
+  static void sort_buffer(IndexBuffer& buffer);
   static Status write_sorted(const IndexBuffer& buffer, const IndexWrite& write,
                              std::uint64_t& in_transaction);
   static Result<CursorHandle> open_write_cursor(const IndexWrite& write);

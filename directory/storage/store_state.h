@@ -95,6 +95,10 @@ Status insert_index_records(const StoreState& state, MDB_txn* txn, EntryId id,
 Result<std::uint64_t> rebuild_indexes(StoreState& state, MDB_txn* txn,
                                       const std::vector<std::string>& old_names);
 
+// Returns the stored record of entry `id`, valid until `txn` ends or writes; NotFound names
+// the id.
+Result<std::string_view> read_record_bytes(const StoreState& state, MDB_txn* txn, EntryId id);
+
 // Reads the u64 "next_id" from the meta database, or returns 1 when it is absent.
 Result<std::uint64_t> read_next_id(const StoreState& state, MDB_txn* txn);
 

@@ -69,6 +69,20 @@ Result<EntryId> child_at_or_after(const detail::StoreState& state, MDB_cursor* c
 
 }  // namespace
 
+Result<std::string_view> detail::read_record_bytes(const StoreState& state, MDB_txn* txn, EntryId id) {
+  auto key_bytes = encode_id(id);
+  MDB_val key{key_bytes.size(), key_bytes.data()};
+  MDB_val data{};
+  int rc = mdb_get(txn, state.entries, &key, &data);
+  if (rc == MDB_NOTFOUND) {
+    return Status::not_found("no " + id_text(id));
+  }
+  if (rc != MDB_SUCCESS) {
+    return lmdb_status(rc, "read " + id_text(id), state.folder);
+  }
+  return as_view(data);
+}
+
 Transaction::Transaction(const detail::StoreState* state, MDB_txn* txn)
     : state_(state), txn_(txn) {}
 Transaction::Transaction(Transaction&&) noexcept = default;
@@ -98,33 +112,27 @@ Result<EntryId> Transaction::find_id(std::string_view normalised_dn) const {
 }
 
 Result<Entry> Transaction::get(EntryId id) const {
-  auto key_bytes = detail::encode_id(id);
-  MDB_val key{key_bytes.size(), key_bytes.data()};
-  MDB_val data{};
-  int rc = mdb_get(txn(), state().entries, &key, &data);
-  if (rc == MDB_NOTFOUND) {
-    return Status::not_found("no " + id_text(id));
+  auto record = detail::read_record_bytes(state(), txn(), id);
+  if (!record.ok()) {
+    return record.status();
   }
-  if (rc != MDB_SUCCESS) {
-    return detail::lmdb_status(rc, "read " + id_text(id), state().folder);
-  }
+  return detail::decode_entry(*record, id);
+}
 
-  return detail::decode_entry(as_view(data), id);
+Result<Entry> Transaction::get_selected(EntryId id, const AttributeSelector& selector) const {
+  auto record = detail::read_record_bytes(state(), txn(), id);
+  if (!record.ok()) {
+    return record.status();
+  }
+  return detail::decode_entry_selected(*record, id, selector);
 }
 
 Result<EntryId> Transaction::parent_id(EntryId id) const {
-  auto key_bytes = detail::encode_id(id);
-  MDB_val key{key_bytes.size(), key_bytes.data()};
-  MDB_val data{};
-  int rc = mdb_get(txn(), state().entries, &key, &data);
-  if (rc == MDB_NOTFOUND) {
-    return Status::not_found("no " + id_text(id));
+  auto record = detail::read_record_bytes(state(), txn(), id);
+  if (!record.ok()) {
+    return record.status();
   }
-  if (rc != MDB_SUCCESS) {
-    return detail::lmdb_status(rc, "read " + id_text(id), state().folder);
-  }
-
-  return detail::decode_parent(as_view(data), id);
+  return detail::decode_parent(*record, id);
 }
 
 Status Transaction::for_each_child(EntryId id, const std::function<bool(EntryId)>& visit) const {
@@ -197,6 +205,32 @@ Status Transaction::for_each_in_subtree(EntryId id,
       return Status::ok_status();
     }
     stack.push_back({*child, kNoParent});
+  }
+  return Status::ok_status();
+}
+
+Status Transaction::for_each_entry(const AttributeSelector& selector,
+                                   const std::function<bool(EntryId, const Result<Entry>&)>& visit) const {
+  auto cursor = detail::open_cursor(txn(), state().entries, state().folder);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  MDB_val key{};
+  MDB_val data{};
+  int rc = mdb_cursor_get(cursor->get(), &key, &data, MDB_FIRST);
+  while (rc == MDB_SUCCESS) {
+    EntryId id = kNoParent;
+    if (!detail::decode_id(as_view(key), id)) {
+      return Status::corruption("entries database in " + state().folder.string() + " holds a malformed id");
+    }
+    if (!visit(id, detail::decode_entry_selected(as_view(data), id, selector))) {
+      return Status::ok_status();
+    }
+    rc = mdb_cursor_get(cursor->get(), &key, &data, MDB_NEXT);
+  }
+  if (rc != MDB_NOTFOUND) {
+    return detail::lmdb_status(rc, "read entries", state().folder);
   }
   return Status::ok_status();
 }

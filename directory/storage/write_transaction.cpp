@@ -19,17 +19,11 @@ std::string id_text(EntryId id) { return "entry id " + std::to_string(id); }
 
 Result<detail::StoredRecord> read_record(const detail::StoreState& state, MDB_txn* txn,
                                          EntryId id) {
-  auto key_bytes = detail::encode_id(id);
-  MDB_val key{key_bytes.size(), key_bytes.data()};
-  MDB_val data{};
-  int rc = mdb_get(txn, state.entries, &key, &data);
-  if (rc == MDB_NOTFOUND) {
-    return Status::not_found("no " + id_text(id));
+  auto bytes = detail::read_record_bytes(state, txn, id);
+  if (!bytes.ok()) {
+    return bytes.status();
   }
-  if (rc != MDB_SUCCESS) {
-    return detail::lmdb_status(rc, "read " + id_text(id), state.folder);
-  }
-  return detail::decode_record(as_view(data), id);
+  return detail::decode_record(*bytes, id);
 }
 
 }  // namespace
@@ -117,6 +111,21 @@ Result<WriteTransaction> WriteTransaction::begin(const detail::StoreState* state
 
 WriteTransaction::WriteTransaction(const detail::StoreState* state, MDB_txn* txn, EntryId next_id)
     : Transaction(state, txn), next_id_(next_id) {}
+
+Result<WriteTransaction> WriteTransaction::begin_nested() {
+  CAREID_RETURN_IF_ERROR(check_writable());
+  if (pending_index_ != nullptr) {
+    return Status::failed_precondition("a bulk load batch cannot have nested transactions");
+  }
+  MDB_txn* raw = nullptr;
+  int rc = mdb_txn_begin(mdb_txn_env(txn()), txn(), 0, &raw);
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "begin nested write transaction", state().folder);
+  }
+  WriteTransaction nested(&state(), raw, next_id_);
+  nested.parent_ = this;
+  return nested;
+}
 
 Status WriteTransaction::check_writable() const {
   if (finished_ || txn() == nullptr) {
@@ -282,9 +291,16 @@ Status WriteTransaction::commit() {
   MDB_txn* handle = txn();
   release_txn();
   int rc = mdb_txn_commit(handle);
-  if (rc != MDB_SUCCESS) {
-    return detail::lmdb_status(rc, "commit", state().folder);
+  if (parent_ == nullptr) {
+    return rc == MDB_SUCCESS ? Status::ok_status() : detail::lmdb_status(rc, "commit", state().folder);
   }
+
+  // A failed merge may leave part of the changes in the parent, so the parent must not
+  // commit either.
+  if (rc != MDB_SUCCESS) {
+    return parent_->fail(detail::lmdb_status(rc, "commit nested transaction", state().folder));
+  }
+  parent_->next_id_ = next_id_;
   return Status::ok_status();
 }
 

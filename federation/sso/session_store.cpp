@@ -1,11 +1,36 @@
 #include "federation/sso/session_store.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 
 #include "pki/digest.h"
 #include "pki/encoding.h"
 
 namespace careid::federation::sso {
+namespace {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Adds `value` to `map` under `key` and to its index by end time.
+template <typename Map, typename Index>
+void insert_indexed(Map& map, Index& index, std::string key, TimePoint end,
+                    typename Map::mapped_type value) {
+  index.emplace(end, key);
+  map.emplace(std::move(key), std::move(value));
+}
+
+// Removes the entry at `found`, which ends at `end`, from `map` and its index and returns it.
+template <typename Map, typename Index>
+typename Map::mapped_type remove_indexed(Map& map, Index& index, typename Map::iterator found,
+                                         TimePoint end) {
+  index.erase({end, found->first});
+  typename Map::mapped_type value = std::move(found->second);
+  map.erase(found);
+  return value;
+}
+
+}  // namespace
 
 Result<std::string> random_token() {
   Result<pki::Bytes> bytes = pki::random_bytes(32);
@@ -47,28 +72,53 @@ SessionEnd SessionStore::expiry_reason(const SsoSession& session,
                                                              : SessionEnd::kIdleTimeout;
 }
 
+void SessionStore::insert_session(SsoSession session) {
+  TimePoint end = session_end(session);
+  std::string id = session.id;
+  insert_indexed(sessions_, session_ends_, std::move(id), end, std::move(session));
+}
+
+SsoSession SessionStore::remove_session(SessionMap::iterator found) {
+  return remove_indexed(sessions_, session_ends_, found, session_end(found->second));
+}
+
+void SessionStore::insert_pending(PendingChoice choice) {
+  TimePoint end = choice.expires;
+  std::string token = choice.csrf_token;
+  insert_indexed(pending_, pending_ends_, std::move(token), end, std::move(choice));
+}
+
+PendingChoice SessionStore::remove_pending(PendingMap::iterator found) {
+  return remove_indexed(pending_, pending_ends_, found, found->second.expires);
+}
+
+void SessionStore::insert_logout(LogoutProgress progress) {
+  TimePoint end = progress.expires;
+  std::string id = progress.id;
+  insert_indexed(logouts_, logout_ends_, std::move(id), end, std::move(progress));
+}
+
+LogoutProgress SessionStore::remove_logout(LogoutMap::iterator found) {
+  return remove_indexed(logouts_, logout_ends_, found, found->second.expires);
+}
+
 void SessionStore::drop_expired(std::chrono::system_clock::time_point now, Ended& ended) {
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (session_end(it->second) > now) {
-      ++it;
-      continue;
-    }
-    SessionEnd reason = expiry_reason(it->second, now);
-    ended.sessions.emplace_back(std::move(it->second), reason);
-    it = sessions_.erase(it);
+  while (!session_ends_.empty() && session_ends_.begin()->first <= now) {
+    auto found = sessions_.find(session_ends_.begin()->second);
+    SessionEnd reason = expiry_reason(found->second, now);
+    ended.sessions.emplace_back(remove_session(found), reason);
   }
-  std::erase_if(pending_, [&](const auto& entry) { return entry.second.expires <= now; });
+
+  while (!pending_ends_.empty() && pending_ends_.begin()->first <= now) {
+    remove_pending(pending_.find(pending_ends_.begin()->second));
+  }
+
   drop_expired_logouts(now, ended);
 }
 
 void SessionStore::drop_expired_logouts(std::chrono::system_clock::time_point now, Ended& ended) {
-  for (auto it = logouts_.begin(); it != logouts_.end();) {
-    if (it->second.expires > now) {
-      ++it;
-      continue;
-    }
-    ended.logouts.push_back(std::move(it->second));
-    it = logouts_.erase(it);
+  while (!logout_ends_.empty() && logout_ends_.begin()->first <= now) {
+    ended.logouts.push_back(remove_logout(logouts_.find(logout_ends_.begin()->second)));
   }
 }
 
@@ -110,13 +160,10 @@ Result<SsoSession> SessionStore::start(std::string card_fingerprint, std::string
     std::lock_guard lock(mutex_);
     drop_expired(now, ended);
     if (sessions_.size() >= std::max<std::size_t>(settings_.max_sessions, 1)) {
-      auto soonest = std::min_element(sessions_.begin(), sessions_.end(), [&](const auto& a, const auto& b) {
-        return session_end(a.second) < session_end(b.second);
-      });
-      ended.sessions.emplace_back(std::move(soonest->second), SessionEnd::kEvicted);
-      sessions_.erase(soonest);
+      auto soonest = sessions_.find(session_ends_.begin()->second);
+      ended.sessions.emplace_back(remove_session(soonest), SessionEnd::kEvicted);
     }
-    sessions_.emplace(session.id, session);
+    insert_session(session);
   }
   notify(std::move(ended));
   return session;
@@ -133,8 +180,7 @@ std::optional<SsoSession> SessionStore::use(std::string_view id,
   if (session_end(found->second) <= now) {
     Ended ended;
     SessionEnd reason = expiry_reason(found->second, now);
-    ended.sessions.emplace_back(std::move(found->second), reason);
-    sessions_.erase(found);
+    ended.sessions.emplace_back(remove_session(found), reason);
     lock.unlock();
     notify(std::move(ended));
     return std::nullopt;
@@ -145,7 +191,10 @@ std::optional<SsoSession> SessionStore::use(std::string_view id,
   if (!same_card || card_fingerprint.empty()) {
     return std::nullopt;
   }
+  // The idle timeout restarts, so the session's key moves in session_ends_.
+  session_ends_.erase({session_end(found->second), found->first});
   found->second.last_used = now;
+  session_ends_.emplace(session_end(found->second), found->first);
   return found->second;
 }
 
@@ -208,8 +257,7 @@ std::optional<SsoSession> SessionStore::end_logged_out(const SessionFinder& find
     if (found == sessions_.end()) {
       return std::nullopt;
     }
-    session = std::move(found->second);
-    sessions_.erase(found);
+    session = remove_session(found);
   }
   if (listeners_.session_ended) {
     listeners_.session_ended(*session, SessionEnd::kLogout);
@@ -242,8 +290,7 @@ std::optional<SsoSession> SessionStore::end_for_logout(std::string_view session_
   if (issued == found->second.name_ids.end() || issued->second.value != name_id) {
     return std::nullopt;
   }
-  SsoSession session = std::move(found->second);
-  sessions_.erase(found);
+  SsoSession session = remove_session(found);
   lock.unlock();
   if (listeners_.session_ended) {
     listeners_.session_ended(session, SessionEnd::kLogout);
@@ -297,12 +344,9 @@ Result<std::string> SessionStore::store_pending(PendingChoice choice) {
     std::lock_guard lock(mutex_);
     drop_expired(now, ended);
     if (pending_.size() >= std::max<std::size_t>(settings_.max_pending_choices, 1)) {
-      auto soonest = std::min_element(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
-        return a.second.expires < b.second.expires;
-      });
-      pending_.erase(soonest);
+      remove_pending(pending_.find(pending_ends_.begin()->second));
     }
-    pending_.emplace(*token, std::move(choice));
+    insert_pending(std::move(choice));
   }
   notify(std::move(ended));
   return token;
@@ -335,9 +379,7 @@ std::optional<PendingChoice> SessionStore::take_pending_choice(std::string_view 
   if (found->second.authorization_query.empty() == authorization) {
     return std::nullopt;
   }
-  PendingChoice choice = std::move(found->second);
-  pending_.erase(found);
-  return choice;
+  return remove_pending(found);
 }
 
 void SessionStore::put_logout(LogoutProgress progress) {
@@ -346,16 +388,13 @@ void SessionStore::put_logout(LogoutProgress progress) {
   {
     std::lock_guard lock(mutex_);
     drop_expired_logouts(now, ended);
-    logouts_.erase(progress.id);
-    if (logouts_.size() >= std::max<std::size_t>(settings_.max_logouts, 1)) {
-      auto soonest = std::min_element(logouts_.begin(), logouts_.end(), [](const auto& a, const auto& b) {
-        return a.second.expires < b.second.expires;
-      });
-      ended.logouts.push_back(std::move(soonest->second));
-      logouts_.erase(soonest);
+    if (auto replaced = logouts_.find(progress.id); replaced != logouts_.end()) {
+      remove_logout(replaced);
     }
-    std::string id = progress.id;
-    logouts_.emplace(std::move(id), std::move(progress));
+    if (logouts_.size() >= std::max<std::size_t>(settings_.max_logouts, 1)) {
+      ended.logouts.push_back(remove_logout(logouts_.find(logout_ends_.begin()->second)));
+    }
+    insert_logout(std::move(progress));
   }
   notify(std::move(ended));
 }
@@ -367,8 +406,7 @@ std::optional<LogoutProgress> SessionStore::take_logout(std::string_view id) {
   if (found == logouts_.end() || id.empty()) {
     return std::nullopt;
   }
-  LogoutProgress progress = std::move(found->second);
-  logouts_.erase(found);
+  LogoutProgress progress = remove_logout(found);
   lock.unlock();
   if (progress.expires <= now) {
     Ended ended;

@@ -10,8 +10,10 @@
 // Timeouts: a session ends `idle_timeout` after its last use or `absolute_timeout` after
 // it started, whichever comes first. A pending role choice ends after `choice_timeout`.
 // The maps of sessions, pending choices and logouts in progress are bounded; when one is
-// full, its entry closest to its end is dropped. Expired entries are found when the store
-// is next used, or by sweep_expired().
+// full, its entry closest to its end is dropped. Expired entries of every map are dropped
+// when a session or a pending choice is added, expired logouts also when a logout is added,
+// and all of them by sweep_expired(). Each map has an index ordered by end time, so dropping
+// an expired entry or the one closest to its end costs O(log n), not a scan of the map.
 //
 // Listeners hear of every session that ends and of every logout in progress
 // that expires, with the reason. They run on the thread that found the end, after the
@@ -26,8 +28,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -175,7 +179,7 @@ class SessionStore {
   }
 
   // Ends every session, pending choice and logout in progress that has expired, and calls
-  // the listeners. Linear in the number of entries.
+  // the listeners. Its cost grows with the number of expired entries, not with all entries.
   void sweep_expired();
 
   // Ends the session named by a LogoutRequest from `sp_entity_id` and returns it: the session
@@ -241,19 +245,37 @@ class SessionStore {
   std::chrono::system_clock::time_point session_end(const SsoSession& session) const;
   // Calls the listeners; call it without holding mutex_.
   void notify(Ended ended) const;
+
+  using SessionMap = std::map<std::string, SsoSession, std::less<>>;
+  using PendingMap = std::map<std::string, PendingChoice, std::less<>>;
+  using LogoutMap = std::map<std::string, LogoutProgress, std::less<>>;
+  // Keys of one map ordered by the time each entry ends, so that begin() is the entry that
+  // ends first. Every insertion, removal and change of an end time updates it.
+  using EndIndex = std::set<std::pair<std::chrono::system_clock::time_point, std::string>>;
+
+  // Insert into or remove from a map and its EndIndex together; call them holding mutex_.
+  void insert_session(SsoSession session);
+  SsoSession remove_session(SessionMap::iterator found);
+  void insert_pending(PendingChoice choice);
+  PendingChoice remove_pending(PendingMap::iterator found);
+  void insert_logout(LogoutProgress progress);
+  LogoutProgress remove_logout(LogoutMap::iterator found);
+
   // Removes the session that `find_session` returns under mutex_ (sessions_.end() for none)
   // and passes it to the session_ended listener with SessionEnd::kLogout.
-  using SessionFinder =
-      std::function<std::map<std::string, SsoSession, std::less<>>::iterator()>;
+  using SessionFinder = std::function<SessionMap::iterator()>;
   std::optional<SsoSession> end_logged_out(const SessionFinder& find_session);
 
   const SessionSettings settings_;
   Clock clock_;
   Listeners listeners_;
   mutable std::mutex mutex_;
-  std::map<std::string, SsoSession, std::less<>> sessions_;
-  std::map<std::string, PendingChoice, std::less<>> pending_;
-  std::map<std::string, LogoutProgress, std::less<>> logouts_;
+  SessionMap sessions_;
+  PendingMap pending_;
+  LogoutMap logouts_;
+  EndIndex session_ends_;
+  EndIndex pending_ends_;
+  EndIndex logout_ends_;
 };
 
 // Returns a random 256-bit value as unpadded base64url (43 characters), the form of

@@ -48,3 +48,18 @@ TEST_CASE("config rejects out of range argon2 cost", "[base][config]") {
   REQUIRE_FALSE(config.ok());
   CHECK(config.status().message().find("password_argon2_iterations") != std::string::npos);
 }
+
+TEST_CASE("config reads group commit limit", "[base][config]") {
+  CHECK(careid::default_config("/srv/careid").ldap.group_commit_max_operations == 64);
+  auto path = write_temp("careid-config-group-commit.toml", "[ldap]\ngroup_commit_max_operations = 1\n");
+  auto config = careid::load_config(path);
+  REQUIRE(config.ok());
+  CHECK(config->ldap.group_commit_max_operations == 1);
+}
+
+TEST_CASE("config rejects zero group commit limit", "[base][config]") {
+  auto path = write_temp("careid-config-group-commit-zero.toml", "[ldap]\ngroup_commit_max_operations = 0\n");
+  auto config = careid::load_config(path);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().message().find("group_commit_max_operations") != std::string::npos);
+}

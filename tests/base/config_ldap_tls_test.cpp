@@ -62,3 +62,34 @@ TEST_CASE("outstanding operations out of range", "[base][config]") {
   REQUIRE_FALSE(config.ok());
   CHECK_THAT(config.status().message(), Catch::Contains("ldap.max_outstanding_operations"));
 }
+
+TEST_CASE("ldap inline candidates key is read", "[base][config]") {
+  CHECK(careid::default_config("/srv/careid").ldap.inline_max_candidates == 64);
+
+  auto path = write_config("careid-ldap-inline", "[ldap]\ninline_max_candidates = 0\n");
+  auto config = careid::load_config(path);
+  std::filesystem::remove(path);
+  REQUIRE(config.ok());
+  CHECK(config->ldap.inline_max_candidates == 0);
+
+  auto too_large = write_config("careid-ldap-inline-large", "[ldap]\ninline_max_candidates = 100001\n");
+  auto rejected = careid::load_config(too_large);
+  std::filesystem::remove(too_large);
+  CHECK_FALSE(rejected.ok());
+}
+
+TEST_CASE("ldap worker threads key is read", "[base][config]") {
+  CHECK(careid::default_config("/srv/careid").ldap.worker_threads == 16);
+
+  auto path = write_config("careid-ldap-workers", "[ldap]\nworker_threads = 4\n");
+  auto config = careid::load_config(path);
+  std::filesystem::remove(path);
+  REQUIRE(config.ok());
+  CHECK(config->ldap.worker_threads == 4);
+
+  auto zero = write_config("careid-ldap-workers-zero", "[ldap]\nworker_threads = 0\n");
+  auto rejected = careid::load_config(zero);
+  std::filesystem::remove(zero);
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(rejected.status().message().find("worker_threads") != std::string::npos);
+}

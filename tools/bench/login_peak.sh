@@ -17,6 +17,7 @@
 #   --people N         generated people in each demo directory (default 2000)
 #   --cards N          cards issued, one per person (default 500)
 #   --key-types LIST   space-separated, from "ecdsa rsa" (default both)
+#   --saml-key-type T  careid's SAML signing key: rsa (RSA-2048, the default) or ecdsa (P-256)
 #   --tiny             10 logins per flow and key type at 10/s and no closed loop, for CI
 #
 # Only 127.0.0.1 is used, on ports the kernel reports free. Every process it starts is
@@ -33,6 +34,7 @@ threads=1
 people=2000
 cards=500
 key_types="ecdsa rsa"
+saml_key_type=rsa
 tiny=0
 
 while [ $# -gt 0 ]; do
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --people) people="$2"; shift 2 ;;
     --cards) cards="$2"; shift 2 ;;
     --key-types) key_types="$2"; shift 2 ;;
+    --saml-key-type) saml_key_type="$2"; shift 2 ;;
     --tiny) tiny=1; shift ;;
     *) echo "login_peak: unknown option '$1'; see the usage at the top of $0" >&2; exit 2 ;;
   esac
@@ -99,7 +102,7 @@ set_up_and_start() {
   https_port="$(free_port)"
   "$careidctl" demo setup --data "$data" --people "$people" --ldap-port "$(free_port)" \
     --https-port "$https_port" --sp-metadata "$work/loadgen-sp.xml" --key-type "$key_type" \
-    --oidc-key-type "$key_type" > "$work/setup-$key_type.log"
+    --oidc-key-type "$key_type" --saml-key-type "$saml_key_type" > "$work/setup-$key_type.log"
   "$careidctl" pki issue-cards --config "$data/careid.toml" --count "$cards" --out "$data/loadgen-cards" \
     --key-type "$key_type"
 
@@ -169,7 +172,9 @@ for key_type in $key_types; do
 done
 
 echo
-echo "careidd: https.threads 2, SSO blocking pool 2; SAML signing key RSA-2048 in every row;"
+saml_key_name="RSA-2048"
+if [ "$saml_key_type" = ecdsa ]; then saml_key_name="ECDSA P-256"; fi
+echo "careidd: https.threads 2, SSO blocking pool 2; SAML signing key $saml_key_name in every row;"
 echo "TLS server key ECDSA P-256 in every row; the card key is the row's key type."
 echo "careidd ms and loadgen ms: CPU time (user + system) per successful login of each process."
 printf '%-6s %-5s %-7s %-9s %-10s %-8s %-8s %-11s %-11s %s\n' "cards" "flow" "mode" "offered" "logins/s" "p50 ms" \

@@ -87,6 +87,11 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
                      "OpenID token signing key: ecdsa (P-256, ES256) or rsa (RSA-2048, RS256)")
       ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case).description("ecdsa or rsa"))
       ->default_str("ecdsa");
+  set_up->add_option("--saml-key-type", setup.saml_key_type,
+                     "SAML signing key: rsa (RSA-2048, rsa-sha256, which most providers require) or ecdsa "
+                     "(P-256, ecdsa-sha256)")
+      ->transform(CLI::CheckedTransformer(kKeyTypes, CLI::ignore_case).description("rsa or ecdsa"))
+      ->default_str("rsa");
   set_up->callback([&] {
     auto result = provisioning::set_up_demo(setup);
     exit_code = result.ok() ? 0 : fail(result.status());
@@ -113,11 +118,16 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
 void add_load_command(CLI::App& app, int& exit_code) {
   static fs::path config;
   static fs::path ldif;
+  static unsigned threads = 0;
   auto* load = app.add_subcommand("load", "Import an LDIF file into a data folder's directory store");
   load->add_option("--config", config, "careid.toml of the data folder")->required()->check(CLI::ExistingFile);
   load->add_option("ldif", ldif, "LDIF file with content records, parents first")->required()->check(CLI::ExistingFile);
+  load->add_option("--threads", threads,
+                   "Threads of the load: one adds entries to the store, the others parse and check "
+                   "them. 0 for one per hardware thread, 1 for a serial load")
+      ->capture_default_str();
   load->callback([&] {
-    auto summary = provisioning::load_ldif(config, ldif);
+    auto summary = provisioning::load_ldif(config, ldif, threads);
     exit_code = summary.ok() ? 0 : fail(summary.status());
     if (summary.ok()) {
       std::cout << "added " << summary->added << " entries, skipped " << summary->skipped_existing

@@ -247,18 +247,11 @@ int serve(const Config& config, const fs::path& config_path) {
               << (*daemon_metrics)->port << "/metrics" << std::endl;
   }
 
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < config.ldap.threads; ++i) {
-    threads.emplace_back([&io] { io.run(); });
-  }
   io.run();
-  for (std::thread& thread : threads) {
-    thread.join();
-  }
   if (https_stopper.joinable()) {
     https_stopper.join();
   }
-  ldap.join_workers();
+  ldap.join();
   log::get("careidd")->info("stopped");
   return 0;
 }

@@ -718,3 +718,68 @@ TEST_CASE("interrupted bulk load is rejected", "[directory][storage]") {
   CHECK(store.status().code() == StatusCode::kFailedPrecondition);
   CHECK(store.status().message().find("bulk load that did not finish") != std::string::npos);
 }
+
+TEST_CASE("entry store reads selected attributes", "[directory][storage]") {
+  TempFolder folder("selected");
+  auto store = EntryStore::open(folder.path(), small_options());
+  REQUIRE(store.ok());
+  std::vector<EntryId> ids = add_sample_tree(**store);
+
+  auto txn = (*store)->begin_read();
+  REQUIRE(txn.ok());
+  auto only_cn = txn->get_selected(ids[2], [](std::string_view description) { return description == "cn"; });
+  REQUIRE(only_cn.ok());
+  CHECK(only_cn->dn.empty());
+  REQUIRE(only_cn->attributes.size() == 1);
+  CHECK(only_cn->attributes[0].description == "cn");
+  CHECK(only_cn->attributes[0].values == std::vector<std::string>{"Name alice"});
+
+  auto all = txn->get_selected(ids[2], [](std::string_view) { return true; });
+  auto whole = txn->get(ids[2]);
+  REQUIRE(all.ok());
+  REQUIRE(whole.ok());
+  REQUIRE(all->attributes.size() == whole->attributes.size());
+  for (std::size_t i = 0; i < all->attributes.size(); ++i) {
+    CHECK(all->attributes[i].description == whole->attributes[i].description);
+    CHECK(all->attributes[i].values == whole->attributes[i].values);
+  }
+
+  auto none = txn->get_selected(ids[2], [](std::string_view) { return false; });
+  REQUIRE(none.ok());
+  CHECK(none->attributes.empty());
+
+  CHECK(txn->get_selected(4242, [](std::string_view) { return true; }).status().code() ==
+        StatusCode::kNotFound);
+}
+
+TEST_CASE("entry store walks entries in id order", "[directory][storage]") {
+  TempFolder folder("walk");
+  auto store = EntryStore::open(folder.path(), small_options());
+  REQUIRE(store.ok());
+  std::vector<EntryId> ids = add_sample_tree(**store);
+
+  auto txn = (*store)->begin_read();
+  REQUIRE(txn.ok());
+  std::vector<EntryId> walked;
+  std::vector<std::size_t> uid_counts;
+  auto only_uid = [](std::string_view description) { return description == "uid"; };
+  REQUIRE(txn->for_each_entry(only_uid,
+                              [&](EntryId id, const careid::Result<Entry>& entry) {
+                                REQUIRE(entry.ok());
+                                walked.push_back(id);
+                                uid_counts.push_back(entry->attributes.size());
+                                return true;
+                              })
+              .ok());
+  CHECK(walked == ids);
+  CHECK(uid_counts == std::vector<std::size_t>{0, 0, 1, 1, 1});
+
+  std::vector<EntryId> first_two;
+  REQUIRE(txn->for_each_entry(only_uid,
+                              [&](EntryId id, const careid::Result<Entry>&) {
+                                first_two.push_back(id);
+                                return first_two.size() < 2;
+                              })
+              .ok());
+  CHECK(first_two == std::vector<EntryId>{ids[0], ids[1]});
+}
