@@ -1,5 +1,7 @@
 #include "directory/server/ldap_server.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <boost/asio/as_tuple.hpp>
@@ -92,8 +94,7 @@ Result<std::uint16_t> LdapServer::start() {
 
 asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor, bool ldaps) {
   while (acceptor.is_open()) {
-    auto executor = next_connection_executor();  // a named local: see the GCC 12 note in session.cpp
-    auto [error, socket] = co_await acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (error) {
       if (error == asio::error::operation_aborted) {
         break;
@@ -116,11 +117,11 @@ asio::awaitable<void> LdapServer::accept_loop(asio::ip::tcp::acceptor& acceptor,
       continue;
     }
 
-    // A response may leave in several writes (a streamed search), and Nagle's algorithm
-    // would hold each later one until the client's delayed acknowledgement of the first.
-    boost::system::error_code ignored;
-    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    auto session = std::make_shared<Session>(*this, std::move(socket), next_connection_id_++, ldaps);
+    auto moved = move_to_connection_thread(std::move(socket));
+    if (!moved.has_value()) {
+      continue;
+    }
+    auto session = std::make_shared<Session>(*this, std::move(*moved), next_connection_id_++, ldaps);
     register_session(session);
     asio::co_spawn(session->executor(), Session::serve(session), asio::detached);
   }
@@ -188,6 +189,37 @@ void LdapServer::stop_connection_threads() {
       thread->thread.join();
     }
   }
+}
+
+// Moves an accepted connection to the next connection thread's event loop. Accepting on
+// the listener's loop keeps every pending accept free of sockets of the connection loops,
+// which ~LdapServer destroys before the caller's io_context. std::nullopt when the socket
+// is already unusable.
+std::optional<asio::ip::tcp::socket> LdapServer::move_to_connection_thread(asio::ip::tcp::socket accepted) {
+  boost::system::error_code error;
+  const asio::ip::tcp protocol = accepted.local_endpoint(error).protocol();
+  if (error) {
+    log::get("directory")->debug("accepted connection closed before it was handed over: {}", error.message());
+    return std::nullopt;
+  }
+  const int handle = accepted.release(error);
+  if (error) {
+    log::get("directory")->warn("cannot hand an accepted connection to a connection thread: {}", error.message());
+    return std::nullopt;
+  }
+
+  asio::ip::tcp::socket socket(next_connection_executor());
+  socket.assign(protocol, handle, error);
+  if (error) {
+    ::close(handle);
+    log::get("directory")->warn("cannot hand an accepted connection to a connection thread: {}", error.message());
+    return std::nullopt;
+  }
+
+  // A response may leave in several writes (a streamed search), and Nagle's algorithm
+  // would hold each later one until the client's delayed acknowledgement of the first.
+  socket.set_option(asio::ip::tcp::no_delay(true), error);
+  return socket;
 }
 
 asio::any_io_executor LdapServer::next_connection_executor() {

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -98,6 +99,7 @@ class LdapServer {
   void start_connection_threads();
   void stop_connection_threads();
   boost::asio::any_io_executor next_connection_executor();
+  std::optional<boost::asio::ip::tcp::socket> move_to_connection_thread(boost::asio::ip::tcp::socket accepted);
 
   // One event loop and its thread; the guard keeps the loop running while it has no work.
   struct ConnectionThread {
