@@ -3,10 +3,10 @@
 // Async model: Boost.Asio C++20 coroutines. The caller's io_context accepts connections.
 // Each connection is one coroutine (see session.h) on one of ldap.threads connection
 // threads, taken in turn. Each of those threads has its own io_context. A connection stays
-// on its thread, so its events never pass between threads. Operations that may touch much of the store,
-// wait for a commit or hash passwords with Argon2 run on a separate pool of
-// ldap.worker_threads and hand their results back, so connection threads never block on
-// them. Cheap reads run on the connection thread (session_inline.cpp).
+// on its thread, so its events never pass between threads. Writes, searches over more than
+// ldap.inline_max_candidates entries and Argon2 password checks run on a separate pool of
+// ldap.worker_threads and hand their results back. Only cheap reads, which the engine
+// accepts before they read much, run on the connection thread (session_inline.cpp).
 //
 // TLS: when ldap.tls_certificate is set, the server loads the certificate, key and client
 // CA at start() and offers StartTLS on the LDAP port; ldap.ldaps_port, when not 0, is a

@@ -125,6 +125,7 @@ void add_load_command(CLI::App& app, int& exit_code) {
   load->add_option("--threads", threads,
                    "Threads of the load: one adds entries to the store, the others parse and check "
                    "them. 0 for one per hardware thread, 1 for a serial load")
+      ->check(CLI::Range(0u, 256u))
       ->capture_default_str();
   load->callback([&] {
     auto summary = provisioning::load_ldif(config, ldif, threads);
