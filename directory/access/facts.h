@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,16 +27,38 @@ struct Subject {
   std::vector<RoleProfile> roles;
 };
 
+class Policy;
+
 // The entry an operation reads or writes.
 struct Target {
   std::string normalised_dn;
   const Entry* entry = nullptr;  // attributes as stored, or as they would be after an add
-  // ODS codes of the organisations the entry belongs to, empty for entries outside any
-  // organisation. engine/access_checks.h describes how they are found.
-  std::vector<std::string> organisations;
+  // Function that finds the ODS codes of the entry's organisations (engine/access_checks.h).
+  // It may read every entry below a person, so organisations() calls it once, when needed.
+  std::function<std::vector<std::string>()> find_organisations;
   // Evaluates a rule's filter against the entry with the schema's matching rules; a rule
   // with a filter never matches when this is empty.
   std::function<bool(const protocol::Filter&)> matches_filter;
+
+  // Returns the codes from find_organisations, or those given to set_organisations. The
+  // list is empty for entries outside any organisation.
+  const std::vector<std::string>& organisations() const {
+    if (!organisations_.has_value()) {
+      organisations_ = find_organisations ? find_organisations() : std::vector<std::string>{};
+    }
+    return *organisations_;
+  }
+  void set_organisations(std::vector<std::string> codes) { organisations_ = std::move(codes); }
+
+ private:
+  friend class Policy;
+
+  mutable std::optional<std::vector<std::string>> organisations_;
+  // Outcomes of each rule's checks that do not depend on the attribute, for the policy and
+  // subject named below: 1 passed, 0 failed, -1 not run. Policy fills them in on demand.
+  mutable std::vector<signed char> rule_outcomes_;
+  mutable const void* outcomes_policy_ = nullptr;
+  mutable const Subject* outcomes_subject_ = nullptr;
 };
 
 // True when `dn` is `base` or below it; both normalised.

@@ -5,9 +5,14 @@
 namespace careid::directory::access {
 namespace {
 
+// Attribute names are ASCII (RFC 4512 keystring), so an ASCII lower case is enough.
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
   return out;
 }
 
@@ -15,11 +20,11 @@ bool contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-bool matches_attribute(const Rule& rule, std::string_view attribute, bool operational) {
+// `name` is the attribute in lower case.
+bool matches_attribute(const Rule& rule, std::string_view name, bool operational) {
   if (rule.attributes.empty()) {
     return true;
   }
-  const std::string name = lower(attribute);
   if (contains(rule.attributes, name)) {
     return true;
   }
@@ -38,23 +43,22 @@ bool has_object_class(const Entry& entry, std::string_view object_class) {
                      [&](const std::string& value) { return equals_ignore_case(value, object_class); });
 }
 
-bool matches_target(const Rule& rule, const Target& target, std::string_view attribute, bool operational) {
-  if (!matches_attribute(rule, attribute, operational)) {
-    return false;
-  }
+// The target checks, other than the attribute, that read only the entry in hand.
+bool matches_entry(const Rule& rule, const Target& target) {
   if (rule.subtree.has_value() && !is_within(target.normalised_dn, *rule.subtree)) {
     return false;
   }
-  if (rule.object_class.has_value() && (target.entry == nullptr || !has_object_class(*target.entry, *rule.object_class))) {
+  return !rule.object_class.has_value() ||
+         (target.entry != nullptr && has_object_class(*target.entry, *rule.object_class));
+}
+
+// The target checks that may read the entries below the target or evaluate a filter, run
+// only for a rule whose other checks passed.
+bool matches_costly_target(const Rule& rule, const Target& target) {
+  if (rule.has_organisation.has_value() && target.organisations().empty() == *rule.has_organisation) {
     return false;
   }
-  if (rule.has_organisation.has_value() && target.organisations.empty() == *rule.has_organisation) {
-    return false;
-  }
-  if (rule.filter.has_value() && (!target.matches_filter || !target.matches_filter(*rule.filter))) {
-    return false;
-  }
-  return true;
+  return !rule.filter.has_value() || (target.matches_filter && target.matches_filter(*rule.filter));
 }
 
 // True when one of the subject's role profiles carries a listed job role or activity and,
@@ -68,7 +72,7 @@ bool holds_qualifying_role(const Rule& rule, const Subject& subject, const Targe
     if (!qualifies) {
       continue;
     }
-    if (!rule.at_target_organisation || contains(target.organisations, role.organisation)) {
+    if (!rule.at_target_organisation || contains(target.organisations(), role.organisation)) {
       return true;
     }
   }
@@ -122,8 +126,26 @@ bool is_within(std::string_view dn, std::string_view base) {
 
 const Rule* Policy::find_rule(const Subject& subject, const Target& target, std::string_view attribute,
                               bool operational) const {
-  for (const Rule& rule : rules_) {
-    if (matches_target(rule, target, attribute, operational) && matches_subject(rule, subject, target)) {
+  // A target is checked for each attribute of its entry, so the outcome of the checks that
+  // do not depend on the attribute is kept in the target, per rule.
+  if (target.outcomes_policy_ != this || target.outcomes_subject_ != &subject) {
+    target.rule_outcomes_.assign(rules_.size(), -1);
+    target.outcomes_policy_ = this;
+    target.outcomes_subject_ = &subject;
+  }
+
+  const std::string name = lower(attribute);
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const Rule& rule = rules_[i];
+    if (!matches_attribute(rule, name, operational)) {
+      continue;
+    }
+    signed char& outcome = target.rule_outcomes_[i];
+    if (outcome < 0) {
+      outcome = matches_entry(rule, target) && matches_subject(rule, subject, target) &&
+                matches_costly_target(rule, target);
+    }
+    if (outcome == 1) {
       return &rule;
     }
   }

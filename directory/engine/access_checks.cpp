@@ -167,7 +167,10 @@ bool uses_activities(const access::Policy& policy) {
 
 AccessGuard::AccessGuard(const schema::Schema& schema, const access::Policy* policy, const Identity& identity,
                          const storage::Transaction& txn)
-    : schema_(schema), policy_(policy), caller_(identity.dn.empty() ? "anonymous" : "'" + identity.dn + "'") {
+    : schema_(schema),
+      policy_(policy),
+      caller_(identity.dn.empty() ? "anonymous" : "'" + identity.dn + "'"),
+      dn_normaliser_(schema) {
   if (policy_ == nullptr) {
     return;
   }
@@ -180,21 +183,24 @@ access::Target AccessGuard::target(const storage::Transaction& txn, std::optiona
   access::Target target;
   target.entry = &entry;
   if (normalised_dn.empty()) {
-    auto named = name_dn(schema_, entry.dn);
-    normalised_dn = named.ok() ? named->normalised : entry.dn;
+    normalised_dn = dn_normaliser_.normalise(entry.dn);
   }
   target.normalised_dn = std::move(normalised_dn);
-  add_own_organisations(entry, target.organisations);
-  if (id.has_value() && has_class(entry, "nhsPerson")) {
-    Status walked = txn.for_each_in_subtree(*id, [&](storage::EntryId below) {
-      auto child = below == *id ? Result<Entry>(Status::not_found("")) : txn.get(below);
-      if (child.ok()) {
-        add_own_organisations(*child, target.organisations);
-      }
-      return true;
-    });
-    static_cast<void>(walked);  // fewer organisations grant less, never more
-  }
+  target.find_organisations = [&txn, id, &entry] {
+    std::vector<std::string> organisations;
+    add_own_organisations(entry, organisations);
+    if (id.has_value() && has_class(entry, "nhsPerson")) {
+      Status walked = txn.for_each_in_subtree(*id, [&](storage::EntryId below) {
+        auto child = below == *id ? Result<Entry>(Status::not_found("")) : txn.get(below);
+        if (child.ok()) {
+          add_own_organisations(*child, organisations);
+        }
+        return true;
+      });
+      static_cast<void>(walked);  // fewer organisations grant less, never more
+    }
+    return organisations;
+  };
   const schema::Schema* schema = &schema_;
   target.matches_filter = [schema, &entry](const protocol::Filter& filter) {
     return FilterEvaluator(*schema).evaluate(filter, entry) == Truth::kTrue;

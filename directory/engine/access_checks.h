@@ -26,6 +26,7 @@
 #include "directory/access/policy.h"
 #include "directory/engine/directory.h"
 #include "directory/engine/filter_evaluator.h"
+#include "directory/engine/naming.h"
 #include "directory/storage/entry_store.h"
 
 namespace careid::directory::engine {
@@ -54,7 +55,8 @@ class AccessGuard {
 
   // Builds the target for an entry. `id` is its id in `txn`, or std::nullopt for an entry
   // that is not stored (an add), whose organisations then come from its own attributes only.
-  // An empty `normalised_dn` is computed from entry.dn.
+  // An empty `normalised_dn` is computed from entry.dn. The target refers to `txn` and
+  // `entry`, which must outlive it, and reads the entries below a person only when needed.
   access::Target target(const storage::Transaction& txn, std::optional<storage::EntryId> id, const Entry& entry,
                         std::string normalised_dn = {}) const;
 
@@ -77,6 +79,7 @@ class AccessGuard {
   const access::Policy* policy_;
   std::string caller_;  // "anonymous" or the bound DN, for diagnostics
   std::shared_ptr<const access::Subject> subject_;
+  mutable EntryDnNormaliser dn_normaliser_;  // targets of one search share parents
 };
 
 }  // namespace careid::directory::engine

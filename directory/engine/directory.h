@@ -245,8 +245,8 @@ class Directory {
   // plan of at most `max_candidates` ids. Otherwise returns std::nullopt before it calls
   // `sink`, and the caller runs search() instead. The LDAP server uses it to run cheap
   // searches on its I/O thread.
-  // NOTE: the index plan is built before the decision, so a filter on a long index list
-  // costs one read of that list here and another in search().
+  // The decision counts the index lists first (estimate_candidates), so it reads no list
+  // when the shortest one is longer than `max_candidates`.
   std::optional<protocol::LdapResult> search_if_cheap(const protocol::SearchRequest& request,
                                                       const Identity& identity, const EntrySink& sink,
                                                       std::size_t max_candidates) const;

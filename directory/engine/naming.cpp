@@ -23,6 +23,56 @@ Result<NamedDn, protocol::LdapResult> name_dn(const schema::Schema& schema, std:
   return NamedDn{std::move(*parsed), std::move(*normalised)};
 }
 
+namespace {
+
+// The position of the comma that ends the first RDN of `dn` (RFC 4514 3), skipping escaped
+// characters and quoted values, or npos when there is none.
+std::size_t first_rdn_end(std::string_view dn) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < dn.size(); ++i) {
+    if (dn[i] == '\\') {
+      ++i;
+    } else if (dn[i] == '"') {
+      quoted = !quoted;
+    } else if (dn[i] == ',' && !quoted) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::string EntryDnNormaliser::normalise_whole(std::string_view dn) const {
+  auto named = name_dn(schema_, dn);
+  return named.ok() ? std::move(named->normalised) : std::string(dn);
+}
+
+std::string EntryDnNormaliser::normalise(std::string_view dn) {
+  const std::size_t comma = first_rdn_end(dn);
+  if (comma == std::string_view::npos || comma == 0 || comma + 1 == dn.size()) {
+    return normalise_whole(dn);
+  }
+
+  auto rdn = name_dn(schema_, dn.substr(0, comma));
+  if (!rdn.ok()) {
+    return normalise_whole(dn);
+  }
+  const std::string parent_text(dn.substr(comma + 1));
+  auto cached = parents_.find(parent_text);
+  if (cached == parents_.end()) {
+    auto parent = name_dn(schema_, parent_text);
+    if (!parent.ok()) {
+      return normalise_whole(dn);
+    }
+    if (parents_.size() >= kMaxParents) {
+      parents_.clear();
+    }
+    cached = parents_.emplace(parent_text, std::move(parent->normalised)).first;
+  }
+  return rdn->normalised + "," + cached->second;
+}
+
 std::vector<storage::IndexKey> index_keys(const schema::Schema& schema,
                                           const storage::EntryStore& store, const Entry& entry) {
   return compute_index_keys(schema, store.indexes(), entry);

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -34,6 +35,24 @@ std::vector<storage::IndexKey> index_keys(const schema::Schema& schema,
 // matchedDN of noSuchObject (RFC 4511 4.1.9); empty when no superior exists.
 std::string matched_dn(const schema::Schema& schema, const storage::Transaction& txn,
                        const dn::Dn& name);
+
+// Normalises the DNs of stored entries as name_dn does. It keeps the normal form of up to
+// kMaxParents parents, so entries under one parent normalise only their RDN. One thread only.
+class EntryDnNormaliser {
+ public:
+  static constexpr std::size_t kMaxParents = 1024;
+
+  explicit EntryDnNormaliser(const schema::Schema& schema) : schema_(schema) {}
+
+  // name_dn(schema, dn)->normalised, or `dn` unchanged when it does not parse.
+  std::string normalise(std::string_view dn);
+
+ private:
+  std::string normalise_whole(std::string_view dn) const;
+
+  const schema::Schema& schema_;
+  std::unordered_map<std::string, std::string> parents_;  // parent as stored -> normal form
+};
 
 // Builds an LDAPResult; `diagnostic` goes to the client as diagnosticMessage.
 protocol::LdapResult ldap_result(ResultCode code, std::string diagnostic = {},

@@ -2,6 +2,7 @@
 // the subschema subentry (RFC 4512 4.2).
 #include <algorithm>
 #include <chrono>
+#include <unordered_set>
 
 #include "directory/engine/access_checks.h"
 #include "directory/engine/attribute_description.h"
@@ -92,6 +93,28 @@ bool is_whole_store(const storage::Transaction& txn, storage::EntryId base) {
 // attributes `filter_reads` selects (else null), until it returns false.
 using ScopeVisitor = std::function<bool(storage::EntryId, const Entry*)>;
 
+bool is_child(const storage::Transaction& txn, storage::EntryId id, storage::EntryId base) {
+  auto parent = txn.parent_id(id);
+  return parent.ok() && *parent == base;
+}
+
+// Returns whether `id` or an ancestor is in `inside` (the subtree's base and ancestors found
+// earlier). On a match, adds the entries walked through to `inside`.
+bool is_in_subtree(const storage::Transaction& txn, storage::EntryId id,
+                   std::unordered_set<storage::EntryId>& inside) {
+  std::vector<storage::EntryId> walked;
+  for (storage::EntryId up = id; up != storage::kNoParent;) {
+    if (inside.contains(up)) {
+      inside.insert(walked.begin(), walked.end());
+      return true;
+    }
+    walked.push_back(up);
+    auto next = txn.parent_id(up);
+    up = next.ok() ? *next : storage::kNoParent;
+  }
+  return false;
+}
+
 // Walks the scope below `base`, or the planned candidates filtered to the scope, and calls
 // `visit` for each id until it returns false. A subtree that contains every entry is
 // walked in id order, reading each record once, which costs less than the child lists.
@@ -126,22 +149,24 @@ Status for_each_in_scope(const storage::Transaction& txn, storage::EntryId base,
     }
   }
 
-  for (storage::EntryId id : *candidates) {
-    auto parent = txn.parent_id(id);
-    if (!parent.ok()) {
-      continue;
-    }
-    bool in_scope = *parent == base;
-    if (!in_scope && scope == SearchScope::kWholeSubtree) {
-      in_scope = id == base;
-      for (storage::EntryId up = *parent; !in_scope && up != storage::kNoParent;) {
-        in_scope = up == base;
-        auto next = txn.parent_id(up);
-        up = next.ok() ? *next : storage::kNoParent;
+  // Every stored entry is below the only suffix, so the candidates need no scope check.
+  if (scope == SearchScope::kWholeSubtree && is_whole_store(txn, base)) {
+    for (storage::EntryId id : *candidates) {
+      if (!visit(id)) {
+        break;
       }
     }
-    if (in_scope && !visit(id)) {
-      break;
+    return Status::ok_status();
+  }
+
+  // Candidates often share parents (ou=People), so the walk up stops at the first ancestor
+  // already found inside the subtree.
+  std::unordered_set<storage::EntryId> inside = {base};
+  for (storage::EntryId id : *candidates) {
+    if (scope == SearchScope::kWholeSubtree ? is_in_subtree(txn, id, inside) : is_child(txn, id, base)) {
+      if (!visit(id)) {
+        break;
+      }
     }
   }
   return Status::ok_status();
@@ -229,6 +254,12 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
       list_small_scope(*txn, *base_id, request.scope, kSmallScopeEntries);
   std::optional<std::vector<storage::EntryId>> candidates;
   if (!scope_ids.has_value()) {
+    if (max_candidates.has_value() && request.scope != SearchScope::kBaseObject) {
+      auto estimate = estimate_candidates(request.filter, *schema_, *store_, *txn);
+      if (!estimate.has_value() || *estimate > *max_candidates) {
+        return std::nullopt;
+      }
+    }
     candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
   }
   if (max_candidates.has_value() && !is_cheap_plan(request.scope, scope_ids, candidates, *max_candidates)) {
@@ -243,6 +274,24 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
     return filter_attributes.reads(description);
   };
 
+  const auto matches = [&](const Entry& read) { return evaluator.evaluate(request.filter, read) == Truth::kTrue; };
+  // Reads entry `id` when the unrestricted filter matches it. `filtered`, when set, contains
+  // the attributes the filter reads.
+  auto read_matching = [&](storage::EntryId id, const Entry* filtered) -> std::optional<Entry> {
+    if (filtered != nullptr && !matches(*filtered)) {
+      return std::nullopt;
+    }
+    if (filtered == nullptr && !scope_ids.has_value()) {
+      auto read = txn->get_if(id, read_by_filter, matches);
+      return read.ok() ? std::move(*read) : std::nullopt;
+    }
+    auto read = txn->get(id);
+    if (!read.ok() || (filtered == nullptr && !matches(*read))) {
+      return std::nullopt;
+    }
+    return std::move(*read);
+  };
+
   auto visit = [&](storage::EntryId id, const Entry* filtered) {
     if (time_limit.expired()) {
       result = ldap_result(ResultCode::kTimeLimitExceeded, "the search ran past its time limit");
@@ -251,26 +300,10 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
     // The access policy can only turn filter items Undefined, and an Undefined operand
     // never makes AND, OR or NOT TRUE where it was not (RFC 4511 4.5.1.7). So an entry
     // that the unrestricted filter does not match is skipped before its access target is
-    // built, which parses its DN and, for a person, reads every entry below it. Outside a
-    // small scope, the filter is first evaluated on the attributes it reads, and only a
-    // match is decoded whole.
-    std::optional<Entry> read;
-    if (filtered == nullptr && !scope_ids.has_value()) {
-      auto selected = txn->get_selected(id, read_by_filter);
-      if (!selected.ok()) {
-        return true;
-      }
-      read = std::move(*selected);
-      filtered = &*read;
-    }
-    if (filtered != nullptr && evaluator.evaluate(request.filter, *filtered) != Truth::kTrue) {
-      return true;
-    }
-    auto entry = txn->get(id);
-    if (!entry.ok()) {
-      return true;
-    }
-    if (filtered == nullptr && evaluator.evaluate(request.filter, *entry) != Truth::kTrue) {
+    // built. Outside a small scope, the filter is first evaluated on the attributes it
+    // reads, and only a match is decoded whole, from the same record read.
+    std::optional<Entry> entry = read_matching(id, filtered);
+    if (!entry.has_value()) {
       return true;
     }
     std::optional<access::Target> target;

@@ -148,6 +148,11 @@ class Transaction {
   // keys are not checked, so only get() reports a record damaged there.
   Result<Entry> get_selected(EntryId id, const AttributeSelector& selector) const;
 
+  // Reads entry `id` once and passes the attributes `selector` selects to `predicate`.
+  // Returns the whole entry when `predicate` returns true, else std::nullopt.
+  Result<std::optional<Entry>> get_if(EntryId id, const AttributeSelector& selector,
+                                      const std::function<bool(const Entry&)>& predicate) const;
+
   // Returns the parent of `id`, kNoParent for a suffix entry.
   Result<EntryId> parent_id(EntryId id) const;
 
@@ -184,6 +189,20 @@ class Transaction {
   // Returns the ids, sorted, of entries with the substring key (attribute, key).
   // kFailedPrecondition when the attribute is not indexed.
   Result<std::vector<EntryId>> ids_substring(std::string_view attribute, std::string_view key) const;
+
+  // The same three lists by kind: `key` is the normalised value for kEquality, the
+  // substring key for kSubstring, and ignored for kPresence.
+  Result<std::vector<EntryId>> ids_with_key(std::string_view attribute, IndexKeyKind kind,
+                                            std::string_view key) const;
+
+  // Returns the number of ids in the list of (attribute, kind, key), from LMDB's duplicate
+  // count, so one lookup however long the list.
+  Result<std::uint64_t> id_count(std::string_view attribute, IndexKeyKind kind, std::string_view key) const;
+
+  // Returns the ids of `candidates` (sorted) that the list of (attribute, kind, key)
+  // contains, with one lookup per candidate. Cheaper than reading a much longer list.
+  Result<std::vector<EntryId>> ids_among(std::string_view attribute, IndexKeyKind kind, std::string_view key,
+                                         const std::vector<EntryId>& candidates) const;
 
   // Returns the ids, sorted and without duplicates, of entries with an equality key for
   // `attribute` from `lower` to `upper` inclusive in byte order. A missing bound is open.

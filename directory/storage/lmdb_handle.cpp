@@ -113,21 +113,6 @@ IdBytes encode_id(std::uint64_t id) {
   return bytes;
 }
 
-bool decode_id(std::string_view bytes, std::uint64_t& id) {
-  if (bytes.size() != 8) {
-    return false;
-  }
-  id = 0;
-  for (char byte : bytes) {
-    id = (id << 8) | static_cast<unsigned char>(byte);
-  }
-  return true;
-}
-
-}  // namespace careid::directory::storage::detail
-
-namespace careid::directory::storage::detail {
-
 void TxnAborter::operator()(MDB_txn* txn) const { mdb_txn_abort(txn); }
 
 }  // namespace careid::directory::storage::detail

@@ -12,7 +12,9 @@
 #include <lmdb.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -58,7 +60,19 @@ inline std::string_view as_view(const MDB_val& value) {
 // Entry ids are stored as 8-byte big-endian keys so that LMDB's byte order is id order.
 using IdBytes = std::array<char, 8>;
 IdBytes encode_id(std::uint64_t id);
-// Returns false when `bytes` is not exactly 8 bytes long.
-bool decode_id(std::string_view bytes, std::uint64_t& id);
+// Decodes an id written by encode_id. Returns false unless `bytes` is 8 bytes long.
+// Inline, because index lists decode one id at a time.
+inline bool decode_id(std::string_view bytes, std::uint64_t& id) {
+  if (bytes.size() != 8) {
+    return false;
+  }
+  std::uint64_t raw = 0;
+  std::memcpy(&raw, bytes.data(), sizeof raw);
+  if constexpr (std::endian::native == std::endian::little) {
+    raw = __builtin_bswap64(raw);
+  }
+  id = raw;
+  return true;
+}
 
 }  // namespace careid::directory::storage::detail

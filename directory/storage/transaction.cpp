@@ -26,6 +26,10 @@ Result<std::vector<EntryId>> read_id_list(const detail::StoreState& state, MDB_t
   MDB_val k = as_val(key);
   MDB_val data{};
   int rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_SET);
+  std::size_t count = 0;
+  if (rc == MDB_SUCCESS && mdb_cursor_count(cursor->get(), &count) == MDB_SUCCESS) {
+    ids.reserve(count);
+  }
   if (rc == MDB_SUCCESS) {
     rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_GET_MULTIPLE);
   }
@@ -42,6 +46,39 @@ Result<std::vector<EntryId>> read_id_list(const detail::StoreState& state, MDB_t
     return detail::lmdb_status(rc, "read index", state.folder);
   }
   return ids;
+}
+
+// The index database of `attribute`, or kFailedPrecondition when it has no index.
+Result<MDB_dbi> index_dbi(const detail::StoreState& state, std::string_view attribute) {
+  auto dbi = state.find_index(attribute);
+  if (!dbi) {
+    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  }
+  return *dbi;
+}
+
+// Opens a cursor on the index database of `attribute`.
+Result<detail::CursorHandle> open_index_cursor(const detail::StoreState& state, MDB_txn* txn,
+                                               std::string_view attribute) {
+  auto dbi = index_dbi(state, attribute);
+  if (!dbi.ok()) {
+    return dbi.status();
+  }
+  return detail::open_cursor(txn, *dbi, state.folder);
+}
+
+// The key of a list in an index database (see store_state.h). Values are cut to
+// kMaxIndexedValueBytes as they were when stored.
+std::string index_record_key(IndexKeyKind kind, std::string_view key) {
+  switch (kind) {
+    case IndexKeyKind::kPresence:
+      return std::string(1, detail::kIndexPresenceKey);
+    case IndexKeyKind::kEquality:
+      return detail::kIndexValuePrefix + std::string(key.substr(0, kMaxIndexedValueBytes));
+    case IndexKeyKind::kSubstring:
+      break;
+  }
+  return detail::kIndexSubstringPrefix + std::string(key.substr(0, kMaxIndexedValueBytes));
 }
 
 // Positions `cursor` on the first child of `parent` whose id is at least `from`.
@@ -125,6 +162,26 @@ Result<Entry> Transaction::get_selected(EntryId id, const AttributeSelector& sel
     return record.status();
   }
   return detail::decode_entry_selected(*record, id, selector);
+}
+
+Result<std::optional<Entry>> Transaction::get_if(EntryId id, const AttributeSelector& selector,
+                                                 const std::function<bool(const Entry&)>& predicate) const {
+  auto record = detail::read_record_bytes(state(), txn(), id);
+  if (!record.ok()) {
+    return record.status();
+  }
+  auto selected = detail::decode_entry_selected(*record, id, selector);
+  if (!selected.ok()) {
+    return selected.status();
+  }
+  if (!predicate(*selected)) {
+    return std::optional<Entry>();
+  }
+  auto entry = detail::decode_entry(*record, id);
+  if (!entry.ok()) {
+    return entry.status();
+  }
+  return std::optional<Entry>(std::move(*entry));
 }
 
 Result<EntryId> Transaction::parent_id(EntryId id) const {
@@ -273,43 +330,79 @@ Result<std::uint64_t> Transaction::child_count(EntryId id) const {
 
 Result<std::vector<EntryId>> Transaction::ids_equal(std::string_view attribute,
                                                     std::string_view normalised_value) const {
-  auto dbi = state().find_index(attribute);
-  if (!dbi) {
-    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
-  }
-
-  std::string key(1, detail::kIndexValuePrefix);
-  key.append(normalised_value.substr(0, kMaxIndexedValueBytes));
-  return read_id_list(state(), txn(), *dbi, key);
+  return ids_with_key(attribute, IndexKeyKind::kEquality, normalised_value);
 }
 
 Result<std::vector<EntryId>> Transaction::ids_present(std::string_view attribute) const {
-  auto dbi = state().find_index(attribute);
-  if (!dbi) {
-    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
-  }
-  return read_id_list(state(), txn(), *dbi, std::string_view(&detail::kIndexPresenceKey, 1));
+  return ids_with_key(attribute, IndexKeyKind::kPresence, {});
 }
 
 Result<std::vector<EntryId>> Transaction::ids_substring(std::string_view attribute,
                                                         std::string_view key) const {
-  auto dbi = state().find_index(attribute);
-  if (!dbi) {
-    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  return ids_with_key(attribute, IndexKeyKind::kSubstring, key);
+}
+
+Result<std::vector<EntryId>> Transaction::ids_with_key(std::string_view attribute, IndexKeyKind kind,
+                                                       std::string_view key) const {
+  auto dbi = index_dbi(state(), attribute);
+  if (!dbi.ok()) {
+    return dbi.status();
   }
-  std::string record_key(1, detail::kIndexSubstringPrefix);
-  record_key.append(key.substr(0, kMaxIndexedValueBytes));
-  return read_id_list(state(), txn(), *dbi, record_key);
+  return read_id_list(state(), txn(), *dbi, index_record_key(kind, key));
+}
+
+Result<std::uint64_t> Transaction::id_count(std::string_view attribute, IndexKeyKind kind,
+                                            std::string_view key) const {
+  auto cursor = open_index_cursor(state(), txn(), attribute);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  const std::string record_key = index_record_key(kind, key);
+  MDB_val k = as_val(record_key);
+  MDB_val data{};
+  int rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_SET);
+  if (rc == MDB_NOTFOUND) {
+    return std::uint64_t{0};
+  }
+  std::size_t count = 0;
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_cursor_count(cursor->get(), &count);
+  }
+  if (rc != MDB_SUCCESS) {
+    return detail::lmdb_status(rc, "count index ids", state().folder);
+  }
+  return static_cast<std::uint64_t>(count);
+}
+
+Result<std::vector<EntryId>> Transaction::ids_among(std::string_view attribute, IndexKeyKind kind,
+                                                    std::string_view key,
+                                                    const std::vector<EntryId>& candidates) const {
+  auto cursor = open_index_cursor(state(), txn(), attribute);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  const std::string record_key = index_record_key(kind, key);
+  std::vector<EntryId> kept;
+  for (EntryId id : candidates) {
+    auto id_bytes = detail::encode_id(id);
+    MDB_val k = as_val(record_key);
+    MDB_val data{id_bytes.size(), id_bytes.data()};
+    int rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_GET_BOTH);
+    if (rc == MDB_SUCCESS) {
+      kept.push_back(id);
+    } else if (rc != MDB_NOTFOUND) {
+      return detail::lmdb_status(rc, "read index", state().folder);
+    }
+  }
+  return kept;
 }
 
 Result<std::vector<EntryId>> Transaction::ids_in_range(std::string_view attribute,
                                                        std::optional<std::string_view> lower,
                                                        std::optional<std::string_view> upper) const {
-  auto dbi = state().find_index(attribute);
-  if (!dbi) {
-    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
-  }
-  auto cursor = detail::open_cursor(txn(), *dbi, state().folder);
+  auto cursor = open_index_cursor(state(), txn(), attribute);
   if (!cursor.ok()) {
     return cursor.status();
   }
@@ -354,9 +447,9 @@ Result<std::vector<EntryId>> Transaction::ids_in_range(std::string_view attribut
 }
 
 Result<std::uint64_t> Transaction::index_record_count(std::string_view attribute) const {
-  auto dbi = state().find_index(attribute);
-  if (!dbi) {
-    return Status::failed_precondition("attribute '" + std::string(attribute) + "' is not indexed");
+  auto dbi = index_dbi(state(), attribute);
+  if (!dbi.ok()) {
+    return dbi.status();
   }
   MDB_stat stat{};
   int rc = mdb_stat(txn(), *dbi, &stat);

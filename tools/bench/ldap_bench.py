@@ -10,7 +10,8 @@ runs against careid and then at once against slapd. The tools are ldclt (389-ds-
 the --threads counts and ldap_load (tools/loadgen) at the same numbers of connections.
 Prints one table with each
 server's operations per second, their ratio, p99 latency (ldap_load only) and server CPU
-time per operation, then resident memory (VmRSS, VmHWM) right after start and after the run.
+time per operation, then resident memory (VmRSS, VmHWM, RssAnon, RssFile) right after
+start and after the run.
 With --load-only it stops after the load times, file sizes and memory after start.
 
 Only loopback is used, and every process started here is stopped on every exit path.
@@ -66,6 +67,8 @@ def parse_args():
                         help="entries loaded for the delete cases to remove")
     parser.add_argument("--ldclt-threads", default=None,
                         help="thread counts for ldclt (default: --threads)")
+    parser.add_argument("--operations", default=",".join(kOperations),
+                        help="comma-separated cases to run, from: " + ", ".join(kOperations))
     parser.add_argument("--load-only", action="store_true",
                         help="load both servers, start them and read their memory; run no cases")
     parser.add_argument("--no-substring-index", action="store_true",
@@ -90,13 +93,15 @@ def folder_bytes(path):
                for folder, _, names in os.walk(path) for name in names)
 
 
+kMemoryFields = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
+
+
 def process_memory(pid):
-    """Return (VmRSS, VmHWM) in MiB from /proc/PID/status."""
+    """Return kMemoryFields in MiB from /proc/PID/status. RssFile counts mapped store pages."""
     with open(f"/proc/{pid}/status") as handle:
         text = handle.read()
-    values = {key: int(re.search(rf"^{key}:\s+(\d+) kB", text, re.M).group(1)) / 1024
-              for key in ("VmRSS", "VmHWM")}
-    return values["VmRSS"], values["VmHWM"]
+    return tuple(int(re.search(rf"^{key}:\s+(\d+) kB", text, re.M).group(1)) / 1024
+                 for key in kMemoryFields)
 
 
 def process_cpu_seconds(pid):
@@ -360,9 +365,10 @@ class Bench:
             handle.write(data.kBenchPassword + "\n")
         self.ldclt_samples = max(1, math.ceil(self.args.seconds / kLdcltSampleSeconds))
         self.thread_counts = [int(n) for n in self.args.threads.split(",")]
+        self.operations = self.args.operations.split(",")
         ldclt_counts = ([int(n) for n in self.args.ldclt_threads.split(",")]
                         if self.args.ldclt_threads else self.thread_counts)
-        for operation in kOperations:
+        for operation in self.operations:
             for tool, counts, runner in (("ldclt", ldclt_counts, self.run_ldclt),
                                          ("ldap_load", self.thread_counts, self.run_ldap_load)):
                 for threads in counts:
@@ -418,7 +424,7 @@ class Bench:
         for moment in ("after start", "after run"):
             if ("careid", moment) not in self.memory:
                 continue
-            for index, label in ((0, "VmRSS"), (1, "VmHWM")):
+            for index, label in enumerate(kMemoryFields):
                 ours = self.memory[("careid", moment)][index]
                 theirs = self.memory[("slapd", moment)][index]
                 print(f"| {label} {moment}, MiB | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} |")
@@ -427,6 +433,11 @@ class Bench:
 
 def main():
     args = parse_args()
+    unknown = [name for name in args.operations.split(",") if name not in kOperations]
+    if unknown:
+        print(f"ldap_bench: unknown operation '{unknown[0]}' in --operations; "
+              f"use some of {', '.join(kOperations)}", file=sys.stderr)
+        return 2
     # SIGTERM (a CI timeout) must stop the servers too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     work = tempfile.mkdtemp(prefix="careid-ldap-bench-")

@@ -12,7 +12,7 @@
 # tools/bench/ldap_bench.py does the work; record results in docs/benchmarks.md.
 #
 # Usage: tools/bench/ldap_vs_slapd.sh [--tiny] [--build-dir DIR] [--people N] [--seconds S]
-#                                     [--threads 1,4,16] [--load-only] [--keep]
+#                                     [--threads 1,4,16] [--operations LIST] [--load-only] [--keep]
 #   --tiny       1,000 people, 3 s per ldap_load case, ldclt at 1 thread for one 10-s sample
 #                (ldclt's shortest); about 4 minutes, to keep the script working in CI
 #   --build-dir  build folder to use (default: build-bench in the source folder); it is
@@ -20,6 +20,8 @@
 #   --people     generated people (default 100000; 1800000 is the national workforce)
 #   --seconds    seconds per case (default 10; ldclt rounds up to whole 10-s samples)
 #   --threads    ldclt threads and ldap_load connections (default 1,4,16)
+#   --operations comma-separated cases to run (default all: search-uid, search-cn, one-level,
+#                bind, modify, add, delete)
 #   --load-only  only load both servers, start them and report load time, file size and
 #                resident memory after start (for --people 1800000, where the cases take long)
 #   --keep       keep the work folder under /tmp (LDIF, stores, logs)
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
       bench_args+=(--people 1000 --seconds 3 --bench-people 100 --delete-pool 6000 --ldclt-threads 1)
       shift ;;
     --build-dir) build_dir="$2"; shift 2 ;;
-    --people|--seconds|--threads) bench_args+=("$1" "$2"); shift 2 ;;
+    --people|--seconds|--threads|--operations) bench_args+=("$1" "$2"); shift 2 ;;
     --keep|--load-only) bench_args+=("$1"); shift ;;
     *) echo "ldap_vs_slapd: unknown argument '$1'; see the usage at the top of $0" >&2; exit 2 ;;
   esac

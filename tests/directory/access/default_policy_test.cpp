@@ -56,7 +56,7 @@ struct Targets {
     access::Target target;
     target.normalised_dn = *normalise(entry.dn);
     target.entry = &entry;
-    target.organisations = std::move(organisations);
+    target.set_organisations(std::move(organisations));
     return target;
   }
 };
@@ -223,6 +223,54 @@ TEST_CASE("TOTP secret never readable", "[directory][access]") {
   CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
   CHECK_FALSE(policy->allows(subjects.ra_a, t.target(t.person_a, {"A"}), "careidTotpSecret", access::kAdd));
   CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidPasswordLoginAllowed", access::kAdd));
+}
+
+TEST_CASE("one target answers for many attributes and subjects", "[directory][access]") {
+  auto policy = default_policy();
+  Targets t;
+  Identities subjects;
+  const std::vector<const char*> attributes = {"entry", "cn", "userPassword", "telephoneNumber", "pwdFailureTime",
+                                               "careidTotpSecret", "nhsIDCode", "description"};
+  const std::vector<access::Privileges> levels = {access::kRead, access::kSearch, access::kAdd | access::kDelete,
+                                                  access::kAuth};
+  // The target remembers rule outcomes per subject, so a shared target must give what a
+  // fresh one gives, whichever subject or attribute came before.
+  access::Target shared = t.target(t.person_a, {"A"});
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const access::Subject* subject : {&subjects.user, &subjects.ra_a, &subjects.anonymous, &subjects.service}) {
+      for (const char* attribute : attributes) {
+        for (access::Privileges needed : levels) {
+          INFO(subject->normalised_dn << " " << attribute << " " << needed);
+          CHECK(policy->allows(*subject, shared, attribute, needed) ==
+                policy->allows(*subject, t.target(t.person_a, {"A"}), attribute, needed));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("organisations are found once and only when a rule needs them", "[directory][access]") {
+  auto policy = default_policy();
+  Targets t;
+  Identities subjects;
+  int lookups = 0;
+  access::Target target;
+  target.normalised_dn = *normalise(t.person_a.dn);
+  target.entry = &t.person_a;
+  target.find_organisations = [&lookups] {
+    ++lookups;
+    return std::vector<std::string>{"A"};
+  };
+
+  // A user with no registration role reads public attributes without the lookup.
+  CHECK(policy->allows(subjects.user, target, "cn", access::kRead));
+  CHECK(policy->allows(subjects.user, target, "entry", access::kSearch));
+  CHECK(lookups == 0);
+
+  // A registration authority at A writes there; the organisations are looked up once.
+  CHECK(policy->allows(subjects.ra_a, target, "telephoneNumber", access::kAdd | access::kDelete));
+  CHECK(policy->allows(subjects.ra_a, target, "cn", access::kAdd));
+  CHECK(lookups == 1);
 }
 
 TEST_CASE("policy file errors name rule", "[directory][access]") {

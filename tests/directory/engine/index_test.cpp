@@ -227,6 +227,50 @@ TEST_CASE("substring index narrows candidates", "[directory][engine][index]") {
   CHECK_FALSE(planned.plan("(cn=*n*)").has_value());
 }
 
+// People named "Bench User <n>", as in the LDAP benchmark: most substring keys of a
+// name are in every entry, and a few are rare.
+std::vector<Entry> numbered_people(int count) {
+  std::vector<Entry> entries = {people()[0], people()[1]};
+  for (int n = 1; n <= count; ++n) {
+    const std::string uid = std::to_string(1000 + n);
+    entries.push_back({"uid=" + uid + ",ou=People,o=nhs",
+                       {{"objectClass", {"inetOrgPerson"}},
+                        {"uid", {uid}},
+                        {"cn", {"Bench User " + std::to_string(n)}},
+                        {"sn", {"User"}}}});
+  }
+  return entries;
+}
+
+TEST_CASE("the planner reads rare lists first and stops once few candidates remain",
+          "[directory][engine][index]") {
+  PlannedStore planned(numbered_people(2000));
+
+  // " 12" and "123" are rare; "ben", "use" and the rest are in all 2,000 entries.
+  auto prefix = planned.plan("(cn=Bench User 123*)");
+  REQUIRE(prefix.has_value());
+  CHECK(prefix->size() <= 16);
+  CHECK(prefix->size() >= 11);  // 123 and 1230-1239 match; the plan may keep a few more
+
+  // An equality that every person has does not hide a rare one in the same AND.
+  auto both = planned.plan("(&(objectClass=inetOrgPerson)(uid=1500))");
+  REQUIRE(both.has_value());
+  CHECK(both->size() == 1);
+  auto nested = planned.plan("(&(sn=*)(&(cn=*user 7*)(objectClass=inetOrgPerson)))");
+  REQUIRE(nested.has_value());
+  CHECK(nested->size() == 111);  // "r 7" is in 7, 70-79 and 700-799 alone
+  auto none = planned.plan("(&(objectClass=inetOrgPerson)(uid=none))");
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
+
+  // Every filter of the broader test still gets a superset (checked inside plan()).
+  for (const char* filter : {"(cn=*199*)", "(cn=*user 1999)", "(|(uid=1001)(cn=*r 20*))", "(&(cn=*h u*)(uid>=2990))",
+                             "(&(cn=bench*)(!(uid=1002)))", "(cn=*ench user 1*0)"}) {
+    INFO(filter);
+    CHECK(planned.plan(filter).has_value());
+  }
+}
+
 TEST_CASE("ordering index narrows byte-ordered rules", "[directory][engine][index]") {
   PlannedStore planned;
   // dnQualifier orders with caseIgnoreOrderingMatch, the byte order of caseIgnoreMatch's form.

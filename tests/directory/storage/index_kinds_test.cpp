@@ -61,6 +61,29 @@ std::vector<EntryId> add_entries(EntryStore& store, int count) {
   return ids;
 }
 
+TEST_CASE("index lists are counted and probed without being read", "[directory][storage][index]") {
+  const fs::path folder = fresh_folder("count");
+  {
+    auto store = EntryStore::open(folder, kinds_options());
+    REQUIRE(store.ok());
+    auto ids = add_entries(**store, 4);
+    auto txn = (*store)->begin_read();
+    REQUIRE(txn.ok());
+    CHECK(*txn->id_count("mail", IndexKeyKind::kPresence, "") == 4);
+    CHECK(*txn->id_count("CN", IndexKeyKind::kSubstring, "xb") == 1);
+    CHECK(*txn->id_count("cn", IndexKeyKind::kEquality, "zz") == 0);
+    CHECK(txn->id_count("uid", IndexKeyKind::kEquality, "a").status().code() == StatusCode::kFailedPrecondition);
+
+    // Probing keeps the candidates in the list, in order, and drops unknown ids.
+    const std::vector<EntryId> candidates = {ids[0], ids[2], ids[3] + 100};
+    CHECK(*txn->ids_among("mail", IndexKeyKind::kPresence, "", candidates) == std::vector<EntryId>{ids[0], ids[2]});
+    CHECK(*txn->ids_among("cn", IndexKeyKind::kEquality, "c", candidates) == std::vector<EntryId>{ids[2]});
+    CHECK(txn->ids_among("cn", IndexKeyKind::kSubstring, "xd", candidates)->empty());
+    CHECK(*txn->ids_with_key("cn", IndexKeyKind::kSubstring, "xd") == std::vector<EntryId>{ids[3]});
+  }
+  fs::remove_all(folder);
+}
+
 TEST_CASE("substring keys are looked up", "[directory][storage][index]") {
   const fs::path folder = fresh_folder("sub");
   {
