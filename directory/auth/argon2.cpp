@@ -4,8 +4,12 @@
 // argon2_verify so that the cost limits are enforced before any memory is allocated.
 #include <argon2.h>
 
+#include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "directory/auth/schemes.h"
@@ -143,11 +147,47 @@ Status parse_value(std::string_view encoded, Argon2Value& value) {
   return Status::ok_status();
 }
 
+// Argon2 holds memory_kib (19 MiB by default) for the whole of each hash. Hashes beyond one
+// per hardware thread finish no sooner, so they wait here, which bounds the memory a burst
+// of binds takes (16 waiting binds used to hold 300 MiB at once).
+class HashSlots {
+ public:
+  HashSlots() : free_(std::max(1u, std::thread::hardware_concurrency())) {}
+
+  void acquire() {
+    std::unique_lock lock(mutex_);
+    released_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+  }
+
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      ++free_;
+    }
+    released_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable released_;
+  unsigned free_;
+};
+
+HashSlots& hash_slots() {
+  static HashSlots slots;
+  return slots;
+}
+
 Result<pki::Bytes> compute(const Argon2Value& value, std::string_view password) {
   if (password.size() > ARGON2_MAX_PWD_LENGTH) {
     return Status::invalid_argument("password is longer than Argon2 allows");
   }
 
+  hash_slots().acquire();
+  struct SlotRelease {
+    ~SlotRelease() { hash_slots().release(); }
+  } release_on_return;
   pki::Bytes out(value.hash.size());
   int code = argon2_hash(value.params.iterations, value.params.memory_kib, value.params.parallelism,
                          password.data(), password.size(), value.salt.data(), value.salt.size(),

@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -115,6 +118,28 @@ TEST_CASE("hash and verify each scheme", "[directory][auth]") {
     CHECK_FALSE(verify_password(*first, "", &error));
     CHECK(error.ok());
   }
+}
+
+TEST_CASE("ARGON2 verifies from many threads at once", "[directory][auth]") {
+  // More threads than hardware threads: the extra ones wait for a hashing slot.
+  Argon2Params params = fast_argon2();
+  params.memory_kib = 1024;
+  auto stored = hash_password(PasswordScheme::kArgon2, "secret", params);
+  REQUIRE(stored.ok());
+
+  std::vector<int> results(12, -1);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const bool right = verify_password(*stored, "secret");
+      const bool wrong = verify_password(*stored, "other");
+      results[i] = right && !wrong ? 1 : 0;
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  CHECK(std::count(results.begin(), results.end(), 1) == static_cast<long>(results.size()));
 }
 
 TEST_CASE("SSHA hash has OpenLDAP shape", "[directory][auth]") {
