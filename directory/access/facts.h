@@ -56,6 +56,8 @@ struct Target {
   mutable std::optional<std::vector<std::string>> organisations_;
   // Outcomes of each rule's checks that do not depend on the attribute, for the policy and
   // subject named below: 1 passed, 0 failed, -1 not run. Policy fills them in on demand.
+  // NOTE: the subject is recognised by address, so a target must not be reused with another
+  // Subject object at the same address. AccessGuard keeps one subject for its targets.
   mutable std::vector<signed char> rule_outcomes_;
   mutable const void* outcomes_policy_ = nullptr;
   mutable const Subject* outcomes_subject_ = nullptr;

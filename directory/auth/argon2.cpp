@@ -147,9 +147,8 @@ Status parse_value(std::string_view encoded, Argon2Value& value) {
   return Status::ok_status();
 }
 
-// Argon2 holds memory_kib (19 MiB by default) for the whole of each hash. Hashes beyond one
-// per hardware thread finish no sooner, so they wait here, which bounds the memory a burst
-// of binds takes (16 waiting binds used to hold 300 MiB at once).
+// Limits Argon2 hashes to one per hardware thread. Each hash uses memory_kib (19 MiB by
+// default) until it ends, and more hashes at once finish no sooner, so the rest wait here.
 class HashSlots {
  public:
   HashSlots() : free_(std::max(1u, std::thread::hardware_concurrency())) {}

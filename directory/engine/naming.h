@@ -44,7 +44,7 @@ class EntryDnNormaliser {
 
   explicit EntryDnNormaliser(const schema::Schema& schema) : schema_(schema) {}
 
-  // name_dn(schema, dn)->normalised, or `dn` unchanged when it does not parse.
+  // Returns name_dn(schema, dn)->normalised, or `dn` unchanged when it does not parse.
   std::string normalise(std::string_view dn);
 
  private:

@@ -257,7 +257,8 @@ bool collect(const Filter& filter, const schema::Schema& schema, const storage::
   }
 }
 
-// The fewest candidates that `parts` can narrow to, from the list lengths and set sizes.
+// Returns the length of the shortest list or set in `parts`, or 0 when an operand matches
+// no entry.
 std::uint64_t smallest_part(const Intersection& parts) {
   if (parts.nothing) {
     return 0;

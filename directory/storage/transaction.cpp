@@ -48,7 +48,7 @@ Result<std::vector<EntryId>> read_id_list(const detail::StoreState& state, MDB_t
   return ids;
 }
 
-// The index database of `attribute`, or kFailedPrecondition when it has no index.
+// Returns the index database of `attribute`, or kFailedPrecondition when it has no index.
 Result<MDB_dbi> index_dbi(const detail::StoreState& state, std::string_view attribute) {
   auto dbi = state.find_index(attribute);
   if (!dbi) {
@@ -67,8 +67,8 @@ Result<detail::CursorHandle> open_index_cursor(const detail::StoreState& state, 
   return detail::open_cursor(txn, *dbi, state.folder);
 }
 
-// The key of a list in an index database (see store_state.h). Values are cut to
-// kMaxIndexedValueBytes as they were when stored.
+// Returns the key of a list in an index database (see store_state.h). Values are cut to
+// kMaxIndexedValueBytes, as they were when stored.
 std::string index_record_key(IndexKeyKind kind, std::string_view key) {
   switch (kind) {
     case IndexKeyKind::kPresence:
@@ -384,19 +384,19 @@ Result<std::vector<EntryId>> Transaction::ids_among(std::string_view attribute, 
   }
 
   const std::string record_key = index_record_key(kind, key);
-  std::vector<EntryId> kept;
+  std::vector<EntryId> found;
   for (EntryId id : candidates) {
     auto id_bytes = detail::encode_id(id);
     MDB_val k = as_val(record_key);
     MDB_val data{id_bytes.size(), id_bytes.data()};
     int rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_GET_BOTH);
     if (rc == MDB_SUCCESS) {
-      kept.push_back(id);
+      found.push_back(id);
     } else if (rc != MDB_NOTFOUND) {
       return detail::lmdb_status(rc, "read index", state().folder);
     }
   }
-  return kept;
+  return found;
 }
 
 Result<std::vector<EntryId>> Transaction::ids_in_range(std::string_view attribute,

@@ -259,9 +259,9 @@ int serve(const Config& config, const fs::path& config_path) {
 }
 
 // Fixes glibc's thresholds for returning memory. Left dynamic, glibc raises the mmap
-// threshold after the first large free. The 2 MiB lists of each nested LMDB write
-// transaction then come from per-thread arenas that keep them, which held 260 MiB of heap
-// after a minute of LDAP writes at 16 connections (docs/benchmarks.md).
+// threshold after the first large free. Each nested LMDB write transaction's 2 MiB dirty
+// page list then comes from a per-thread arena that keeps it: 262 MiB of heap after the
+// benchmark's write cases at 16 connections (docs/benchmarks.md).
 void bound_heap_retention() {
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);

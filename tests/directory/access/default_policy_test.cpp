@@ -225,7 +225,7 @@ TEST_CASE("TOTP secret never readable", "[directory][access]") {
   CHECK_FALSE(policy->allows(self, t.target(t.person_a, {"A"}), "careidPasswordLoginAllowed", access::kAdd));
 }
 
-TEST_CASE("one target answers for many attributes and subjects", "[directory][access]") {
+TEST_CASE("shared target matches fresh targets", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
   Identities subjects;
@@ -249,7 +249,7 @@ TEST_CASE("one target answers for many attributes and subjects", "[directory][ac
   }
 }
 
-TEST_CASE("organisations are found once and only when a rule needs them", "[directory][access]") {
+TEST_CASE("organisations looked up once, lazily", "[directory][access]") {
   auto policy = default_policy();
   Targets t;
   Identities subjects;

@@ -20,13 +20,13 @@ std::shared_ptr<const schema::Schema> load_schema() {
   return std::move(*schema);
 }
 
-// What name_dn gives, or the text itself when it does not parse.
+// Returns what name_dn gives, or the text itself when it does not parse.
 std::string whole(const schema::Schema& schema, const std::string& dn) {
   auto named = engine::name_dn(schema, dn);
   return named.ok() ? named->normalised : dn;
 }
 
-TEST_CASE("entry DNs normalise as name_dn does", "[directory][engine][naming]") {
+TEST_CASE("entry DNs match name_dn", "[directory][engine][naming]") {
   auto schema = load_schema();
   engine::EntryDnNormaliser normaliser(*schema);
   const std::vector<std::string> dns = {
@@ -56,7 +56,7 @@ TEST_CASE("entry DNs normalise as name_dn does", "[directory][engine][naming]") 
   }
 }
 
-TEST_CASE("the parent cache stays bounded", "[directory][engine][naming]") {
+TEST_CASE("parent cache stays bounded", "[directory][engine][naming]") {
   auto schema = load_schema();
   engine::EntryDnNormaliser normaliser(*schema);
   for (std::size_t i = 0; i < engine::EntryDnNormaliser::kMaxParents + 10; ++i) {

@@ -61,7 +61,7 @@ std::vector<EntryId> add_entries(EntryStore& store, int count) {
   return ids;
 }
 
-TEST_CASE("index lists are counted and probed without being read", "[directory][storage][index]") {
+TEST_CASE("index lists counted and probed", "[directory][storage][index]") {
   const fs::path folder = fresh_folder("count");
   {
     auto store = EntryStore::open(folder, kinds_options());
