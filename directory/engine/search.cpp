@@ -275,17 +275,18 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
   };
 
   const auto matches = [&](const Entry& read) { return evaluator.evaluate(request.filter, read) == Truth::kTrue; };
-  // Reads entry `id` when the unrestricted filter matches it. `filtered`, when set, contains
-  // the attributes the filter reads.
-  auto read_matching = [&](storage::EntryId id, const Entry* filtered) -> std::optional<Entry> {
+  // Reads entry `id` and its stored normalised DN when the unrestricted filter matches it.
+  // `filtered`, when set, contains the attributes the filter reads.
+  auto read_matching = [&](storage::EntryId id, const Entry* filtered,
+                           std::string& normalised_dn) -> std::optional<Entry> {
     if (filtered != nullptr && !matches(*filtered)) {
       return std::nullopt;
     }
     if (filtered == nullptr && !scope_ids.has_value()) {
-      auto read = txn->get_if(id, read_by_filter, matches);
+      auto read = txn->get_if(id, read_by_filter, matches, &normalised_dn);
       return read.ok() ? std::move(*read) : std::nullopt;
     }
-    auto read = txn->get(id);
+    auto read = txn->get(id, &normalised_dn);
     if (!read.ok() || (filtered == nullptr && !matches(*read))) {
       return std::nullopt;
     }
@@ -302,13 +303,14 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
     // that the unrestricted filter does not match is skipped before its access target is
     // built. Outside a small scope, the filter is first evaluated on the attributes it
     // reads, and only a match is decoded whole, from the same record read.
-    std::optional<Entry> entry = read_matching(id, filtered);
+    std::string normalised_dn;
+    std::optional<Entry> entry = read_matching(id, filtered, normalised_dn);
     if (!entry.has_value()) {
       return true;
     }
     std::optional<access::Target> target;
     if (guard.active()) {
-      target = guard.target(*txn, id, *entry);
+      target = guard.target(*txn, id, *entry, std::move(normalised_dn));
       if (!guard.allows(*target, access::kEntryAttribute, access::kSearch)) {
         return true;
       }

@@ -1,17 +1,22 @@
 // The binary form of one stored entry, the value of the "entries" database.
 //
-// Internal to directory/storage. Layout, version 2 (varint is unsigned LEB128, bytes is a
-// varint length followed by that many bytes):
-//   u8 format version (2)
+// Internal to directory/storage. Layout, version 3 (varint is unsigned LEB128, bytes is a
+// varint length followed by that many bytes, and name is either bytes or a zero length
+// followed by a varint code from record_names.h):
+//   u8 format version (3)
 //   varint parent id (0 for a suffix entry)
-//   bytes normalised DN, bytes DN as given
-//   varint attribute count, then per attribute: bytes description, varint value count,
+//   u8 DN flags: bit 0 set when the normalised DN is the given DN in ASCII lower case
+//   bytes DN as given, then bytes normalised DN unless flag bit 0 is set
+//   varint attribute count, then per attribute: name description, varint value count,
 //     bytes per value
-//   varint index key count, then per key: u8 IndexKeyKind, bytes attribute (lower case),
-//     bytes value
-// Version 1 records (written before index kinds existed) lack the kind byte: their keys
+//   varint index key group count, then per group: u8 IndexKeyKind, name attribute (lower
+//     case), varint key count, bytes per key value
+// Version 2 records store both DNs in full (normalised first), names as bytes, and each
+// index key as u8 kind, bytes attribute, bytes value after a varint key count. Version 1
+// records (written before index kinds existed) also lack the kind byte: their keys
 // are equality keys, and each indexed attribute also had a presence record, so decoding
-// adds one presence key per attribute. Records are always written as version 2.
+// adds one presence key per attribute. Records are always written as version 3, so a
+// store written by this build cannot be opened by older builds.
 // The index keys are kept so that replace and remove can delete exactly the index records
 // that add wrote, without knowing the matching rules that produced them.
 #pragma once
@@ -27,7 +32,7 @@
 
 namespace careid::directory::storage::detail {
 
-inline constexpr std::uint8_t kRecordFormatVersion = 2;
+inline constexpr std::uint8_t kRecordFormatVersion = 3;
 inline constexpr std::uint8_t kOldestRecordFormatVersion = 1;
 
 struct StoredRecord {
@@ -48,7 +53,9 @@ Result<StoredRecord> decode_record(std::string_view bytes, EntryId id);
 
 // Decodes the header and the attributes but skips the index keys, which only writers need.
 // Checks the same layout as decode_record, so a malformed record is kCorruption here too.
-Result<Entry> decode_entry(std::string_view bytes, EntryId id);
+// When `normalised_dn` is not null, it receives the stored normalised DN.
+Result<Entry> decode_entry(std::string_view bytes, EntryId id,
+                           std::string* normalised_dn = nullptr);
 
 // Decodes the attributes for whose description `selector` returns true, and skips the
 // others and the DNs without copying them, so the entry's DN is empty. The index keys are

@@ -140,8 +140,9 @@ class Transaction {
   // Returns the id stored for `normalised_dn`.
   Result<EntryId> find_id(std::string_view normalised_dn) const;
 
-  // Returns a decoded copy of entry `id`.
-  Result<Entry> get(EntryId id) const;
+  // Returns a decoded copy of entry `id`. When `normalised_dn` is not null, it receives the
+  // normalised DN stored with the entry (the dn2id key).
+  Result<Entry> get(EntryId id, std::string* normalised_dn = nullptr) const;
 
   // Returns a copy of entry `id` with only the attributes that `selector` selects and an
   // empty DN, cheaper than get() when most attributes are left out. The record's index
@@ -149,9 +150,11 @@ class Transaction {
   Result<Entry> get_selected(EntryId id, const AttributeSelector& selector) const;
 
   // Reads entry `id` once and passes the attributes `selector` selects to `predicate`.
-  // Returns the whole entry when `predicate` returns true, else std::nullopt.
+  // Returns the whole entry when `predicate` returns true, else std::nullopt. With the
+  // entry, a non-null `normalised_dn` receives its stored normalised DN, as get() does.
   Result<std::optional<Entry>> get_if(EntryId id, const AttributeSelector& selector,
-                                      const std::function<bool(const Entry&)>& predicate) const;
+                                      const std::function<bool(const Entry&)>& predicate,
+                                      std::string* normalised_dn = nullptr) const;
 
   // Returns the parent of `id`, kNoParent for a suffix entry.
   Result<EntryId> parent_id(EntryId id) const;

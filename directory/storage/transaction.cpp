@@ -148,12 +148,12 @@ Result<EntryId> Transaction::find_id(std::string_view normalised_dn) const {
   return id;
 }
 
-Result<Entry> Transaction::get(EntryId id) const {
+Result<Entry> Transaction::get(EntryId id, std::string* normalised_dn) const {
   auto record = detail::read_record_bytes(state(), txn(), id);
   if (!record.ok()) {
     return record.status();
   }
-  return detail::decode_entry(*record, id);
+  return detail::decode_entry(*record, id, normalised_dn);
 }
 
 Result<Entry> Transaction::get_selected(EntryId id, const AttributeSelector& selector) const {
@@ -165,7 +165,8 @@ Result<Entry> Transaction::get_selected(EntryId id, const AttributeSelector& sel
 }
 
 Result<std::optional<Entry>> Transaction::get_if(EntryId id, const AttributeSelector& selector,
-                                                 const std::function<bool(const Entry&)>& predicate) const {
+                                                 const std::function<bool(const Entry&)>& predicate,
+                                                 std::string* normalised_dn) const {
   auto record = detail::read_record_bytes(state(), txn(), id);
   if (!record.ok()) {
     return record.status();
@@ -177,7 +178,7 @@ Result<std::optional<Entry>> Transaction::get_if(EntryId id, const AttributeSele
   if (!predicate(*selected)) {
     return std::optional<Entry>();
   }
-  auto entry = detail::decode_entry(*record, id);
+  auto entry = detail::decode_entry(*record, id, normalised_dn);
   if (!entry.ok()) {
     return entry.status();
   }

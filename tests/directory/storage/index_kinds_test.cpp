@@ -176,11 +176,11 @@ TEST_CASE("version 1 records gain presence keys", "[directory][storage][index]")
   CHECK(record->index_keys[0] == IndexKey{"cn", "", IndexKeyKind::kPresence});
   CHECK(record->index_keys[1] == IndexKey{"cn", "a", IndexKeyKind::kEquality});
 
-  // Written again, the record is version 2 and reads back the same keys.
+  // Written again, the record is version 3 and reads back the same keys.
   auto again = detail::decode_record(detail::encode_record(*record), 7);
   REQUIRE(again.ok());
   CHECK(again->index_keys == record->index_keys);
-  CHECK(detail::encode_record(*record).front() == 2);
+  CHECK(detail::encode_record(*record).front() == 3);
 }
 
 TEST_CASE("unknown index key kind is corruption", "[directory][storage][index]") {
@@ -189,7 +189,8 @@ TEST_CASE("unknown index key kind is corruption", "[directory][storage][index]")
   record.entry.dn = "cn=a";
   record.index_keys = {{"cn", "a", IndexKeyKind::kEquality}};
   std::string bytes = detail::encode_record(record);
-  const std::size_t kind_at = bytes.size() - 1 - 1 - 1 - 2 - 1;  // before "\x02cn\x01a"
+  // The record ends with one key group: kind, "\x00\x07" (the code of "cn"), "\x01", "\x01a".
+  const std::size_t kind_at = bytes.size() - 2 - 1 - 2 - 1;
   REQUIRE(bytes[kind_at] == 1);
   bytes[kind_at] = 9;
   auto decoded = detail::decode_record(bytes, 3);
