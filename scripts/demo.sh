@@ -23,6 +23,8 @@ if [ ! -f "$data_dir/careid.toml" ]; then
     --areas-of-work data/reference/rbac-areas-of-work-sample.csv
   # A SUS store with the synthetic tariff, the real 2015/16 MFF and the synthetic spells,
   # served by the SUS API under /sus/v1/ (sus/README.md).
+  echo "demo: the synthetic spells include three invalid rows, which import-spells rejects" \
+       "on purpose (data/sus/README.md)"
   for step in "import-tariff --year 2015/16 data/sus/tariff-synthetic-2015-16.csv" \
               "import-mff --year 2015/16 data/reference/nhsrefcost-2015-16-national-schedule.csv" \
               "import-spells data/sus/spells-synthetic-2015-16.csv"; do

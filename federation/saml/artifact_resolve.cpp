@@ -44,7 +44,7 @@ log::RateLimitedLog& rejection_log() {
 
 SoapReply soap_fault(const SoapFault& fault, const ArtifactResolveContext& context) {
   rejection_log().log(spdlog::level::warn, "artifact_resolve_fault",
-                    "saml artifact_resolve outcome=fault faultcode={} client={} error=\"{}\"",
+                    "saml artifact_resolve outcome=fault faultcode={} {} error=\"{}\"",
                     fault.code, context.client, fault.reason);
   auto doc = xml::Document::create(kSoapEnvelopeNs, "soap", "Envelope");
   xml::Element body = doc.root().append_child(kSoapEnvelopeNs, "soap", "Body");
@@ -230,7 +230,7 @@ SoapReply make_reply(const ArtifactResolveContext& context, const std::string& i
   auto body = build_artifact_response(context, in_response_to, rejection, message_xml);
   if (!body.ok()) {
     log::get("federation")
-        ->error("saml artifact_resolve outcome=internal_error client={} error=\"{}\"",
+        ->error("saml artifact_resolve outcome=internal_error {} error=\"{}\"",
                 context.client, body.status().to_string());
     return soap_fault(SoapFault{"Server", "building the ArtifactResponse failed"}, context);
   }
@@ -240,7 +240,7 @@ SoapReply make_reply(const ArtifactResolveContext& context, const std::string& i
 SoapReply reject(const ArtifactResolveContext& context, const std::string& in_response_to,
                  std::string_view sp, Rejection rejection) {
   rejection_log().log(spdlog::level::warn, "artifact_resolve_rejected",
-                    "saml artifact_resolve outcome=rejected sp={} request_id={} client={} "
+                    "saml artifact_resolve outcome=rejected sp={} request_id={} {} "
                     "status={} error=\"{}\"",
                     sp, in_response_to.empty() ? "-" : in_response_to, context.client,
                     rejection.sub_status.empty() ? rejection.status : rejection.sub_status,
@@ -307,12 +307,12 @@ SoapReply resolve_artifact(std::string_view soap_body, const ArtifactResolveCont
   if (message.empty()) {
     rejection_log().log(spdlog::level::warn, "artifact_resolve_no_message",
                       "saml artifact_resolve outcome=no_message reason={} sp={} request_id={} "
-                      "client={}",
+                      "{}",
                       outcome, sp->entity_id, in_response_to, context.client);
     return make_reply(context, in_response_to, std::nullopt, "", ArtifactResolveOutcome::kNoMessage);
   }
   log::get("federation")
-      ->info("saml artifact_resolve outcome=resolved sp={} request_id={} client={}",
+      ->info("saml artifact_resolve outcome=resolved sp={} request_id={} {}",
              sp->entity_id, in_response_to, context.client);
   return make_reply(context, in_response_to, std::nullopt, message, ArtifactResolveOutcome::kResolved);
 }

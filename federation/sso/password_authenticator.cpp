@@ -98,7 +98,7 @@ void PasswordAuthenticator::record_failure(std::string_view uid, std::string_vie
                                            std::string_view client) const {
   std::string logged_uid(loggable_uid(uid));
   static log::RateLimitedLog refusal_log(log::get("federation"));
-  refusal_log.warn(reason, "login outcome=password_rejected uid={} sp=- client={} reason={}",
+  refusal_log.warn(reason, "login outcome=password_rejected uid={} sp=- {} reason={}",
                    logged_uid, client, reason);
 
   audit::Event event;

@@ -74,7 +74,7 @@ SsoReply SsoService::show_login_page(const saml::AuthnRequest& request, std::str
                                      std::string_view client) const {
   Result<std::string> token = sessions_->add_pending(std::string(kLoginFormBinding), "", request);
   if (!token.ok()) {
-    log::get("federation")->error("login outcome=internal_error uid=- sp={} client={} error=\"{}\"",
+    log::get("federation")->error("login outcome=internal_error uid=- sp={} {} error=\"{}\"",
                                   request.issuer, client, token.status().to_string());
     return {SsoReply::Kind::kInternalError, "The login failed because of a server error. Try again later.", "", ""};
   }
@@ -89,7 +89,7 @@ SsoReply SsoService::handle_password_login(std::string_view form_body,
   PasswordLoginForm form = parse_password_login_form(form_body);
   std::optional<PendingChoice> pending = sessions_->take_pending(form.csrf_token, kLoginFormBinding);
   if (form.csrf_token.empty() || !pending.has_value()) {
-    log::get("federation")->warn("login outcome=login_form_rejected uid={} sp=- client={}",
+    log::get("federation")->warn("login outcome=login_form_rejected uid={} sp=- {}",
                                  loggable_uid(form.uid), client);
     return {SsoReply::Kind::kDenied,
             "This sign-in form has expired or was already used. Start again at the service you "
@@ -104,7 +104,7 @@ SsoReply SsoService::handle_password_login(std::string_view form_body,
     }
     return show_login_page(pending->request, kPasswordRejectedText, client);
   }
-  log::get("federation")->info("login outcome=password_accepted uid={} sp={} client={}",
+  log::get("federation")->info("login outcome=password_accepted uid={} sp={} {}",
                                person->uid, pending->request.issuer, client);
   return choose_role(password_binding(), *person, pending->request, "", client);
 }

@@ -47,13 +47,13 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
   // The card subject is attacker-chosen but arrives RFC 2253-escaped, control characters
   // included, so it cannot forge log lines.
   if (failure.outcome == LoginOutcome::kStoreError) {
-    logger->error("login outcome={} uid={} sp=- client={} error=\"{}\"", outcome, uid, client,
+    logger->error("login outcome={} uid={} sp=- {} error=\"{}\"", outcome, uid, client,
                   failure.log_detail);
     return {SsoReply::Kind::kUnavailable, failure.reason, "", ""};
   }
   // Rate-limited per outcome, because a client can trigger one per request.
   static log::RateLimitedLog refusal_log(logger);
-  refusal_log.warn(outcome, "login outcome={} uid={} sp=- client={} subject=\"{}\" detail=\"{}\"", outcome, uid,
+  refusal_log.warn(outcome, "login outcome={} uid={} sp=- {} subject=\"{}\" detail=\"{}\"", outcome, uid,
                    client, card.subject, failure.log_detail);
   return {SsoReply::Kind::kDenied, failure.reason, "", ""};
 }
@@ -241,7 +241,7 @@ SsoReply SsoService::reply_for_bad_request(const saml::RequestError& error, std:
   if (sp.empty()) {
     sp = "-";
   }
-  logger->warn("login outcome=bad_request uid={} sp={} client={} status={} error=\"{}\"", uid, sp,
+  logger->warn("login outcome=bad_request uid={} sp={} {} status={} error=\"{}\"", uid, sp,
                client, error.sub_status_code.empty() ? error.status_code : error.sub_status_code,
                error.message);
   audit::Event event;
@@ -261,7 +261,7 @@ SsoReply SsoService::reply_for_bad_request(const saml::RequestError& error, std:
 
   Result<std::string> page = idp_.build_error_page(error);
   if (!page.ok()) {
-    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", uid, sp,
+    logger->error("login outcome=internal_error uid={} sp={} {} error=\"{}\"", uid, sp,
                   client, page.status().to_string());
     return {SsoReply::Kind::kBadRequest, error.message, "", ""};
   }
@@ -330,7 +330,7 @@ SsoReply SsoService::choose_role(const PeerCertificate& card, const Person& pers
     Result<SsoSession> started =
         sessions_->start(card.sha256_fingerprint, person.uid, role == nullptr ? "" : role->id);
     if (!started.ok()) {
-      log::get("federation")->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"",
+      log::get("federation")->error("login outcome=internal_error uid={} sp={} {} error=\"{}\"",
                                     person.uid, request.issuer, client, started.status().to_string());
       return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
     }
@@ -348,7 +348,7 @@ SsoReply SsoService::choose_role(const PeerCertificate& card, const Person& pers
   if (!token.ok()) {
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
-  log::get("federation")->info("login outcome=role_choice uid={} sp={} roles={} client={}",
+  log::get("federation")->info("login outcome=role_choice uid={} sp={} roles={} {}",
                                person.uid, request.issuer, person.roles.size(), client);
   return {SsoReply::Kind::kRolePage, build_role_page(person.cn, person.roles, *token), "", ""};
 }
@@ -379,7 +379,7 @@ SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string
     uid = person->uid;
   }
   if (form.csrf_token.empty() || form.role_profile_id.empty()) {
-    logger->warn("login outcome=bad_request uid={} sp=- client={} error=\"role form incomplete\"",
+    logger->warn("login outcome=bad_request uid={} sp=- {} error=\"role form incomplete\"",
                  uid, client);
     return {SsoReply::Kind::kBadRequest, "Choose one role and submit the form again.", "", ""};
   }
@@ -397,7 +397,7 @@ SsoReply SsoService::handle_role_choice(const PeerCertificate& card, std::string
   bool same_person = pending.has_value() && person.has_value() && pending->uid == person->uid &&
                      (password_path || person->uid == uid);
   if (!same_person) {
-    logger->warn("login outcome=role_choice_rejected uid={} sp=- client={}", uid, client);
+    logger->warn("login outcome=role_choice_rejected uid={} sp=- {}", uid, client);
     return {SsoReply::Kind::kDenied,
             "This role form has expired, was already used or belongs to another card. Start "
             "again at the service you were signing in to.",
@@ -416,7 +416,7 @@ Result<std::optional<Person>, SsoReply> SsoService::reread_pending_person(
                                             : source_.find_person(pending.uid);
   if (!found.ok()) {
     log::get("federation")
-        ->error("login outcome=store_error uid={} sp=- client={} error=\"{}\"", pending.uid, client,
+        ->error("login outcome=store_error uid={} sp=- {} error=\"{}\"", pending.uid, client,
                 found.status().to_string());
     return SsoReply{SsoReply::Kind::kUnavailable, kServerErrorText, "", ""};
   }
@@ -434,7 +434,7 @@ SsoReply SsoService::finish_role_choice(std::string_view binding, const Person& 
                                         std::string_view client) const {
   const RoleProfile* role = find_role(person, form.role_profile_id);
   if (role == nullptr) {
-    log::get("federation")->warn("login outcome=bad_request uid={} sp={} client={} error=\"unknown role\"",
+    log::get("federation")->warn("login outcome=bad_request uid={} sp={} {} error=\"unknown role\"",
                                  person.uid, pending.request.issuer, client);
     return {SsoReply::Kind::kBadRequest, "The chosen role is not one of your role profiles.", "", ""};
   }
@@ -457,7 +457,7 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
                                  person.uid, client);
   }
   if (!name_id.ok()) {
-    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", person.uid,
+    logger->error("login outcome=internal_error uid={} sp={} {} error=\"{}\"", person.uid,
                   request.issuer, client, name_id.status().to_string());
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
@@ -471,7 +471,7 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
   subject.session_index = session.session_index;
   Result<std::string> page = idp_.build_post_response_page(request, subject);
   if (!page.ok()) {
-    logger->error("login outcome=internal_error uid={} sp={} client={} error=\"{}\"", person.uid,
+    logger->error("login outcome=internal_error uid={} sp={} {} error=\"{}\"", person.uid,
                   request.issuer, client, page.status().to_string());
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", ""};
   }
@@ -479,7 +479,7 @@ SsoReply SsoService::complete_login(const Person& person, const RoleProfile* rol
   sessions_->record_service_provider(session.id, request.issuer,
                                      IssuedNameId{subject.name_id, subject.name_id_format});
   record_assertion(person, request, subject, new_session, client);
-  logger->info("login outcome=success uid={} sp={} role={} session={} reused={} client={}",
+  logger->info("login outcome=success uid={} sp={} role={} session={} reused={} {}",
                person.uid, request.issuer, role == nullptr ? "-" : role->id,
                session.session_index, !new_session, client);
   return {SsoReply::Kind::kPostForm, std::move(*page), request.acs_url,
@@ -529,7 +529,7 @@ SsoReply SsoService::handle_logout_request(bool post_binding, std::string_view m
   if (!request.ok()) {
     // Rate-limited, because a client can trigger one per request.
     static log::RateLimitedLog refusal_log(logger);
-    refusal_log.warn("logout_bad_request", "logout outcome=bad_request sp=- client={} error=\"{}\"",
+    refusal_log.warn("logout_bad_request", "logout outcome=bad_request sp=- {} error=\"{}\"",
                      client, request.error().message);
     return {SsoReply::Kind::kBadRequest, request.error().message, "", ""};
   }
@@ -555,7 +555,7 @@ SsoReply SsoService::handle_logout_response(bool post_binding, std::string_view 
   static log::RateLimitedLog refusal_log(logger);
   Result<saml::LogoutResult> result = idp_.decode_logout_response(post_binding, message);
   if (!result.ok()) {
-    refusal_log.warn("logout_bad_response", "logout outcome=bad_response sp=- client={} error=\"{}\"",
+    refusal_log.warn("logout_bad_response", "logout outcome=bad_response sp=- {} error=\"{}\"",
                      client, result.status().message());
     return {SsoReply::Kind::kBadRequest, "The LogoutResponse was rejected: " + result.status().message(),
             "", ""};
@@ -563,7 +563,7 @@ SsoReply SsoService::handle_logout_response(bool post_binding, std::string_view 
 
   std::optional<LogoutProgress> progress = sessions_->take_logout(result->relay_state);
   if (!progress.has_value()) {
-    refusal_log.warn("logout_unknown_response", "logout outcome=unknown_response sp={} client={}",
+    refusal_log.warn("logout_unknown_response", "logout outcome=unknown_response sp={} {}",
                      result->issuer, client);
     return {SsoReply::Kind::kBadRequest,
             "This sign-out has expired or already finished. You are signed out of careid.", "",
@@ -573,13 +573,13 @@ SsoReply SsoService::handle_logout_response(bool post_binding, std::string_view 
   if (result->issuer != progress->current_sp ||
       result->in_response_to != progress->current_request_id) {
     refusal_log.warn("logout_mismatched_response",
-                     "logout outcome=mismatched_response sp={} expected_sp={} client={}",
+                     "logout outcome=mismatched_response sp={} expected_sp={} {}",
                      result->issuer, progress->current_sp, client);
     sessions_->put_logout(std::move(*progress));
     return {SsoReply::Kind::kBadRequest,
             "The LogoutResponse does not answer the LogoutRequest that careid sent.", "", ""};
   }
-  logger->debug("logout step sp={} status={} client={}", result->issuer, result->status_code,
+  logger->debug("logout step sp={} status={} {}", result->issuer, result->status_code,
                 client);
   progress->results.emplace_back(result->issuer, result->success() ? "success" : "failure");
   return next_logout_step(std::move(*progress), client);
@@ -591,10 +591,10 @@ void SsoService::record_expired_logout(const LogoutProgress& progress) const {
     ended.results.emplace_back(ended.current_sp, "no_response");
   }
   log::get("federation")
-      ->info("logout outcome=expired uid={} sp={} sessions={} service_providers={} client={}",
+      ->info("logout outcome=expired uid={} sp={} sessions={} service_providers={} {}",
              ended.uid.empty() ? "-" : ended.uid,
              ended.initiator.has_value() ? ended.initiator->issuer : "-", ended.sessions,
-             ended.results.size(), ended.client.empty() ? "-" : ended.client);
+             ended.results.size(), ended.client.empty() ? "peer=-" : ended.client);
   record_logout(audit_, ended, ended.client);
 }
 
@@ -606,7 +606,7 @@ SsoReply SsoService::next_logout_step(LogoutProgress progress, std::string_view 
   if (progress.id.empty() && !progress.remaining.empty()) {
     Result<std::string> id = random_token();
     if (!id.ok()) {
-      logger->error("logout outcome=internal_error uid={} client={} error=\"{}\"", progress.uid,
+      logger->error("logout outcome=internal_error uid={} {} error=\"{}\"", progress.uid,
                     client, id.status().to_string());
       progress.remaining.clear();
     } else {
@@ -620,7 +620,7 @@ SsoReply SsoService::next_logout_step(LogoutProgress progress, std::string_view 
     target.relay_state = progress.id;
     Result<saml::OutgoingLogoutRequest> outgoing = idp_.build_logout_request(target);
     if (!outgoing.ok()) {
-      logger->error("logout outcome=request_failed uid={} sp={} client={} error=\"{}\"",
+      logger->error("logout outcome=request_failed uid={} sp={} {} error=\"{}\"",
                     progress.uid, target.sp_entity_id, client, outgoing.status().to_string());
       progress.results.emplace_back(target.sp_entity_id, "error");
       continue;
@@ -649,7 +649,7 @@ SsoReply SsoService::finish_logout(const LogoutProgress& progress, std::string_v
   bool partial = !logged_out_everywhere(progress);
   std::string initiator = progress.initiator.has_value() ? progress.initiator->issuer : "-";
   logger->info("logout outcome=success uid={} sp={} sessions={} service_providers={} partial={} "
-               "client={}", progress.uid.empty() ? "-" : progress.uid, initiator,
+               "{}", progress.uid.empty() ? "-" : progress.uid, initiator,
                progress.sessions, progress.results.size(), partial, client);
   record_logout(audit_, progress, client);
 
@@ -667,7 +667,7 @@ SsoReply SsoService::finish_logout(const LogoutProgress& progress, std::string_v
 
   Result<saml::LogoutReply> reply = idp_.build_logout_response(*progress.initiator, partial);
   if (!reply.ok()) {
-    logger->error("logout outcome=internal_error sp={} client={} error=\"{}\"", initiator, client,
+    logger->error("logout outcome=internal_error sp={} {} error=\"{}\"", initiator, client,
                   reply.status().to_string());
     return {SsoReply::Kind::kInternalError, kServerErrorText, "", std::move(cookie)};
   }
