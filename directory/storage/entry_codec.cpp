@@ -115,8 +115,18 @@ class RecordReader {
 
   void fail() { failed_ = true; }
 
-  // Reads an attribute name: a plain length-prefixed string before version 3.
-  std::string_view name(std::uint8_t version) { return version >= 3 ? name() : view(); }
+  // Reads an attribute name: a plain length-prefixed string before version 3. An empty
+  // name fails the reader in every version, because version 3 could not write it again.
+  std::string_view name(std::uint8_t version) {
+    if (version >= 3) {
+      return name();
+    }
+    std::string_view bytes = view();
+    if (bytes.empty()) {
+      failed_ = true;
+    }
+    return bytes;
+  }
 
   std::uint8_t byte() {
     if (rest_.empty()) {
@@ -230,7 +240,7 @@ Status read_single_keys(RecordReader& reader, std::uint8_t version, EntryId id,
     if (version >= 2) {
       CAREID_RETURN_IF_ERROR(read_kind(reader, id, kind));
     }
-    std::string_view attribute = reader.view();
+    std::string_view attribute = reader.name(version);
     std::string_view value = reader.view();
     if (keys != nullptr) {
       keys->push_back({std::string(attribute), std::string(value), kind});

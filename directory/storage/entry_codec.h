@@ -19,6 +19,9 @@
 // store written by this build cannot be opened by older builds.
 // The index keys are kept so that replace and remove can delete exactly the index records
 // that add wrote, without knowing the matching rules that produced them.
+// Attribute descriptions and index key attributes are never empty: the engine rejects an
+// empty description before it reaches the store, and a record with an empty name does
+// not decode in any version.
 #pragma once
 
 #include <cstdint>

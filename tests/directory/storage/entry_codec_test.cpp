@@ -202,6 +202,20 @@ TEST_CASE("unknown name code is corruption", "[directory][storage][codec]") {
   CHECK(decoded.status().message().find("stored entry 9") != std::string::npos);
 }
 
+TEST_CASE("empty attribute name is corruption", "[directory][storage][codec]") {
+  detail::StoredRecord record = person_record();
+  record.entry.attributes[2].description.clear();
+  auto decoded = detail::decode_record(encode_version_2(record), 4);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK(decoded.status().code() == StatusCode::kCorruption);
+
+  record = person_record();
+  record.index_keys[0].attribute.clear();
+  decoded = detail::decode_record(encode_version_2(record), 4);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK(decoded.status().code() == StatusCode::kCorruption);
+}
+
 TEST_CASE("unknown DN flag is corruption", "[directory][storage][codec]") {
   std::string bytes = detail::encode_record(person_record());
   REQUIRE(bytes[2] == 1);
