@@ -225,16 +225,6 @@ bool AccessGuard::allows(const access::Target& target, std::string_view attribut
   return policy_->allows(*subject_, target, parsed->type->name(), needed, operational);
 }
 
-void AccessGuard::strip_unreadable(const access::Target& target, protocol::SearchResultEntry& entry) const {
-  if (policy_ == nullptr) {
-    return;
-  }
-  auto& attributes = entry.attributes;
-  attributes.erase(std::remove_if(attributes.begin(), attributes.end(),
-                                  [&](const auto& attribute) { return !allows(target, attribute.type, access::kRead); }),
-                   attributes.end());
-}
-
 void AccessGuard::restrict_filter(const access::Target& target, FilterEvaluator& evaluator) const {
   if (policy_ == nullptr) {
     return;

@@ -64,9 +64,6 @@ class AccessGuard {
   // or access::kEntryAttribute) of `target`.
   bool allows(const access::Target& target, std::string_view attribute, access::Privileges needed) const;
 
-  // Removes from `entry` the attributes the identity may not read.
-  void strip_unreadable(const access::Target& target, protocol::SearchResultEntry& entry) const;
-
   // Makes `evaluator` treat attributes the identity may not search as Undefined, as
   // OpenLDAP does, so a filter cannot reveal a value the identity cannot read.
   void restrict_filter(const access::Target& target, FilterEvaluator& evaluator) const;

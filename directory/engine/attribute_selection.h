@@ -3,7 +3,9 @@
 // any attribute named (with its subtypes). Unknown names are ignored, as RFC 4511 4.5.1.8 requires.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "directory/entry.h"
@@ -30,5 +32,14 @@ protocol::SearchResultEntry select_attributes(const schema::Schema& schema, cons
                                               const std::vector<Attribute>& operational,
                                               const Selection& selection, bool types_only,
                                               bool show_passwords);
+
+// Builds the same SearchResultEntry but moves the DN and the values out of `entry`, and
+// leaves out each attribute for whose description `readable` returns false. `readable`
+// is called for every candidate attribute before anything moves, so it may read `entry`
+// (an access target does). Afterwards `entry` contains its attribute names without values, and no DN.
+protocol::SearchResultEntry take_selected_attributes(
+    const schema::Schema& schema, Entry& entry, const std::vector<Attribute>& operational,
+    const Selection& selection, bool types_only, bool show_passwords,
+    const std::function<bool(std::string_view description)>& readable);
 
 }  // namespace careid::directory::engine

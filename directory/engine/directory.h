@@ -320,6 +320,26 @@ class Directory {
   // Returns the entry named `dn` or std::nullopt; for careid's own components.
   Result<std::optional<Entry>> read_entry(std::string_view dn) const;
 
+  // Returns `entry` as `identity` may read it, with the attributes that `attributes`
+  // selects as a search's attribute list does, for the pre-read and post-read controls
+  // (RFC 4527 3.1 and 5: the client must be authorised to read what they return). Attributes the
+  // identity may not read are left out. Returns std::nullopt when it may not read the
+  // entry at all or the store cannot be read (read_entry_controls.cpp).
+  std::optional<protocol::SearchResultEntry> entry_as_read_by(Entry entry,
+                                                              const std::vector<std::string>& attributes,
+                                                              const Identity& identity) const;
+
+  // Evaluates the assertion control's filter on the stored `entry` with the access rules
+  // of a search by `identity`, because an assertion can reveal directory content (RFC
+  // 4528 4).
+  // An attribute the identity may not search is Undefined, so the assertion fails.
+  // kEntryHidden means the identity may not know the entry exists, so the operation should
+  // report it as missing, as it would without the control. A store that cannot be read
+  // gives kFails.
+  enum class AssertionOutcome { kHolds, kFails, kEntryHidden };
+  AssertionOutcome check_assertion(const protocol::Filter& assertion, const Entry& entry,
+                                   const Identity& identity) const;
+
   // Returns the entries below `base` (whole subtree or one level) that match the RFC 4515
   // `filter`, with all user attributes; for careid's own components.
   Result<std::vector<Entry>> find(std::string_view base, bool one_level, std::string_view filter) const;

@@ -332,11 +332,11 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
       operational = computed_operational_attributes(*schema_, *entry, *txn, id, selection);
     }
     size_limit.count();
-    protocol::SearchResultEntry selected =
-        select_attributes(*schema_, *entry, operational, selection, request.types_only, identity.is_root);
-    if (target.has_value()) {
-      guard.strip_unreadable(*target, selected);
-    }
+    auto readable = [&](std::string_view description) {
+      return !target.has_value() || guard.allows(*target, description, access::kRead);
+    };
+    protocol::SearchResultEntry selected = take_selected_attributes(
+        *schema_, *entry, operational, selection, request.types_only, identity.is_root, readable);
     if (!sink(std::move(selected))) {
       stopped = true;
       return false;

@@ -1,6 +1,5 @@
 #include "directory/server/search_operation.h"
 
-#include "directory/engine/filter_evaluator.h"
 #include "directory/engine/naming.h"
 #include "pki/digest.h"
 
@@ -32,15 +31,16 @@ std::vector<Control> without_paged(const std::vector<Control>& controls) {
   return kept;
 }
 
-// RFC 4528 3: a search with an assertion runs only when the base entry matches it.
+// RFC 4528 3: a search with an assertion runs only when the base entry matches it, under
+// the access rules of a search by `identity`. A missing or invalid base, or one the
+// identity may not see, is left to the search, which reports it as missing.
 std::optional<LdapResult> check_assertion(const engine::Directory& directory, const protocol::SearchRequest& search,
-                                          const protocol::Filter& assertion) {
+                                          const protocol::Filter& assertion, const engine::Identity& identity) {
   auto base = directory.read_entry(search.base_object);
   if (!base.ok() || !base->has_value()) {
-    return std::nullopt;  // the search itself reports the missing or invalid base
+    return std::nullopt;
   }
-  engine::FilterEvaluator evaluator(directory.schema());
-  if (evaluator.evaluate(assertion, **base) != engine::Truth::kTrue) {
+  if (directory.check_assertion(assertion, **base, identity) == engine::Directory::AssertionOutcome::kFails) {
     return ldap_result(ResultCode::kAssertionFailed, "the base entry does not match the assertion control");
   }
   return std::nullopt;
@@ -172,7 +172,7 @@ SearchOutcome run_search(engine::Directory& directory, const protocol::Request& 
   }
   const auto& search = std::get<protocol::SearchRequest>(request.op);
   if (controls->assertion.has_value()) {
-    if (auto failed = check_assertion(directory, search, *controls->assertion)) {
+    if (auto failed = check_assertion(directory, search, *controls->assertion, identity)) {
       return SearchOutcome{std::move(*failed), {}};
     }
   }

@@ -1,6 +1,5 @@
 #include "directory/server/update_operation.h"
 
-#include "directory/engine/attribute_selection.h"
 #include "directory/engine/filter_evaluator.h"
 #include "directory/engine/naming.h"
 #include "directory/server/operations.h"
@@ -52,13 +51,43 @@ Entry entry_to_add(const protocol::AddRequest& request) {
 }
 
 // Builds a pre-read or post-read response control from `entry` (RFC 4527 3.2), with the
-// access rules of a search by `identity`.
-protocol::Control read_control(const engine::Directory& directory, std::string_view oid, const Entry& entry,
-                               const std::vector<std::string>& attributes, const engine::Identity& identity) {
-  engine::Selection selection = engine::parse_selection(attributes);
-  protocol::SearchResultEntry selected =
-      engine::select_attributes(directory.schema(), entry, {}, selection, false, identity.is_root);
-  return protocol::Control{std::string(oid), false, protocol::encode_read_entry(selected)};
+// attributes `identity` may read. Returns std::nullopt, and the response carries no
+// control, when the identity may not read the entry.
+std::optional<protocol::Control> read_control(const engine::Directory& directory, std::string_view oid,
+                                              Entry entry, const std::vector<std::string>& attributes,
+                                              const engine::Identity& identity) {
+  auto selected = directory.entry_as_read_by(std::move(entry), attributes, identity);
+  if (!selected.has_value()) {
+    return std::nullopt;
+  }
+  return protocol::Control{std::string(oid), false, protocol::encode_read_entry(*selected)};
+}
+
+// RFC 4528 3: the operation runs only when the target entry matches the assertion.
+// Returns the result to send instead when it does not. An add is checked against the
+// entry it would create, whose values the client sent. A missing target is left to the
+// operation, which reports noSuchObject. A target the identity may not see is reported
+// the same way, so the assertion reveals nothing about it.
+std::optional<LdapResult> check_assertion(const engine::Directory& directory, const protocol::RequestOp& op,
+                                          const std::string& target, const std::optional<Entry>& before,
+                                          const protocol::Filter& assertion, const engine::Identity& identity) {
+  using Outcome = engine::Directory::AssertionOutcome;
+  Outcome outcome = Outcome::kHolds;
+  if (const auto* add = std::get_if<protocol::AddRequest>(&op)) {
+    engine::FilterEvaluator evaluator(directory.schema());
+    const bool holds = evaluator.evaluate(assertion, entry_to_add(*add)) == engine::Truth::kTrue;
+    outcome = holds ? Outcome::kHolds : Outcome::kFails;
+  } else if (before.has_value()) {
+    outcome = directory.check_assertion(assertion, *before, identity);
+  }
+
+  if (outcome == Outcome::kFails) {
+    return ldap_result(ResultCode::kAssertionFailed, "the entry does not match the assertion control");
+  }
+  if (outcome == Outcome::kEntryHidden) {
+    return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + target + "'");
+  }
+  return std::nullopt;
 }
 
 LdapResult run_operation(engine::Directory& directory, const protocol::RequestOp& op, const RequestControls& controls,
@@ -98,17 +127,9 @@ UpdateOutcome run_update(engine::Directory& directory, const protocol::Request& 
     }
   }
 
-  // RFC 4528 3: the operation runs only when the target entry matches the assertion.
-  // An add is checked against the entry it would create; a missing target is left to the
-  // operation, which reports noSuchObject.
   if (controls.assertion.has_value()) {
-    const auto* add = std::get_if<protocol::AddRequest>(&request.op);
-    std::optional<Entry> asserted = add != nullptr ? std::optional<Entry>(entry_to_add(*add)) : before;
-    engine::FilterEvaluator evaluator(directory.schema());
-    if (asserted.has_value() && evaluator.evaluate(*controls.assertion, *asserted) != engine::Truth::kTrue) {
-      return {response_for(request.op, ldap_result(ResultCode::kAssertionFailed,
-                                                   "the entry does not match the assertion control")),
-              {}};
+    if (auto failed = check_assertion(directory, request.op, target, before, *controls.assertion, identity)) {
+      return {response_for(request.op, std::move(*failed)), {}};
     }
   }
 
@@ -126,13 +147,19 @@ UpdateOutcome run_update(engine::Directory& directory, const protocol::Request& 
     return outcome;
   }
   if (controls.pre_read.has_value() && before.has_value()) {
-    outcome.controls.push_back(read_control(directory, protocol::kPreReadOid, *before, *controls.pre_read, identity));
+    auto control = read_control(directory, protocol::kPreReadOid, std::move(*before), *controls.pre_read, identity);
+    if (control.has_value()) {
+      outcome.controls.push_back(std::move(*control));
+    }
   }
   if (controls.post_read.has_value()) {
     const auto* rename = std::get_if<protocol::ModifyDnRequest>(&request.op);
     auto after = directory.read_entry(rename != nullptr ? renamed_dn(*rename) : target);
     if (after.ok() && after->has_value()) {
-      outcome.controls.push_back(read_control(directory, protocol::kPostReadOid, **after, *controls.post_read, identity));
+      auto control = read_control(directory, protocol::kPostReadOid, std::move(**after), *controls.post_read, identity);
+      if (control.has_value()) {
+        outcome.controls.push_back(std::move(*control));
+      }
     }
   }
   return outcome;

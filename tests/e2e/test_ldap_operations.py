@@ -84,6 +84,11 @@ def attribute_selection(*names):
     return b"\x30" + ber_length(len(body)) + body
 
 
+def assertion_present(name):
+    """BER of an RFC 4528 assertion value: the present filter (NAME=*)."""
+    return b"\x87" + ber_length(len(name)) + name.encode()
+
+
 def response_control(connection, oid):
     controls = connection.result.get("controls") or {}
     check_in(oid, controls, f"response controls of {connection.result.get('description')}")
@@ -279,6 +284,51 @@ def test_pre_and_post_read(context):
         connection.unbind()
 
 
+def test_read_controls_follow_access_rules(context):
+    """A person who may change their own password reads only what a search would show them."""
+    base = make_people(context, "ReadAccess", [("555000077551", "Max Moss", "Moss")])
+    person = f"uid=555000077551,{base}"
+    secret = b"0123456789abcdef0123"
+    admin = connect(context)
+    try:
+        admin.modify(person, {"objectClass": [(ldap3.MODIFY_ADD, ["careidPasswordLogin"])],
+                              "careidTotpSecret": [(ldap3.MODIFY_ADD, [secret])]})
+        check_equal(admin.result["result"], 0, f"setting up the person: {admin.result}")
+        admin.extend.standard.modify_password(person, new_password="pw-read-1")
+        check_equal(admin.result["result"], 0, f"setting the person's password: {admin.result}")
+    finally:
+        admin.unbind()
+
+    server = ldap3.Server(context.careid.ldap_url, get_info=ldap3.NONE, connect_timeout=10)
+    connection = ldap3.Connection(server, user=person, password="pw-read-1", raise_exceptions=False,
+                                  check_names=False, receive_timeout=30, auto_referrals=False)
+    connection.open()
+    check(connection.bind(), f"bind as {person}: {connection.result}")
+    try:
+        everything = attribute_selection("*", "+", "careidTotpSecret", "userPassword")
+        connection.modify(person, {"userPassword": [(ldap3.MODIFY_REPLACE, ["pw-read-2"])]},
+                          controls=[(kPreReadOid, True, everything), (kPostReadOid, True, everything)])
+        check_equal(connection.result["result"], 0, f"own password change with read controls: {connection.result}")
+        for oid in (kPreReadOid, kPostReadOid):
+            attributes = {name.lower() for name in response_control(connection, oid)["result"]}
+            check_in("cn", attributes, f"attributes of control {oid}")
+            check("careidtotpsecret" not in attributes, f"control {oid} returned careidTotpSecret")
+            check("userpassword" not in attributes, f"control {oid} returned userPassword")
+
+        # An assertion on a value the person may not read fails instead of confirming it.
+        connection.modify(person, {"sn": [(ldap3.MODIFY_REPLACE, ["Moss"])]},
+                          controls=[("1.3.6.1.1.12", True, assertion_present("careidTotpSecret"))])
+        check_equal(connection.result["result"], 122, f"assertion on a hidden attribute: {connection.result}")
+    finally:
+        connection.unbind()
+
+    # An anonymous search cannot see the person, with or without an assertion, so the
+    # assertion tells it nothing (noSuchObject, 32, either way).
+    for extra in ([], ["-e", "assert=(careidTotpSecret=*)"], ["-e", "assert=(uid=nobody)"]):
+        code, output = ldap_tool(context.careid, "ldapsearch", [*extra, "-b", person, "-s", "base", "1.1"])
+        check_equal(code, 32, f"anonymous ldapsearch {extra} (output: {output.strip()})")
+
+
 def test_subtree_delete_and_permissive(context):
     base = make_people(context, "Doomed", [("555000077601", "Kim Key", "Key")])
     person = f"uid=555000077601,{base}"
@@ -320,6 +370,7 @@ kCases = [
     test_unknown_critical_control,
     test_root_dse_lists_controls,
     test_pre_and_post_read,
+    test_read_controls_follow_access_rules,
     test_subtree_delete_and_permissive,
     test_ldapdelete_recursive,
 ]

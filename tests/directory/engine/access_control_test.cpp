@@ -1,7 +1,8 @@
 // The engine's access checks with the default policy: search visibility, attribute and
 // filter hiding, writes by a registration authority inside and outside its organisation,
-// rename, Password Modify, the bind lockout, and role profile dates. A policy with an
-// activity rule checks that RBAC baseline activities count.
+// rename, Password Modify, the bind lockout, role profile dates, and the read entry and
+// assertion controls. A policy with an activity rule checks that RBAC baseline
+// activities count.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -380,4 +381,48 @@ TEST_CASE("activity rule ignores ended role", "[directory][engine][access]") {
   Identity ended = f.bind("3");
   CHECK(f.modify("uid=2,ou=People,o=nhs", "telephoneNumber", "0100 8", ended) ==
         ResultCode::kInsufficientAccessRights);
+}
+
+TEST_CASE("read controls show readable attributes", "[directory][engine][access]") {
+  Fixture f;
+  auto entry = f.directory->read_entry("uid=1,ou=People,o=nhs");
+  REQUIRE(entry.ok());
+  REQUIRE(entry->has_value());
+
+  Identity user = f.bind("2");
+  auto seen = f.directory->entry_as_read_by(**entry, {"*", "+", "userPassword"}, user);
+  REQUIRE(seen.has_value());
+  std::vector<std::string> names{seen->object_name};
+  for (const auto& attribute : seen->attributes) {
+    names.push_back(attribute.type);
+  }
+  CHECK(has(names, "cn"));
+  CHECK(has(names, "telephoneNumber"));
+  CHECK_FALSE(has(names, "description"));
+  CHECK_FALSE(has(names, "userPassword"));
+
+  auto own = f.directory->entry_as_read_by(**entry, {"description"}, f.bind("1"));
+  REQUIRE(own.has_value());
+  REQUIRE(own->attributes.size() == 1);
+  CHECK(own->attributes[0].values == std::vector<std::string>{"private"});
+
+  CHECK_FALSE(f.directory->entry_as_read_by(**entry, {"*"}, Identity{}).has_value());
+}
+
+TEST_CASE("assertion on hidden attribute fails", "[directory][engine][access]") {
+  using Outcome = Directory::AssertionOutcome;
+  Fixture f;
+  auto entry = f.directory->read_entry("uid=1,ou=People,o=nhs");
+  REQUIRE(entry.ok());
+  REQUIRE(entry->has_value());
+  const auto hidden = *protocol::parse_filter("(description=private)");
+  const auto visible = *protocol::parse_filter("(cn=Person 1)");
+
+  Identity user = f.bind("2");
+  CHECK(f.directory->check_assertion(hidden, **entry, user) == Outcome::kFails);
+  CHECK(f.directory->check_assertion(visible, **entry, user) == Outcome::kHolds);
+  CHECK(f.directory->check_assertion(hidden, **entry, f.bind("1")) == Outcome::kHolds);
+  CHECK(f.directory->check_assertion(hidden, **entry, f.root) == Outcome::kHolds);
+  CHECK(f.directory->check_assertion(visible, **entry, Identity{}) == Outcome::kEntryHidden);
+  CHECK(f.directory->check_assertion(hidden, **entry, Identity{}) == Outcome::kEntryHidden);
 }
