@@ -85,9 +85,20 @@ protocol::SearchResultEntry select_attributes(const schema::Schema& schema, cons
                                               const std::vector<Attribute>& operational,
                                               const Selection& selection, bool types_only,
                                               bool show_passwords) {
-  Entry copy = entry;
-  return take_selected_attributes(schema, copy, operational, selection, types_only,
-                                  show_passwords, [](std::string_view) { return true; });
+  protocol::SearchResultEntry out;
+  out.object_name = entry.dn;
+  for (const Attribute& attribute : entry.attributes) {
+    if (wanted(schema, selection, attribute, show_passwords)) {
+      append(out, attribute, types_only);
+    }
+  }
+
+  for (const Attribute& attribute : operational) {
+    if (selection.all_operational || is_named(schema, selection, attribute.description)) {
+      append(out, attribute, types_only);
+    }
+  }
+  return out;
 }
 
 protocol::SearchResultEntry take_selected_attributes(

@@ -75,8 +75,8 @@ std::optional<LdapResult> check_assertion(const engine::Directory& directory, co
   Outcome outcome = Outcome::kHolds;
   if (const auto* add = std::get_if<protocol::AddRequest>(&op)) {
     engine::FilterEvaluator evaluator(directory.schema());
-    const bool holds = evaluator.evaluate(assertion, entry_to_add(*add)) == engine::Truth::kTrue;
-    outcome = holds ? Outcome::kHolds : Outcome::kFails;
+    const bool matches = evaluator.evaluate(assertion, entry_to_add(*add)) == engine::Truth::kTrue;
+    outcome = matches ? Outcome::kHolds : Outcome::kFails;
   } else if (before.has_value()) {
     outcome = directory.check_assertion(assertion, *before, identity);
   }

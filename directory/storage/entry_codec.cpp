@@ -35,12 +35,12 @@ void put_name(std::string& out, std::string_view name) {
 
 constexpr std::uint8_t kDnIsLowerCase = 1;
 
-bool is_ascii_lower_case_of(std::string_view lower, std::string_view given) {
-  if (lower.size() != given.size()) {
+bool is_ascii_lower_case_of(std::string_view lower, std::string_view original) {
+  if (lower.size() != original.size()) {
     return false;
   }
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    char c = given[i];
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    char c = original[i];
     if (c >= 'A' && c <= 'Z') {
       c = static_cast<char>(c - 'A' + 'a');
     }

@@ -323,7 +323,7 @@ def test_read_controls_follow_access_rules(context):
         connection.unbind()
 
     # An anonymous search cannot see the person, with or without an assertion, so the
-    # assertion tells it nothing (noSuchObject, 32, either way).
+    # assertion reveals nothing (noSuchObject, 32, either way).
     for extra in ([], ["-e", "assert=(careidTotpSecret=*)"], ["-e", "assert=(uid=nobody)"]):
         code, output = ldap_tool(context.careid, "ldapsearch", [*extra, "-b", person, "-s", "base", "1.1"])
         check_equal(code, 32, f"anonymous ldapsearch {extra} (output: {output.strip()})")
