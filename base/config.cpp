@@ -430,8 +430,18 @@ Status check_sections(const toml::value& root) {
   return Status::ok_status();
 }
 
+// Joins a relative `path` to `base` and drops "." steps and a trailing slash, so that
+// messages print "demo-data/store" rather than "demo-data/./store".
 fs::path resolve(const fs::path& base, const fs::path& path) {
-  return path.is_absolute() ? path : base / path;
+  if (path.is_absolute()) {
+    return path;
+  }
+
+  fs::path joined = (base / path).lexically_normal();
+  if (joined.filename().empty() && joined.has_parent_path()) {
+    joined = joined.parent_path();
+  }
+  return joined;
 }
 
 void resolve_paths(Config& config, const fs::path& config_dir) {

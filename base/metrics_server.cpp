@@ -97,7 +97,7 @@ Result<std::uint16_t> MetricsServer::Impl::start(const std::string& listen) {
   const std::uint16_t bound = acceptor_.local_endpoint().port();
   asio::co_spawn(io_, accept_loop(), asio::detached);
   thread_ = std::thread([this] { io_.run(); });
-  log::get("careidd")->info("metrics listening on http://{}:{}/metrics", address.to_string(), bound);
+  log::get("careidd")->debug("metrics accepting on {}:{}", address.to_string(), bound);
   return bound;
 }
 

@@ -83,11 +83,11 @@ Result<std::uint16_t> LdapServer::start() {
 
   start_connection_threads();
   asio::co_spawn(io_, accept_loop(acceptor_, false), asio::detached);
-  log::get("directory")->info("ldap listening on ldap://{}:{}{}", config_.listen_address, *port,
-                              tls_context_ ? " (StartTLS available)" : "");
+  // careidd prints the listening lines on stdout; the log keeps them for debugging.
+  log::get("directory")->debug("ldap accepting on {}:{}", config_.listen_address, *port);
   if (ldaps_port_ != 0) {
     asio::co_spawn(io_, accept_loop(ldaps_acceptor_, true), asio::detached);
-    log::get("directory")->info("ldaps listening on ldaps://{}:{}", config_.listen_address, ldaps_port_);
+    log::get("directory")->debug("ldaps accepting on {}:{}", config_.listen_address, ldaps_port_);
   }
   return *port;
 }

@@ -68,6 +68,9 @@ class LdapServer {
   // The bound LDAPS port after start(); 0 when LDAPS is off.
   std::uint16_t ldaps_port() const { return ldaps_port_; }
 
+  // True after start() when TLS files are configured, so clients may send StartTLS.
+  bool starttls_available() const { return tls_context_ != nullptr; }
+
   // Stops accepting and closes every connection. Safe to call from any thread, more than
   // once, also after drain(). The io_context must keep running until the sessions have ended.
   void stop();

@@ -174,7 +174,7 @@ Result<std::uint16_t> HttpsServer::Impl::start() {
     threads_.emplace_back([this] { run_io_thread(); });
   }
 
-  log::get("federation")->info("https listening on https://{}", format_endpoint(bound));
+  log::get("federation")->debug("https accepting on {}", format_endpoint(bound));
   return bound.port();
 }
 

@@ -72,7 +72,7 @@ class HttpsServer {
   HttpsServer& operator=(const HttpsServer&) = delete;
 
   // Binds https.listen_address:https.port, starts the I/O threads and returns the bound
-  // port (port 0 picks a free one). Logs "https listening on https://ADDR:PORT". Fails
+  // port (port 0 picks a free one). Logs "https accepting on ADDR:PORT" at debug. Fails
   // with Unavailable when the address cannot be bound, and with FailedPrecondition when
   // called twice.
   Result<std::uint16_t> start();

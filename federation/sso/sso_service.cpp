@@ -36,6 +36,15 @@ namespace {
 
 constexpr const char* kServerErrorText = "The login failed because of a server error. Try again later.";
 
+// Returns ` key="value"` for a log line, or nothing when `value` is empty (a login without
+// a card has no subject).
+std::string quoted_field(std::string_view key, std::string_view value) {
+  if (value.empty()) {
+    return "";
+  }
+  return " " + std::string(key) + "=\"" + std::string(value) + "\"";
+}
+
 SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
                            const PeerCertificate& card) {
   auto logger = log::get("federation");
@@ -53,8 +62,8 @@ SsoReply reply_for_failure(const LoginFailure& failure, std::string_view client,
   }
   // Rate-limited per outcome, because a client can trigger one per request.
   static log::RateLimitedLog refusal_log(logger);
-  refusal_log.warn(outcome, "login outcome={} uid={} sp=- {} subject=\"{}\" detail=\"{}\"", outcome, uid,
-                   client, card.subject, failure.log_detail);
+  refusal_log.warn(outcome, "login outcome={} uid={} sp=- {}{}{}", outcome, uid, client,
+                   quoted_field("subject", card.subject), quoted_field("detail", failure.log_detail));
   return {SsoReply::Kind::kDenied, failure.reason, "", ""};
 }
 

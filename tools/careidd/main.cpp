@@ -218,7 +218,8 @@ int serve(const Config& config, const fs::path& config_path) {
   };
   await_hangup();
 
-  std::cout << "ldap listening on ldap://" << config.ldap.listen_address << ":" << *ldap_port << "\n";
+  std::cout << "ldap listening on ldap://" << config.ldap.listen_address << ":" << *ldap_port
+            << (ldap.starttls_available() ? " (StartTLS available)" : "") << "\n";
   if (ldap.ldaps_port() != 0) {
     std::cout << "ldaps listening on ldaps://" << config.ldap.listen_address << ":" << ldap.ldaps_port() << "\n";
   }
