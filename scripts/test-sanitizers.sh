@@ -13,7 +13,11 @@ cd "$(dirname "$0")/.."
 build_dir=${CAREID_ASAN_BUILD_DIR:-build-asan}
 sanitizers_dir="$PWD/scripts/sanitizers"
 
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAREID_SANITIZE=address,undefined
+# -g1 keeps the line tables that the reports' stack traces need and leaves out the type
+# and variable information, an estimated tenth of this build's compiler time (6 to 16% per
+# file in samples).
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAREID_SANITIZE=address,undefined \
+  -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_C_FLAGS_DEBUG=-g1
 cmake --build "$build_dir" --parallel "$(nproc)"
 
 # halt_on_error makes UBSan reports fatal too, so none is lost in a passing test's output.

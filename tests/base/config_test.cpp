@@ -34,6 +34,17 @@ TEST_CASE("config reads keys and sections", "[base][config]") {
   CHECK(config->public_url() == "https://idp.example");
 }
 
+TEST_CASE("config paths resolve without dot steps", "[base][config]") {
+  auto folder = std::filesystem::temp_directory_path() / "careid-config-dot";
+  std::filesystem::create_directories(folder);
+  auto path = write_temp("careid-config-dot/careid.toml", "data_dir = \".\"\n[saml]\nsp_metadata_dir = \"./sp\"\n");
+  auto config = careid::load_config(path);
+  REQUIRE(config.ok());
+  CHECK(config->data_dir == folder);
+  CHECK(config->saml.sp_metadata_dir == folder / "sp");
+  CHECK(config->https.card_ca == folder / "pki" / "card-ca.pem");
+}
+
 TEST_CASE("config names out of range port", "[base][config]") {
   auto path = write_temp("careid-config-port.toml", "[ldap]\nport = 70000\n");
   auto config = careid::load_config(path);
