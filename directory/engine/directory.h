@@ -37,6 +37,19 @@
 
 namespace careid::directory::engine {
 
+// The controls of an update that test or read its target entry: the assertion (RFC 4528)
+// and pre-read and post-read (RFC 4527). The engine evaluates them in the update's own
+// write transaction, so what they report is the entry the update changed, whatever other
+// writers do at the same time. The read entries are set only when the update succeeds and
+// the identity may read the entry.
+struct TargetControls {
+  const protocol::Filter* assertion = nullptr;
+  const std::vector<std::string>* pre_read = nullptr;   // attribute list, as a search's
+  const std::vector<std::string>* post_read = nullptr;  // attribute list, as a search's
+  std::optional<protocol::SearchResultEntry> pre_read_entry;
+  std::optional<protocol::SearchResultEntry> post_read_entry;
+};
+
 struct DirectoryOptions {
   std::filesystem::path store_folder;
   // Naming contexts held here, e.g. {"o=nhs"}. An entry is added without a parent only
@@ -264,11 +277,19 @@ class Directory {
 
   // Compare (RFC 4511 4.10): compareTrue or compareFalse; noSuchAttribute when the entry
   // lacks the attribute; undefinedAttributeType for a type the schema does not define.
-  protocol::LdapResult compare(const protocol::CompareRequest& request, const Identity& identity) const;
+  // With `assertion` (RFC 4528), tests it in the same read transaction first.
+  protocol::LdapResult compare(const protocol::CompareRequest& request, const Identity& identity,
+                               const protocol::Filter* assertion = nullptr) const;
 
-  protocol::LdapResult add(const protocol::AddRequest& request, const Identity& identity);
-  protocol::LdapResult modify(const protocol::ModifyRequest& request, const Identity& identity);
-  protocol::LdapResult remove(const protocol::DelRequest& request, const Identity& identity);
+  // Add, modify and delete. `controls`, when given, are evaluated in the same write
+  // transaction (TargetControls). An add has no entry before it, so the caller tests an
+  // add's assertion against the request.
+  protocol::LdapResult add(const protocol::AddRequest& request, const Identity& identity,
+                           TargetControls* controls = nullptr);
+  protocol::LdapResult modify(const protocol::ModifyRequest& request, const Identity& identity,
+                              TargetControls* controls = nullptr);
+  protocol::LdapResult remove(const protocol::DelRequest& request, const Identity& identity,
+                              TargetControls* controls = nullptr);
 
   // Modify DN (RFC 4511 4.9): renames the entry, moves it with its subtree under
   // newSuperior, or both, keeping entry ids. Errors:
@@ -281,12 +302,15 @@ class Directory {
   //                         would become an ordinary entry
   //   unwillingToPerform    the new superior is the entry or below it
   // TODO: DN-valued attributes elsewhere (member, seeAlso) still name the old DN.
-  protocol::LdapResult modify_dn(const protocol::ModifyDnRequest& request, const Identity& identity);
+  protocol::LdapResult modify_dn(const protocol::ModifyDnRequest& request, const Identity& identity,
+                                 TargetControls* controls = nullptr);
 
   // Deletes `request.entry` and every entry below it, deepest first, each through remove()
   // (the subtree delete control). Not atomic: when one delete fails, the entries already
-  // deleted stay deleted and the result names the entry that failed.
-  protocol::LdapResult remove_subtree(const protocol::DelRequest& request, const Identity& identity);
+  // deleted stay deleted and the result names the entry that failed. `controls` are
+  // evaluated on `request.entry` before the first delete.
+  protocol::LdapResult remove_subtree(const protocol::DelRequest& request, const Identity& identity,
+                                      TargetControls* controls = nullptr);
 
   // Rewrites `request` for the permissive modify control: values an add would duplicate
   // and values or attributes a delete would not find are dropped, so that the modify
@@ -375,9 +399,50 @@ class Directory {
   PasswordChange store_password(const std::string& target, const std::optional<std::string>& new_password,
                                 const Identity& identity);
 
+  // The target of an update's TargetControls: its normalised DN before and after the
+  // update (they differ for modify DN; the before DN is empty for an add), and the DN the
+  // client sent, for messages. The views refer to the update's own request and names.
+  struct ControlledTarget {
+    TargetControls* controls = nullptr;
+    const Identity* identity = nullptr;
+    std::string_view before;
+    std::string_view after;
+    std::string_view requested;
+  };
+
   // Runs `operation` in the next write group (write_group.h) and returns its result. A
-  // successful result whose commit fails becomes the commit's storage failure.
+  // successful result whose commit fails becomes the commit's storage failure. With
+  // `target.controls`, the assertion is tested and the pre-read entry taken before
+  // `operation` runs, and the post-read entry after it succeeds, in the same transaction.
+  protocol::LdapResult run_write(const std::function<protocol::LdapResult(storage::WriteTransaction&)>& operation,
+                                 const ControlledTarget& target);
   protocol::LdapResult run_write(const std::function<protocol::LdapResult(storage::WriteTransaction&)>& operation);
+
+  // The steps of run_write for TargetControls (read_entry_controls.cpp). Returns the
+  // result that replaces the update's when the assertion fails (assertionFailed) or the
+  // identity may not see the target (noSuchObject).
+  std::optional<protocol::LdapResult> apply_controls_before(const storage::Transaction& txn,
+                                                            const ControlledTarget& target) const;
+  void apply_controls_after(const storage::Transaction& txn, const ControlledTarget& target) const;
+
+  // remove_subtree's controls, tested on the subtree's root in a read transaction before
+  // the first delete (update_controls.cpp).
+  std::optional<protocol::LdapResult> apply_controls_to_subtree_root(const protocol::DelRequest& request,
+                                                                     const Identity& identity,
+                                                                     TargetControls& controls) const;
+
+  // entry_as_read_by and check_assertion in a transaction the caller holds. `id` is the
+  // stored entry's id, or std::nullopt when it is not stored.
+  std::optional<protocol::SearchResultEntry> read_as(const storage::Transaction& txn, Entry entry,
+                                                     std::optional<storage::EntryId> id,
+                                                     const std::vector<std::string>& attributes,
+                                                     const Identity& identity) const;
+  // The result that replaces an operation's when its assertion does not hold: assertionFailed,
+  // or noSuchObject naming `dn` when the identity may not see the entry.
+  static std::optional<protocol::LdapResult> assertion_result(AssertionOutcome outcome, std::string_view dn);
+  AssertionOutcome test_assertion(const storage::Transaction& txn, const protocol::Filter& assertion,
+                                  const Entry& entry, std::optional<storage::EntryId> id,
+                                  const Identity& identity) const;
 
   friend class Importer;
   std::shared_ptr<const schema::Schema> schema_;

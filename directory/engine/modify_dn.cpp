@@ -177,7 +177,8 @@ std::optional<LdapResult> check_rename_access(const schema::Schema& schema, cons
 
 }  // namespace
 
-LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const Identity& identity) {
+LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const Identity& identity,
+                                TargetControls* controls) {
   if (!identity.is_root && options_.access_policy == nullptr) {
     std::string who = identity.dn.empty() ? "anonymous" : "'" + identity.dn + "'";
     return ldap_result(ResultCode::kInsufficientAccessRights,
@@ -219,9 +220,10 @@ LdapResult Directory::modify_dn(const protocol::ModifyDnRequest& request, const 
   if (auto denied = check_rename_access(*schema_, *store_, options_.access_policy.get(), identity, *name, *new_name)) {
     return *denied;
   }
+  const ControlledTarget controlled{controls, &identity, name->normalised, new_name->normalised, request.entry};
   return run_write([&](storage::WriteTransaction& txn) {
     return rename_entry(*schema_, *store_, txn, request, identity, *name, *new_rdn, *new_name, new_is_suffix);
-  });
+  }, controlled);
 }
 
 }  // namespace careid::directory::engine

@@ -363,7 +363,8 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
   return result;
 }
 
-LdapResult Directory::compare(const protocol::CompareRequest& request, const Identity& identity) const {
+LdapResult Directory::compare(const protocol::CompareRequest& request, const Identity& identity,
+                              const protocol::Filter* assertion) const {
   auto wanted = parse_description(*schema_, request.assertion.attribute_desc);
   if (!wanted.ok()) {
     return ldap_result(ResultCode::kUndefinedAttributeType,
@@ -374,23 +375,32 @@ LdapResult Directory::compare(const protocol::CompareRequest& request, const Ide
     return ldap_result(ResultCode::kInappropriateMatching,
                        "attribute '" + wanted->type->name() + "' cannot be compared");
   }
-  auto entry = read_entry(request.entry);
-  if (!entry.ok()) {
-    return ldap_result(ResultCode::kInvalidDnSyntax, entry.status().message());
+  auto named = name_dn(*schema_, request.entry);
+  if (!named.ok()) {
+    return named.error();
   }
-  if (!entry->has_value()) {
-    return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.entry + "'");
+
+  // One read transaction for the assertion, the access checks and the comparison.
+  auto txn = store_->begin_read();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  auto id = txn->find_id(named->normalised);
+  auto entry = id.ok() ? txn->get(*id) : Result<Entry>(id.status());
+  if (!entry.ok()) {
+    return entry.status().code() == StatusCode::kNotFound
+               ? ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.entry + "'",
+                             matched_dn(*schema_, *txn, named->dn))
+               : storage_failure(entry.status());
+  }
+  if (assertion != nullptr) {
+    if (auto failed = assertion_result(test_assertion(*txn, *assertion, *entry, *id, identity), request.entry)) {
+      return *failed;
+    }
   }
   if (options_.access_policy != nullptr) {
-    auto txn = store_->begin_read();
-    if (!txn.ok()) {
-      return storage_failure(txn.status());
-    }
     const AccessGuard guard(*schema_, options_.access_policy.get(), identity, *txn);
-    auto named = name_dn(*schema_, request.entry);
-    auto id = named.ok() ? txn->find_id(named->normalised) : Result<storage::EntryId>(Status::not_found(""));
-    const access::Target target =
-        guard.target(*txn, id.ok() ? std::optional<storage::EntryId>(*id) : std::nullopt, **entry);
+    const access::Target target = guard.target(*txn, *id, *entry);
     if (!guard.allows(target, access::kEntryAttribute, access::kDisclose)) {
       return ldap_result(ResultCode::kNoSuchObject, "no entry named '" + request.entry + "'");
     }
@@ -401,13 +411,13 @@ LdapResult Directory::compare(const protocol::CompareRequest& request, const Ide
 
   protocol::Filter present = protocol::Filter::make_present(request.assertion.attribute_desc);
   FilterEvaluator evaluator(*schema_);
-  if (evaluator.evaluate(present, **entry) != Truth::kTrue) {
+  if (evaluator.evaluate(present, *entry) != Truth::kTrue) {
     return ldap_result(ResultCode::kNoSuchAttribute,
                        "the entry has no attribute '" + request.assertion.attribute_desc + "'");
   }
   protocol::Filter equality = protocol::Filter::make_assertion(
       protocol::FilterType::kEqualityMatch, request.assertion.attribute_desc, request.assertion.assertion_value);
-  bool matched = evaluator.evaluate(equality, **entry) == Truth::kTrue;
+  bool matched = evaluator.evaluate(equality, *entry) == Truth::kTrue;
   return ldap_result(matched ? ResultCode::kCompareTrue : ResultCode::kCompareFalse);
 }
 

@@ -116,7 +116,8 @@ bool is_suffix(const schema::Schema& schema, const DirectoryOptions& options, co
   return false;
 }
 
-LdapResult Directory::add(const protocol::AddRequest& request, const Identity& identity) {
+LdapResult Directory::add(const protocol::AddRequest& request, const Identity& identity,
+                          TargetControls* controls) {
   if (options_.access_policy == nullptr) {
     if (auto denied = require_root(identity, "add")) {
       return *denied;
@@ -135,6 +136,7 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
   }
   stamp_operational(*schema_, *entry, identity.dn, true, std::chrono::system_clock::now());
 
+  const ControlledTarget controlled{controls, &identity, "", name->normalised, request.entry};
   return run_write([&](storage::WriteTransaction& txn) -> LdapResult {
     storage::EntryId parent = storage::kNoParent;
     if (!is_suffix(*schema_, options_, *name)) {
@@ -173,15 +175,17 @@ LdapResult Directory::add(const protocol::AddRequest& request, const Identity& i
     }
     Status members = update_member_of(*schema_, *store_, txn, entry->dn, nullptr, &*entry);
     return members.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(members);
-  });
+  }, controlled);
 }
 
-LdapResult Directory::modify(const protocol::ModifyRequest& request, const Identity& identity) {
+LdapResult Directory::modify(const protocol::ModifyRequest& request, const Identity& identity,
+                             TargetControls* controls) {
   auto named = name_write_target(*schema_, options_, identity, "modify", request.object);
   if (!named.ok()) {
     return named.error();
   }
 
+  const ControlledTarget controlled{controls, &identity, named->normalised, named->normalised, request.object};
   return run_write([&](storage::WriteTransaction& txn) -> LdapResult {
     auto target = find_target(*schema_, txn, *named);
     if (!target.ok()) {
@@ -219,15 +223,17 @@ LdapResult Directory::modify(const protocol::ModifyRequest& request, const Ident
       replaced = update_member_of(*schema_, *store_, txn, entry->dn, &before, &*entry);
     }
     return replaced.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(replaced);
-  });
+  }, controlled);
 }
 
-LdapResult Directory::remove(const protocol::DelRequest& request, const Identity& identity) {
+LdapResult Directory::remove(const protocol::DelRequest& request, const Identity& identity,
+                             TargetControls* controls) {
   auto named = name_write_target(*schema_, options_, identity, "delete", request.entry);
   if (!named.ok()) {
     return named.error();
   }
 
+  const ControlledTarget controlled{controls, &identity, named->normalised, "", request.entry};
   return run_write([&](storage::WriteTransaction& txn) -> LdapResult {
     auto target = find_target(*schema_, txn, *named);
     if (!target.ok()) {
@@ -258,13 +264,26 @@ LdapResult Directory::remove(const protocol::DelRequest& request, const Identity
       removed = remove_member_references(*schema_, *store_, txn, name);
     }
     return removed.ok() ? ldap_result(ResultCode::kSuccess) : storage_failure(removed);
-  });
+  }, controlled);
 }
 
 LdapResult Directory::run_write(const std::function<LdapResult(storage::WriteTransaction&)>& operation) {
+  return run_write(operation, ControlledTarget{});
+}
+
+LdapResult Directory::run_write(const std::function<LdapResult(storage::WriteTransaction&)>& operation,
+                                const ControlledTarget& target) {
   std::optional<LdapResult> result;
   Status written = writes_->run([&](storage::WriteTransaction& txn) {
-    result = operation(txn);
+    if (target.controls != nullptr) {
+      result = apply_controls_before(txn, target);
+    }
+    if (!result.has_value()) {
+      result = operation(txn);
+    }
+    if (target.controls != nullptr && result->result_code == ResultCode::kSuccess) {
+      apply_controls_after(txn, target);
+    }
     if (result->result_code != ResultCode::kSuccess) {
       return Status::failed_precondition("the operation failed with result code " +
                                          std::to_string(static_cast<int>(result->result_code)));

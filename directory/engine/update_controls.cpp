@@ -25,10 +25,17 @@ bool contains_value(const schema::Schema& schema, const schema::AttributeType& t
 
 }  // namespace
 
-LdapResult Directory::remove_subtree(const protocol::DelRequest& request, const Identity& identity) {
+LdapResult Directory::remove_subtree(const protocol::DelRequest& request, const Identity& identity,
+                                     TargetControls* controls) {
   if (!identity.is_root && options_.access_policy == nullptr) {
-    return remove(request, identity);  // remove() returns the access error
+    return remove(request, identity, controls);  // remove() returns the access error
   }
+  if (controls != nullptr) {
+    if (auto failed = apply_controls_to_subtree_root(request, identity, *controls)) {
+      return *failed;
+    }
+  }
+
   auto entries = find(request.entry, false, "(objectClass=*)");
   if (!entries.ok()) {
     auto exists = read_entry(request.entry);
@@ -54,6 +61,20 @@ LdapResult Directory::remove_subtree(const protocol::DelRequest& request, const 
     }
   }
   return ldap_result(ResultCode::kSuccess);
+}
+
+std::optional<LdapResult> Directory::apply_controls_to_subtree_root(const protocol::DelRequest& request,
+                                                                   const Identity& identity,
+                                                                   TargetControls& controls) const {
+  auto named = name_dn(*schema_, request.entry);
+  if (!named.ok()) {
+    return std::nullopt;  // remove() reports the invalid DN
+  }
+  auto txn = store_->begin_read();
+  if (!txn.ok()) {
+    return storage_failure(txn.status());
+  }
+  return apply_controls_before(*txn, ControlledTarget{&controls, &identity, named->normalised, "", request.entry});
 }
 
 protocol::ModifyRequest Directory::make_permissive(const protocol::ModifyRequest& request) const {

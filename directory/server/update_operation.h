@@ -16,10 +16,9 @@ struct UpdateOutcome {
 };
 
 // Runs an add, modify, delete, modify DN or compare `request` whose controls decoded to
-// `controls`. Blocking: run it on a worker thread.
-// NOTE: the assertion and pre-read see the entry in a read transaction before the
-// operation's own write transaction, and post-read reads it after the commit, so a
-// concurrent writer can change the entry in between.
+// `controls`. The assertion, pre-read and post-read of an update see the entry in the
+// update's own write transaction (engine::TargetControls). Blocking: run it on a worker
+// thread.
 UpdateOutcome run_update(engine::Directory& directory, const protocol::Request& request,
                          const RequestControls& controls, const engine::Identity& identity);
 

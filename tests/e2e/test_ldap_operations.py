@@ -7,6 +7,7 @@ resultCode of the failed operation, so error cases check the exit code.
 
 import os
 import sys
+import threading
 
 # Keep __pycache__ out of the source tree.
 sys.dont_write_bytecode = True
@@ -87,6 +88,12 @@ def attribute_selection(*names):
 def assertion_present(name):
     """BER of an RFC 4528 assertion value: the present filter (NAME=*)."""
     return b"\x87" + ber_length(len(name)) + name.encode()
+
+
+def assertion_equal(name, value):
+    """BER of an RFC 4528 assertion value: the equality filter (NAME=VALUE)."""
+    body = b"\x04" + ber_length(len(name)) + name.encode() + b"\x04" + ber_length(len(value)) + value.encode()
+    return b"\xa3" + ber_length(len(body)) + body
 
 
 def response_control(connection, oid):
@@ -329,6 +336,64 @@ def test_read_controls_follow_access_rules(context):
         check_equal(code, 32, f"anonymous ldapsearch {extra} (output: {output.strip()})")
 
 
+def test_assertion_counts_without_lost_updates(context):
+    """Four connections increment one counter by compare-and-swap with the assertion control.
+
+    careidd tests the assertion and takes the pre-read entry in the modify's own write
+    transaction, so no two increments start from the same value.
+    """
+    base = make_people(context, "Counter", [("555000077581", "Cas Count", "Count")])
+    person = f"uid=555000077581,{base}"
+    admin = connect(context)
+    try:
+        admin.modify(person, {"description": [(ldap3.MODIFY_REPLACE, ["0"])]})
+        check_equal(admin.result["result"], 0, f"setting the counter: {admin.result}")
+    finally:
+        admin.unbind()
+
+    threads, increments = 4, 15
+    started_from = []
+    lock = threading.Lock()
+
+    def increment_all():
+        connection = connect(context)
+        try:
+            done = 0
+            while done < increments:
+                connection.search(person, "(objectClass=*)", ldap3.BASE, attributes=["description"])
+                current = connection.entries[0].description.value
+                controls = [("1.3.6.1.1.12", True, assertion_equal("description", current)),
+                            (kPreReadOid, True, attribute_selection("description"))]
+                connection.modify(person, {"description": [(ldap3.MODIFY_REPLACE, [str(int(current) + 1)])]},
+                                  controls=controls)
+                if connection.result["result"] == 0:
+                    before = response_control(connection, kPreReadOid)["result"]["description"]
+                    with lock:
+                        started_from.append(before[0])
+                    done += 1
+                elif connection.result["result"] != 122:
+                    raise AssertionError(f"increment failed: {connection.result}")
+        finally:
+            connection.unbind()
+
+    workers = [threading.Thread(target=increment_all) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+
+    total = threads * increments
+    check_equal(len(started_from), total, "successful increments")
+    check_equal(sorted(started_from, key=int), [str(value) for value in range(total)],
+                "pre-read values of the increments (each old value once)")
+    connection = connect(context)
+    try:
+        connection.search(person, "(objectClass=*)", ldap3.BASE, attributes=["description"])
+        check_equal(connection.entries[0].description.value, str(total), "counter after the increments")
+    finally:
+        connection.unbind()
+
+
 def test_subtree_delete_and_permissive(context):
     base = make_people(context, "Doomed", [("555000077601", "Kim Key", "Key")])
     person = f"uid=555000077601,{base}"
@@ -371,6 +436,7 @@ kCases = [
     test_root_dse_lists_controls,
     test_pre_and_post_read,
     test_read_controls_follow_access_rules,
+    test_assertion_counts_without_lost_updates,
     test_subtree_delete_and_permissive,
     test_ldapdelete_recursive,
 ]
