@@ -64,7 +64,7 @@ struct CardEvent {
   std::string actor;   // the operator: an admin DN, a uid, or "careidctl"
   std::string uid;     // the card holder's 12-digit uid
   std::string serial;  // the certificate serial number in hex; empty when none was issued
-  std::string reason;  // revocation reason (RFC 5280 5.3.1 name, e.g. "keyCompromise"), or empty
+  std::string reason{};  // revocation reason (RFC 5280 5.3.1 name, e.g. "keyCompromise"), or empty
   std::string outcome = kSuccess;
   std::string client = "local";
 };

@@ -217,8 +217,10 @@ Status record_demo_card_issue(const fs::path& config_file, const pki::Certificat
   if (!log.ok()) {
     return log.status().with_context("audit trail");
   }
-  audit::record_card_event(**log, audit::CardEvent{"issue", "careidctl demo setup", std::string(kDemoPersonUid),
-                                                   info->serial_hex});
+  audit::record_card_event(**log, audit::CardEvent{.action = "issue",
+                                                   .actor = "careidctl demo setup",
+                                                   .uid = std::string(kDemoPersonUid),
+                                                   .serial = info->serial_hex});
   return (*log)->close();
 }
 

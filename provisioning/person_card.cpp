@@ -64,7 +64,7 @@ Status record_issue(const Config& config, std::string_view uid, const std::strin
   if (!log.ok()) {
     return log.status().with_context("audit trail");
   }
-  audit::record_card_event(**log, audit::CardEvent{"issue", "careidctl", std::string(uid), serial_hex});
+  audit::record_card_event(**log, audit::CardEvent{.action = "issue", .actor = "careidctl", .uid = std::string(uid), .serial = serial_hex});
   return (*log)->close();
 }
 

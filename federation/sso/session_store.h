@@ -51,7 +51,7 @@ struct SessionSettings {
   std::chrono::seconds logout_step_timeout{2 * 60};
   std::size_t max_logouts = 10'000;
   // The rule that maps a card certificate to its holder, for every login of the store's owner.
-  CardMapping card_mapping;
+  CardMapping card_mapping{};
 };
 
 // The NameID careid put in an assertion to one SP, which that SP's LogoutRequest must name.

@@ -369,7 +369,7 @@ asio::awaitable<bool> LoginWorker::choose_first_role(Connection& connection, std
     outcome.error = network_error("role", role_error);
     co_return false;
   }
-  if (chosen.result_int() != expected_status) {
+  if (static_cast<int>(chosen.result_int()) != expected_status) {
     outcome.error = "role_http_" + std::to_string(chosen.result_int());
     co_return false;
   }

@@ -16,7 +16,7 @@ class CapturingNotifier final : public LogoutNotifier {
 
 // The provider fixture with SSO sessions attached, sharing the fixture's clock.
 struct SessionFixture : Fixture {
-  sso::SessionStore sessions{sso::SessionSettings{std::chrono::minutes(15), std::chrono::hours(1)},
+  sso::SessionStore sessions{sso::SessionSettings{.idle_timeout = std::chrono::minutes(15), .absolute_timeout = std::chrono::hours(1)},
                              [this] { return now; }};
   CapturingNotifier notifier;
   sso::PeerCertificate card = card_for(kUid);

@@ -40,7 +40,7 @@ struct PasswordFixture {
   PasswordSource source;
   Fixture base;
   std::unique_ptr<Provider> provider;
-  sso::SessionStore sessions{sso::SessionSettings{std::chrono::minutes(15), std::chrono::hours(1)},
+  sso::SessionStore sessions{sso::SessionSettings{.idle_timeout = std::chrono::minutes(15), .absolute_timeout = std::chrono::hours(1)},
                              [this] { return now; }};
   std::unique_ptr<sso::PasswordAuthenticator> password_login;
 

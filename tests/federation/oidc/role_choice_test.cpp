@@ -10,7 +10,7 @@ constexpr const char* kSecondRole = "555000000202";
 
 // The provider fixture with SSO sessions attached and a person with two role profiles.
 struct RoleFixture : Fixture {
-  sso::SessionStore sessions{sso::SessionSettings{std::chrono::minutes(15), std::chrono::hours(1)},
+  sso::SessionStore sessions{sso::SessionSettings{.idle_timeout = std::chrono::minutes(15), .absolute_timeout = std::chrono::hours(1)},
                              [this] { return now; }};
   sso::PeerCertificate card = card_for(kUid);
 
