@@ -193,8 +193,8 @@ int serve(const Config& config, const fs::path& config_path) {
     if (error) {
       return;
     }
-    log::get("careidd")->info("signal {} received, stopping: operations in progress get up to {} s to finish",
-                              signal_number, config.shutdown_timeout_seconds);
+    log::get("careidd")->info("{} received, stopping: operations in progress get up to {} s to finish",
+                              signal_number == SIGINT ? "SIGINT" : "SIGTERM", config.shutdown_timeout_seconds);
     ldap.drain();
     // HttpsServer::stop() blocks until its connections finish, so it runs beside the
     // LDAP drain instead of holding this I/O thread.
