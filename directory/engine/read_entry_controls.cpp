@@ -99,7 +99,8 @@ Directory::AssertionOutcome Directory::test_assertion(const storage::Transaction
                                                                 : AssertionOutcome::kFails;
   }
 
-  // The evaluator asks the guard about each attribute, so the guard lives until the end.
+  // The evaluator queries the guard for each attribute, so the guard stays in scope until
+  // the evaluation ends.
   const AccessGuard guard(*schema_, options_.access_policy.get(), identity, txn);
   const access::Target target = guard.target(txn, id, entry);
   if (!guard.allows(target, access::kEntryAttribute, access::kDisclose)) {

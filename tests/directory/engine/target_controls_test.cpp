@@ -170,11 +170,11 @@ TEST_CASE("target controls assertion is atomic", "[directory][engine][controls]"
 TEST_CASE("target controls compare tests assertion", "[directory][engine][controls]") {
   OperationsFixture f;
   const protocol::CompareRequest compare{kTarget, {"cn", "Demo Doctor"}};
-  const protocol::Filter holds = *protocol::parse_filter("(sn=Doctor)");
-  const protocol::Filter fails = *protocol::parse_filter("(sn=Nobody)");
+  const protocol::Filter matching = *protocol::parse_filter("(sn=Doctor)");
+  const protocol::Filter mismatching = *protocol::parse_filter("(sn=Nobody)");
 
-  CHECK(f.directory->compare(compare, f.root, &holds).result_code == ResultCode::kCompareTrue);
-  CHECK(f.directory->compare(compare, f.root, &fails).result_code == ResultCode::kAssertionFailed);
-  CHECK(f.directory->compare({"uid=555000000099,ou=People,o=nhs", {"cn", "x"}}, f.root, &holds).result_code ==
+  CHECK(f.directory->compare(compare, f.root, &matching).result_code == ResultCode::kCompareTrue);
+  CHECK(f.directory->compare(compare, f.root, &mismatching).result_code == ResultCode::kAssertionFailed);
+  CHECK(f.directory->compare({"uid=555000000099,ou=People,o=nhs", {"cn", "x"}}, f.root, &matching).result_code ==
         ResultCode::kNoSuchObject);
 }
