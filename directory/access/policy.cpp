@@ -124,8 +124,49 @@ bool is_within(std::string_view dn, std::string_view base) {
   return dn.size() > base.size() && dn.ends_with(base) && dn[dn.size() - base.size() - 1] == ',';
 }
 
-const Rule* Policy::find_rule(const Subject& subject, const Target& target, std::string_view attribute,
-                              bool operational) const {
+Policy::Policy(std::vector<Rule> rules) : rules_(std::move(rules)) {
+  auto covering = [this](std::string_view name, bool operational) {
+    RuleList list;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      if (matches_attribute(rules_[i], name, operational)) {
+        list.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    return list;
+  };
+
+  for (const Rule& rule : rules_) {
+    for (const std::string& name : rule.attributes) {
+      if (name != "*" && name != "+" && !named_.contains(name)) {
+        named_.emplace(name, AttributeRules{covering(name, false), covering(name, true)});
+      }
+    }
+  }
+  entry_rules_ = covering(kEntryAttribute, false);
+
+  // No rule lists the name, so only the rules for all attributes, "*" or "+" cover it.
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const std::vector<std::string>& listed = rules_[i].attributes;
+    if (listed.empty() || contains(listed, "*")) {
+      unnamed_.user.push_back(static_cast<std::uint32_t>(i));
+    }
+    if (listed.empty() || contains(listed, "+")) {
+      unnamed_.operational.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+}
+
+const Policy::RuleList& Policy::rules_for(std::string_view attribute, bool operational) const {
+  const std::string name = lower(attribute);
+  if (name == kEntryAttribute) {
+    return entry_rules_;
+  }
+  auto found = named_.find(std::string_view(name));
+  const AttributeRules& rules = found == named_.end() ? unnamed_ : found->second;
+  return operational ? rules.operational : rules.user;
+}
+
+const Rule* Policy::find_rule(const Subject& subject, const Target& target, const RuleList& covering) const {
   // A target is checked for each attribute of its entry, so the outcome of the checks that
   // do not depend on the attribute is kept in the target, per rule.
   if (target.outcomes_policy_ != this || target.outcomes_subject_ != &subject) {
@@ -134,12 +175,8 @@ const Rule* Policy::find_rule(const Subject& subject, const Target& target, std:
     target.outcomes_subject_ = &subject;
   }
 
-  const std::string name = lower(attribute);
-  for (std::size_t i = 0; i < rules_.size(); ++i) {
+  for (std::uint32_t i : covering) {
     const Rule& rule = rules_[i];
-    if (!matches_attribute(rule, name, operational)) {
-      continue;
-    }
     signed char& outcome = target.rule_outcomes_[i];
     if (outcome < 0) {
       outcome = matches_entry(rule, target) && matches_subject(rule, subject, target) &&
@@ -152,23 +189,33 @@ const Rule* Policy::find_rule(const Subject& subject, const Target& target, std:
   return nullptr;
 }
 
-Privileges Policy::privileges(const Subject& subject, const Target& target, std::string_view attribute,
-                              bool operational) const {
-  Privileges granted = 0;
-  if (subject.is_root) {
-    granted = kAllPrivileges;
-  } else if (const Rule* rule = find_rule(subject, target, attribute, operational)) {
-    granted = rule->grant;
-  }
+Policy::Attribute Policy::resolve(std::string_view attribute, bool operational) const {
+  Attribute resolved;
+  resolved.rules_ = &rules_for(attribute, operational);
   // Password hashes are never disclosed, not even to root (see the header).
   if (equals_ignore_case(attribute, "userPassword")) {
-    granted &= kDisclose | kAuth | kAdd | kDelete;
+    resolved.limit_ = kDisclose | kAuth | kAdd | kDelete;
   }
   // TOTP secrets are read by careidd's own store reads only, which bypass the policy.
   if (equals_ignore_case(attribute, "careidTotpSecret")) {
-    granted &= kAdd | kDelete;
+    resolved.limit_ = kAdd | kDelete;
   }
-  return granted;
+  return resolved;
+}
+
+Privileges Policy::privileges(const Subject& subject, const Target& target, const Attribute& attribute) const {
+  Privileges granted = 0;
+  if (subject.is_root) {
+    granted = kAllPrivileges;
+  } else if (const Rule* rule = find_rule(subject, target, *attribute.rules_)) {
+    granted = rule->grant;
+  }
+  return granted & attribute.limit_;
+}
+
+Privileges Policy::privileges(const Subject& subject, const Target& target, std::string_view attribute,
+                              bool operational) const {
+  return privileges(subject, target, resolve(attribute, operational));
 }
 
 std::string Policy::deciding_rule(const Subject& subject, const Target& target, std::string_view attribute,
@@ -176,7 +223,7 @@ std::string Policy::deciding_rule(const Subject& subject, const Target& target, 
   if (subject.is_root) {
     return "root";
   }
-  const Rule* rule = find_rule(subject, target, attribute, operational);
+  const Rule* rule = find_rule(subject, target, rules_for(attribute, operational));
   return rule == nullptr ? "no rule" : rule->name;
 }
 

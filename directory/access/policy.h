@@ -14,11 +14,13 @@
 // A Policy is immutable after it is built and may be shared by any number of threads.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -67,8 +69,28 @@ struct Rule {
 };
 
 class Policy {
+  // Positions in rules_ of the rules whose attribute list covers one attribute, in order.
+  using RuleList = std::vector<std::uint32_t>;
+
  public:
-  explicit Policy(std::vector<Rule> rules) : rules_(std::move(rules)) {}
+  explicit Policy(std::vector<Rule> rules);
+
+  // One attribute resolved against the rules: the rules that cover it and the fixed limit
+  // on it (userPassword, careidTotpSecret). Valid while the Policy lives. A caller that
+  // checks the same attribute on many entries resolves it once with resolve().
+  class Attribute {
+   private:
+    friend class Policy;
+    Attribute() = default;
+
+    const RuleList* rules_ = nullptr;
+    Privileges limit_ = kAllPrivileges;
+  };
+
+  // Resolves `attribute`, named as for privileges().
+  Attribute resolve(std::string_view attribute, bool operational = false) const;
+
+  Privileges privileges(const Subject& subject, const Target& target, const Attribute& attribute) const;
 
   // Returns the privileges `subject` has on `attribute` of `target`. `attribute` is the
   // attribute type's first schema NAME or kEntryAttribute; `operational` is true for
@@ -88,10 +110,30 @@ class Policy {
   const std::vector<Rule>& rules() const { return rules_; }
 
  private:
-  const Rule* find_rule(const Subject& subject, const Target& target, std::string_view attribute,
-                        bool operational) const;
+  struct AttributeRules {
+    RuleList user;
+    RuleList operational;
+  };
+
+  // Hashes names already in ASCII lower case, so that a std::string_view finds a
+  // std::string key without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+
+  const Rule* find_rule(const Subject& subject, const Target& target, const RuleList& covering) const;
+  const RuleList& rules_for(std::string_view attribute, bool operational) const;
 
   std::vector<Rule> rules_;
+
+  // Which rules cover an attribute depends only on the rules, so it is worked out once
+  // here rather than for every attribute of every entry. There is one list for each name
+  // that some rule lists, one for "entry", and one for every other user or operational
+  // attribute.
+  std::unordered_map<std::string, AttributeRules, NameHash, std::equal_to<>> named_;
+  RuleList entry_rules_;
+  AttributeRules unnamed_;
 };
 
 // Compiles a policy from TOML text (README.md of the directory folder documents the format).

@@ -212,17 +212,26 @@ bool AccessGuard::allows(const access::Target& target, std::string_view attribut
   if (policy_ == nullptr) {
     return true;
   }
-  if (attribute == access::kEntryAttribute) {
-    return policy_->allows(*subject_, target, attribute, needed);
+  return (policy_->privileges(*subject_, target, resolve(attribute)) & needed) == needed;
+}
+
+const access::Policy::Attribute& AccessGuard::resolve(std::string_view description) const {
+  auto found = resolved_.find(description);
+  if (found != resolved_.end()) {
+    return found->second;
   }
+
   // The policy compares the type's first NAME, or the description without options when the
-  // schema does not define the type.
-  auto parsed = parse_description(schema_, attribute);
-  if (!parsed.ok()) {
-    return policy_->allows(*subject_, target, attribute.substr(0, attribute.find(';')), needed, false);
+  // schema does not define the type (or for kEntryAttribute, which is no type).
+  std::string_view name = description.substr(0, description.find(';'));
+  bool operational = false;
+  auto parsed = description == access::kEntryAttribute ? Result<AttributeDescription>(Status::not_found(""))
+                                                       : parse_description(schema_, description);
+  if (parsed.ok()) {
+    name = parsed->type->name();
+    operational = parsed->type->usage() != schema::Usage::kUserApplications;
   }
-  const bool operational = parsed->type->usage() != schema::Usage::kUserApplications;
-  return policy_->allows(*subject_, target, parsed->type->name(), needed, operational);
+  return resolved_.emplace(std::string(description), policy_->resolve(name, operational)).first->second;
 }
 
 void AccessGuard::restrict_filter(const access::Target& target, FilterEvaluator& evaluator) const {
@@ -230,8 +239,7 @@ void AccessGuard::restrict_filter(const access::Target& target, FilterEvaluator&
     return;
   }
   evaluator.set_searchable([this, &target](const schema::AttributeType& type) {
-    const bool operational = type.usage() != schema::Usage::kUserApplications;
-    return policy_->allows(*subject_, target, type.name(), access::kSearch, operational);
+    return (policy_->privileges(*subject_, target, resolve(type.name())) & access::kSearch) == access::kSearch;
   });
 }
 

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "directory/access/policy.h"
 #include "directory/engine/directory.h"
@@ -77,6 +78,15 @@ class AccessGuard {
   std::string caller_;  // "anonymous" or the bound DN, for diagnostics
   std::shared_ptr<const access::Subject> subject_;
   mutable EntryDnNormaliser dn_normaliser_;  // targets of one search share parents
+
+  // Descriptions resolved against the schema and the policy. A search checks the same few
+  // descriptions on every entry it returns.
+  struct DescriptionHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  const access::Policy::Attribute& resolve(std::string_view description) const;
+  mutable std::unordered_map<std::string, access::Policy::Attribute, DescriptionHash, std::equal_to<>> resolved_;
 };
 
 }  // namespace careid::directory::engine

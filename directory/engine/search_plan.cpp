@@ -93,8 +93,7 @@ std::optional<Ids> apply_lists(std::vector<IndexList> lists, std::optional<Ids> 
     } else if (list.size > ids->size() * kProbeRatio) {
       step = txn.ids_among(list.attribute, list.kind, list.key, *ids);
     } else {
-      auto read = txn.ids_with_key(list.attribute, list.kind, list.key);
-      step = read.ok() ? Result<Ids>(intersect(*ids, *read)) : read;
+      step = txn.ids_in_list(list.attribute, list.kind, list.key, *ids);
     }
     if (!step.ok()) {
       return std::nullopt;

@@ -207,6 +207,13 @@ class Transaction {
   Result<std::vector<EntryId>> ids_among(std::string_view attribute, IndexKeyKind kind, std::string_view key,
                                          const std::vector<EntryId>& candidates) const;
 
+  // The same result from one pass over the list's pages, which LMDB hands out whole. A
+  // galloping search finds each candidate in its page, so a page costs a few compares per
+  // candidate rather than one decode per id. The pass stops after the last candidate. It
+  // is cheaper than ids_among unless the list is much longer than `candidates`.
+  Result<std::vector<EntryId>> ids_in_list(std::string_view attribute, IndexKeyKind kind, std::string_view key,
+                                           const std::vector<EntryId>& candidates) const;
+
   // Returns the ids, sorted and without duplicates, of entries with an equality key for
   // `attribute` from `lower` to `upper` inclusive in byte order. A missing bound is open.
   // Bounds are cut to kMaxIndexedValueBytes like the stored keys. Cutting keeps byte

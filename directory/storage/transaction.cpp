@@ -48,6 +48,60 @@ Result<std::vector<EntryId>> read_id_list(const detail::StoreState& state, MDB_t
   return ids;
 }
 
+// The ids of a page of a MDB_DUPFIXED list of 8-byte ids, in ascending order.
+class IdPage {
+ public:
+  explicit IdPage(std::string_view bytes) : bytes_(bytes) {}
+  std::size_t size() const { return bytes_.size() / 8; }
+  EntryId at(std::size_t index) const {
+    EntryId id = 0;
+    detail::decode_id(bytes_.substr(index * 8, 8), id);
+    return id;
+  }
+
+  // The first index at or after `from` whose id is not below `wanted`, or size(). Gallops
+  // from `from` and then bisects, so a nearby id costs few compares.
+  std::size_t lower_bound_from(std::size_t from, EntryId wanted) const {
+    std::size_t low = from;
+    std::size_t bound = from;
+    for (std::size_t step = 1; bound < size() && at(bound) < wanted; step *= 2) {
+      low = bound + 1;
+      bound += step;
+    }
+    std::size_t high = std::min(bound, size());
+    while (low < high) {
+      std::size_t middle = low + (high - low) / 2;
+      if (at(middle) < wanted) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+// Appends to `found` the candidates from `next` on that `page` holds, and moves `next` past
+// every candidate not above the page's last id.
+void intersect_page(const IdPage& page, const std::vector<EntryId>& candidates, std::size_t& next,
+                    std::vector<EntryId>& found) {
+  if (page.size() == 0) {
+    return;
+  }
+  const EntryId last = page.at(page.size() - 1);
+  std::size_t position = 0;
+  while (next < candidates.size() && candidates[next] <= last) {
+    const EntryId wanted = candidates[next++];
+    position = page.lower_bound_from(position, wanted);
+    if (position < page.size() && page.at(position) == wanted) {
+      found.push_back(wanted);
+    }
+  }
+}
+
 // Returns the index database of `attribute`, or kFailedPrecondition when it has no index.
 Result<MDB_dbi> index_dbi(const detail::StoreState& state, std::string_view attribute) {
   auto dbi = state.find_index(attribute);
@@ -396,6 +450,34 @@ Result<std::vector<EntryId>> Transaction::ids_among(std::string_view attribute, 
     } else if (rc != MDB_NOTFOUND) {
       return detail::lmdb_status(rc, "read index", state().folder);
     }
+  }
+  return found;
+}
+
+Result<std::vector<EntryId>> Transaction::ids_in_list(std::string_view attribute, IndexKeyKind kind,
+                                                      std::string_view key,
+                                                      const std::vector<EntryId>& candidates) const {
+  auto cursor = open_index_cursor(state(), txn(), attribute);
+  if (!cursor.ok()) {
+    return cursor.status();
+  }
+
+  const std::string record_key = index_record_key(kind, key);
+  MDB_val k = as_val(record_key);
+  MDB_val data{};
+  int rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_SET);
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_GET_MULTIPLE);
+  }
+
+  std::vector<EntryId> found;
+  std::size_t next = 0;
+  while (rc == MDB_SUCCESS && next < candidates.size()) {
+    intersect_page(IdPage(as_view(data)), candidates, next, found);
+    rc = mdb_cursor_get(cursor->get(), &k, &data, MDB_NEXT_MULTIPLE);
+  }
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+    return detail::lmdb_status(rc, "read index", state().folder);
   }
   return found;
 }

@@ -2,7 +2,9 @@
 // each attribute keeps, and records written before index kinds existed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,65 @@ TEST_CASE("index lists counted and probed", "[directory][storage][index]") {
     CHECK(*txn->ids_among("cn", IndexKeyKind::kEquality, "c", candidates) == std::vector<EntryId>{ids[2]});
     CHECK(txn->ids_among("cn", IndexKeyKind::kSubstring, "xd", candidates)->empty());
     CHECK(*txn->ids_with_key("cn", IndexKeyKind::kSubstring, "xd") == std::vector<EntryId>{ids[3]});
+  }
+  fs::remove_all(folder);
+}
+
+// Adds `count` entries with a presence key of mail, and the sn key "third" on every third
+// one. Returns their ids.
+std::vector<EntryId> add_numbered(EntryStore& store, int count) {
+  auto txn = store.begin_write();
+  REQUIRE(txn.ok());
+  std::vector<EntryId> ids;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "n" + std::to_string(i);
+    std::vector<IndexKey> keys = {{"mail", "", IndexKeyKind::kPresence}};
+    if (i % 3 == 0) {
+      keys.push_back({"sn", "third", IndexKeyKind::kEquality});
+    }
+    auto id = txn->add("cn=" + name, kNoParent, person(name), keys);
+    REQUIRE(id.ok());
+    ids.push_back(*id);
+  }
+  REQUIRE(txn->commit().ok());
+  return ids;
+}
+
+TEST_CASE("long index list intersected page by page", "[directory][storage][index]") {
+  const fs::path folder = fresh_folder("pages");
+  {
+    auto store = EntryStore::open(folder, kinds_options());
+    REQUIRE(store.ok());
+    // 3,000 ids of 8 bytes fill several 4 KiB pages of the duplicate list.
+    const std::vector<EntryId> ids = add_numbered(**store, 3000);
+    auto txn = (*store)->begin_read();
+    REQUIRE(txn.ok());
+    const std::vector<EntryId> thirds = *txn->ids_with_key("sn", IndexKeyKind::kEquality, "third");
+    REQUIRE(thirds.size() == 1000);
+
+    // Candidates: every fifth id, ids past the end, and runs of neighbours, so that pages
+    // hold none, one or many of them.
+    std::vector<EntryId> candidates;
+    for (std::size_t i = 0; i < ids.size(); i += i < 1200 ? 5 : 1) {
+      candidates.push_back(ids[i]);
+    }
+    candidates.push_back(ids.back() + 1);
+    candidates.push_back(ids.back() + 1000);
+
+    std::vector<EntryId> expected;
+    std::set_intersection(candidates.begin(), candidates.end(), thirds.begin(), thirds.end(),
+                          std::back_inserter(expected));
+    CHECK(*txn->ids_in_list("sn", IndexKeyKind::kEquality, "third", candidates) == expected);
+    CHECK(*txn->ids_among("sn", IndexKeyKind::kEquality, "third", candidates) == expected);
+
+    // Every stored id, a single one, none, and a key that has no list.
+    CHECK(*txn->ids_in_list("mail", IndexKeyKind::kPresence, "", ids) == ids);
+    CHECK(*txn->ids_in_list("sn", IndexKeyKind::kEquality, "third", {ids[2997]}) == std::vector<EntryId>{ids[2997]});
+    CHECK(txn->ids_in_list("sn", IndexKeyKind::kEquality, "third", {ids[1]})->empty());
+    CHECK(txn->ids_in_list("sn", IndexKeyKind::kEquality, "third", {})->empty());
+    CHECK(txn->ids_in_list("sn", IndexKeyKind::kEquality, "absent", ids)->empty());
+    CHECK(txn->ids_in_list("uid", IndexKeyKind::kEquality, "a", ids).status().code() ==
+          StatusCode::kFailedPrecondition);
   }
   fs::remove_all(folder);
 }
