@@ -34,6 +34,10 @@ class Writer {
   // Ends the innermost open constructed element and writes its length.
   void end_constructed();
 
+  // Makes room for `bytes` in all, so that a writer whose output size is known roughly
+  // grows its buffer once.
+  void reserve(std::size_t bytes) { buffer_.reserve(bytes); }
+
   // Depth of open constructed elements.
   std::size_t open_elements() const { return open_.size(); }
 

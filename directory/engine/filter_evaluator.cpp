@@ -111,6 +111,17 @@ bool FilterEvaluator::is_searchable(const Filter& filter) const {
   return !wanted.ok() || searchable_(*wanted->type);
 }
 
+bool FilterEvaluator::searches_every_item(const Filter& filter) const {
+  if (!searchable_) {
+    return true;
+  }
+  if (filter.type == FilterType::kAnd || filter.type == FilterType::kOr || filter.type == FilterType::kNot) {
+    return std::all_of(filter.children.begin(), filter.children.end(),
+                       [this](const Filter& child) { return searches_every_item(child); });
+  }
+  return is_searchable(filter);
+}
+
 Truth FilterEvaluator::evaluate(const Filter& filter, const Entry& entry) const {
   if (searchable_ && !is_searchable(filter)) {
     return Truth::kUndefined;

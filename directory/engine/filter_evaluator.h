@@ -38,6 +38,11 @@ class FilterEvaluator {
     searchable_ = std::move(searchable);
   }
 
+  // Returns whether the searchable check passes every item of `filter`. evaluate() then
+  // returns what it returns without the check, so a caller that has that result already
+  // need not evaluate again.
+  bool searches_every_item(const protocol::Filter& filter) const;
+
  private:
   Truth evaluate_set(const protocol::Filter& filter, const Entry& entry) const;
   Truth evaluate_present(const protocol::Filter& filter, const Entry& entry) const;

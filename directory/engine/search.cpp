@@ -191,6 +191,24 @@ class TimeLimit {
   std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
+// Counts how many of the entries read so far matched the filter. Reading only the filter's
+// attributes first saves decoding the entries that fail, but costs a second decode for each
+// entry that matches. The candidates of an index plan mostly match, so once more than half
+// of at least kMinimum have, each entry is read whole at once.
+class MatchRate {
+ public:
+  void count(bool matched) {
+    ++read_;
+    matched_ += matched ? 1 : 0;
+  }
+  bool mostly_matching() const { return read_ >= kMinimum && 2 * matched_ > read_; }
+
+ private:
+  static constexpr std::uint64_t kMinimum = 16;
+  std::uint64_t read_ = 0;
+  std::uint64_t matched_ = 0;
+};
+
 // A search reads few entries when its scope is the base, fits in a small scope, or its
 // index plan names at most `max_candidates` ids.
 bool is_cheap_plan(SearchScope scope, const std::optional<std::vector<storage::EntryId>>& scope_ids,
@@ -275,6 +293,7 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
   };
 
   const auto matches = [&](const Entry& read) { return evaluator.evaluate(request.filter, read) == Truth::kTrue; };
+  MatchRate match_rate;
   // Reads entry `id` and its stored normalised DN when the unrestricted filter matches it.
   // `filtered`, when set, contains the attributes the filter reads.
   auto read_matching = [&](storage::EntryId id, const Entry* filtered,
@@ -282,15 +301,19 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
     if (filtered != nullptr && !matches(*filtered)) {
       return std::nullopt;
     }
-    if (filtered == nullptr && !scope_ids.has_value()) {
+    const bool by_filter_first = filtered == nullptr && !scope_ids.has_value();
+    if (by_filter_first && !match_rate.mostly_matching()) {
       auto read = txn->get_if(id, read_by_filter, matches, &normalised_dn);
-      return read.ok() ? std::move(*read) : std::nullopt;
+      std::optional<Entry> entry = read.ok() ? std::move(*read) : std::nullopt;
+      match_rate.count(entry.has_value());
+      return entry;
     }
     auto read = txn->get(id, &normalised_dn);
-    if (!read.ok() || (filtered == nullptr && !matches(*read))) {
-      return std::nullopt;
+    const bool matched = read.ok() && (filtered != nullptr || matches(*read));
+    if (by_filter_first) {
+      match_rate.count(matched);
     }
-    return std::move(*read);
+    return matched ? std::optional<Entry>(std::move(*read)) : std::nullopt;
   };
 
   auto visit = [&](storage::EntryId id, const Entry* filtered) {
@@ -302,7 +325,8 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
     // never makes AND, OR or NOT TRUE where it was not (RFC 4511 4.5.1.7). So an entry
     // that the unrestricted filter does not match is skipped before its access target is
     // built. Outside a small scope, the filter is first evaluated on the attributes it
-    // reads, and only a match is decoded whole, from the same record read.
+    // reads, and only a match is decoded whole, from the same record read, until most
+    // entries have matched (MatchRate).
     std::string normalised_dn;
     std::optional<Entry> entry = read_matching(id, filtered, normalised_dn);
     if (!entry.has_value()) {
@@ -314,9 +338,11 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
       if (!guard.allows(*target, access::kEntryAttribute, access::kSearch)) {
         return true;
       }
+      // The unrestricted filter is TRUE here, so the restricted one differs only when an
+      // item's attribute may not be searched.
       FilterEvaluator restricted(*schema_);
       guard.restrict_filter(*target, restricted);
-      if (restricted.evaluate(request.filter, *entry) != Truth::kTrue) {
+      if (!restricted.searches_every_item(request.filter) && restricted.evaluate(request.filter, *entry) != Truth::kTrue) {
         return true;
       }
     }

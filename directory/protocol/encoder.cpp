@@ -90,6 +90,23 @@ struct ResponseWriter {
   }
 };
 
+// An upper estimate of the encoded size of `response`. Search entries are most of what a
+// server sends, so only they are measured. Each attribute and value adds at most a
+// 6-octet header, and the envelope at most 64 octets without controls.
+std::size_t estimated_size(const Response& response) {
+  std::size_t bytes = 64;
+  if (const auto* entry = std::get_if<SearchResultEntry>(&response.op)) {
+    bytes += entry->object_name.size();
+    for (const PartialAttribute& attribute : entry->attributes) {
+      bytes += 18 + attribute.type.size();
+      for (const std::string& value : attribute.values) {
+        bytes += 6 + value.size();
+      }
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
 
 namespace detail {
@@ -134,6 +151,7 @@ void end_message(const std::vector<Control>& controls, Writer& writer) {
 
 std::string encode_response(const Response& response) {
   Writer writer;
+  writer.reserve(estimated_size(response));
   detail::begin_message(response.message_id, writer);
   std::visit(ResponseWriter{writer, op_tag(response.op)}, response.op);
   detail::end_message(response.controls, writer);

@@ -391,17 +391,23 @@ Result<EntryId> decode_parent(std::string_view bytes, EntryId id) {
 
 namespace {
 
-// Decodes a record, and reads its index keys into the result only when `with_keys` is set.
-// Without them the keys' layout is still checked.
+// Decodes a record, with its index keys when `with_keys` is set. Without them the decode
+// stops after the attributes, so the keys' layout is not checked.
 Result<StoredRecord> decode(std::string_view bytes, EntryId id, bool with_keys) {
   RecordReader reader(bytes);
   StoredRecord record;
   std::uint8_t version = 0;
   CAREID_RETURN_IF_ERROR(read_header(reader, record, id, version));
   read_attributes(reader, version, record.entry);
-  CAREID_RETURN_IF_ERROR(
-      read_index_keys(reader, version, id, with_keys ? &record.index_keys : nullptr));
-  if (with_keys && version == 1) {
+  if (!with_keys) {
+    if (reader.failed()) {
+      return corrupt(id, "truncated attributes");
+    }
+    return record;
+  }
+
+  CAREID_RETURN_IF_ERROR(read_index_keys(reader, version, id, &record.index_keys));
+  if (version == 1) {
     add_presence_keys(record.index_keys);
   }
   return record;

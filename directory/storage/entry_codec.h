@@ -54,9 +54,11 @@ std::string encode_record(EntryId parent, std::string_view normalised_dn, const 
 // Decodes a whole record. A malformed one is kCorruption naming `id`.
 Result<StoredRecord> decode_record(std::string_view bytes, EntryId id);
 
-// Decodes the header and the attributes but skips the index keys, which only writers need.
-// Checks the same layout as decode_record, so a malformed record is kCorruption here too.
-// When `normalised_dn` is not null, it receives the stored normalised DN.
+// Decodes the header and the attributes and stops before the index keys, which only
+// writers need. A malformed header or attribute is kCorruption. A record malformed only in
+// its keys decodes here. decode_record reports it, and so do writes of the entry and
+// `careidctl directory check`. When `normalised_dn` is not null, it receives the stored
+// normalised DN.
 Result<Entry> decode_entry(std::string_view bytes, EntryId id,
                            std::string* normalised_dn = nullptr);
 
