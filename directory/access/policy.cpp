@@ -189,8 +189,8 @@ const Rule* Policy::find_rule(const Subject& subject, const Target& target, cons
   return nullptr;
 }
 
-Policy::Attribute Policy::resolve(std::string_view attribute, bool operational) const {
-  Attribute resolved;
+Policy::ResolvedAttribute Policy::resolve(std::string_view attribute, bool operational) const {
+  ResolvedAttribute resolved;
   resolved.rules_ = &rules_for(attribute, operational);
   // Password hashes are never disclosed, not even to root (see the header).
   if (equals_ignore_case(attribute, "userPassword")) {
@@ -203,7 +203,7 @@ Policy::Attribute Policy::resolve(std::string_view attribute, bool operational) 
   return resolved;
 }
 
-Privileges Policy::privileges(const Subject& subject, const Target& target, const Attribute& attribute) const {
+Privileges Policy::privileges(const Subject& subject, const Target& target, const ResolvedAttribute& attribute) const {
   Privileges granted = 0;
   if (subject.is_root) {
     granted = kAllPrivileges;

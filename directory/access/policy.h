@@ -78,19 +78,19 @@ class Policy {
   // One attribute resolved against the rules: the rules that cover it and the fixed limit
   // on it (userPassword, careidTotpSecret). Valid while the Policy lives. A caller that
   // checks the same attribute on many entries resolves it once with resolve().
-  class Attribute {
+  class ResolvedAttribute {
    private:
     friend class Policy;
-    Attribute() = default;
+    ResolvedAttribute() = default;
 
     const RuleList* rules_ = nullptr;
     Privileges limit_ = kAllPrivileges;
   };
 
   // Resolves `attribute`, named as for privileges().
-  Attribute resolve(std::string_view attribute, bool operational = false) const;
+  ResolvedAttribute resolve(std::string_view attribute, bool operational = false) const;
 
-  Privileges privileges(const Subject& subject, const Target& target, const Attribute& attribute) const;
+  Privileges privileges(const Subject& subject, const Target& target, const ResolvedAttribute& attribute) const;
 
   // Returns the privileges `subject` has on `attribute` of `target`. `attribute` is the
   // attribute type's first schema NAME or kEntryAttribute; `operational` is true for
@@ -127,10 +127,9 @@ class Policy {
 
   std::vector<Rule> rules_;
 
-  // Which rules cover an attribute depends only on the rules, so it is worked out once
-  // here rather than for every attribute of every entry. There is one list for each name
-  // that some rule lists, one for "entry", and one for every other user or operational
-  // attribute.
+  // The rules that cover each attribute, worked out once when the policy is built rather
+  // than for every attribute of every entry. There is one list for each name that some
+  // rule lists, one for "entry", and one for every other user or operational attribute.
   std::unordered_map<std::string, AttributeRules, NameHash, std::equal_to<>> named_;
   RuleList entry_rules_;
   AttributeRules unnamed_;

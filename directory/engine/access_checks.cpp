@@ -215,7 +215,7 @@ bool AccessGuard::allows(const access::Target& target, std::string_view attribut
   return (policy_->privileges(*subject_, target, resolve(attribute)) & needed) == needed;
 }
 
-const access::Policy::Attribute& AccessGuard::resolve(std::string_view description) const {
+const access::Policy::ResolvedAttribute& AccessGuard::resolve(std::string_view description) const {
   auto found = resolved_.find(description);
   if (found != resolved_.end()) {
     return found->second;

@@ -85,8 +85,8 @@ class AccessGuard {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
-  const access::Policy::Attribute& resolve(std::string_view description) const;
-  mutable std::unordered_map<std::string, access::Policy::Attribute, DescriptionHash, std::equal_to<>> resolved_;
+  const access::Policy::ResolvedAttribute& resolve(std::string_view description) const;
+  mutable std::unordered_map<std::string, access::Policy::ResolvedAttribute, DescriptionHash, std::equal_to<>> resolved_;
 };
 
 }  // namespace careid::directory::engine

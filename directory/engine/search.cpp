@@ -268,15 +268,27 @@ std::optional<LdapResult> Directory::search_bounded(const SearchRequest& request
     }
   }
 
-  std::optional<std::vector<storage::EntryId>> scope_ids =
-      list_small_scope(*txn, *base_id, request.scope, kSmallScopeEntries);
+  // The index estimate counts lists without reading them. A subtree walk reads up to 17
+  // entries before it can tell whether the scope is small, so a filter that the index narrows
+  // to as few entries (uid=...) skips the walk.
+  std::optional<std::optional<std::uint64_t>> estimated;
+  auto estimate = [&] {
+    if (!estimated.has_value()) {
+      estimated = estimate_candidates(request.filter, *schema_, *store_, *txn);
+    }
+    return *estimated;
+  };
+  const bool narrow_filter = request.scope == SearchScope::kWholeSubtree && estimate().has_value() &&
+                             *estimate() <= kSmallScopeEntries;
+  std::optional<std::vector<storage::EntryId>> scope_ids;
+  if (!narrow_filter) {
+    scope_ids = list_small_scope(*txn, *base_id, request.scope, kSmallScopeEntries);
+  }
   std::optional<std::vector<storage::EntryId>> candidates;
   if (!scope_ids.has_value()) {
-    if (max_candidates.has_value() && request.scope != SearchScope::kBaseObject) {
-      auto estimate = estimate_candidates(request.filter, *schema_, *store_, *txn);
-      if (!estimate.has_value() || *estimate > *max_candidates) {
-        return std::nullopt;
-      }
+    if (max_candidates.has_value() && request.scope != SearchScope::kBaseObject &&
+        (!estimate().has_value() || *estimate() > *max_candidates)) {
+      return std::nullopt;
     }
     candidates = plan_candidates(request.filter, *schema_, *store_, *txn);
   }

@@ -46,6 +46,7 @@ bool folder_open_in_process(const std::filesystem::path& folder) {
 }
 
 StoreState::~StoreState() {
+  idle_reads.clear();
   env.reset();
   if (!registry_key.empty()) {
     std::lock_guard lock(registry_mutex());
@@ -504,7 +505,17 @@ Result<std::unique_ptr<EntryStore>> EntryStore::open(const std::filesystem::path
 EntryStore::EntryStore(std::unique_ptr<detail::StoreState> state) : state_(std::move(state)) {}
 EntryStore::~EntryStore() = default;
 
+ReadTransaction::ReadTransaction(const detail::StoreState* state, MDB_txn* txn)
+    : Transaction(state, txn, &state->idle_reads) {}
+
 Result<ReadTransaction> ReadTransaction::begin(const detail::StoreState* state) {
+  if (MDB_txn* idle = state->idle_reads.take()) {
+    if (mdb_txn_renew(idle) == MDB_SUCCESS) {
+      return ReadTransaction(state, idle);
+    }
+    mdb_txn_abort(idle);
+  }
+
   MDB_txn* raw = nullptr;
   int rc = mdb_txn_begin(state->env.get(), nullptr, MDB_RDONLY, &raw);
   if (rc != MDB_SUCCESS) {

@@ -92,7 +92,10 @@ struct IndexKey {
 namespace detail {
 struct StoreState;
 class PendingIndexRecords;
+class IdleReadTransactions;
+// Aborts a transaction, or resets a read transaction and hands it to `idle` for reuse.
 struct TxnAborter {
+  IdleReadTransactions* idle = nullptr;
   void operator()(MDB_txn* txn) const;
 };
 }  // namespace detail
@@ -230,7 +233,8 @@ class Transaction {
   Result<std::uint64_t> index_record_count(std::string_view attribute) const;
 
  protected:
-  Transaction(const detail::StoreState* state, MDB_txn* txn);
+  // `idle`, for a read transaction, receives it after a reset when this ends.
+  Transaction(const detail::StoreState* state, MDB_txn* txn, detail::IdleReadTransactions* idle = nullptr);
   MDB_txn* txn() const { return txn_.get(); }
   const detail::StoreState& state() const { return *state_; }
   void release_txn() { static_cast<void>(txn_.release()); }
@@ -245,7 +249,7 @@ class Transaction {
 class ReadTransaction : public Transaction {
  private:
   friend class EntryStore;
-  ReadTransaction(const detail::StoreState* state, MDB_txn* txn) : Transaction(state, txn) {}
+  ReadTransaction(const detail::StoreState* state, MDB_txn* txn);
   static Result<ReadTransaction> begin(const detail::StoreState* state);
 };
 

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "directory/storage/store_state.h"
+
 namespace careid::directory::storage::detail {
 
 namespace {
@@ -113,6 +115,42 @@ IdBytes encode_id(std::uint64_t id) {
   return bytes;
 }
 
-void TxnAborter::operator()(MDB_txn* txn) const { mdb_txn_abort(txn); }
+void TxnAborter::operator()(MDB_txn* txn) const {
+  if (idle == nullptr) {
+    mdb_txn_abort(txn);
+    return;
+  }
+  mdb_txn_reset(txn);
+  idle->keep(txn);
+}
+
+MDB_txn* IdleReadTransactions::take() {
+  std::lock_guard lock(mutex_);
+  if (idle_.empty()) {
+    return nullptr;
+  }
+  MDB_txn* txn = idle_.back();
+  idle_.pop_back();
+  return txn;
+}
+
+void IdleReadTransactions::keep(MDB_txn* txn) {
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(txn);
+      return;
+    }
+  }
+  mdb_txn_abort(txn);
+}
+
+void IdleReadTransactions::clear() {
+  std::lock_guard lock(mutex_);
+  for (MDB_txn* txn : idle_) {
+    mdb_txn_abort(txn);
+  }
+  idle_.clear();
+}
 
 }  // namespace careid::directory::storage::detail

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,26 @@ inline std::string index_database_name(std::string_view attribute) {
   return "index/" + std::string(attribute);
 }
 
+// Read transactions that ended with mdb_txn_reset, for ReadTransaction::begin to renew. A
+// new read transaction allocates and zeroes a slot for each of the environment's maxdbs
+// databases (404 here, about 20 KiB), and a renewed one reuses that memory. Under MDB_NOTLS
+// an idle handle keeps its reader slot, so at most kMaxIdle are kept. Safe to share
+// between threads.
+class IdleReadTransactions {
+ public:
+  // Returns a reset transaction, or null when none is kept.
+  MDB_txn* take();
+  // Keeps `txn`, which must be reset, or aborts it when kMaxIdle are kept already.
+  void keep(MDB_txn* txn);
+  // Aborts every kept transaction. Must run before the environment closes.
+  void clear();
+
+ private:
+  static constexpr std::size_t kMaxIdle = 16;
+  std::mutex mutex_;
+  std::vector<MDB_txn*> idle_;
+};
+
 struct StoreState {
   // Closes the environment, then lets this process open the folder again.
   ~StoreState();
@@ -37,6 +58,7 @@ struct StoreState {
   std::filesystem::path folder;
   std::string registry_key;  // canonical folder path, claimed in a process-wide set
   EnvHandle env;
+  mutable IdleReadTransactions idle_reads;
   StoreOptions options;
   MDB_dbi meta = 0;
   MDB_dbi entries = 0;

@@ -174,8 +174,8 @@ Result<std::string_view> detail::read_record_bytes(const StoreState& state, MDB_
   return as_view(data);
 }
 
-Transaction::Transaction(const detail::StoreState* state, MDB_txn* txn)
-    : state_(state), txn_(txn) {}
+Transaction::Transaction(const detail::StoreState* state, MDB_txn* txn, detail::IdleReadTransactions* idle)
+    : state_(state), txn_(txn, detail::TxnAborter{idle}) {}
 Transaction::Transaction(Transaction&&) noexcept = default;
 Transaction& Transaction::operator=(Transaction&&) noexcept = default;
 Transaction::~Transaction() = default;

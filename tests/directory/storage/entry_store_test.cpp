@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -782,4 +784,75 @@ TEST_CASE("entry store walks entries in id order", "[directory][storage]") {
                               })
               .ok());
   CHECK(first_two == std::vector<EntryId>{ids[0], ids[1]});
+}
+
+TEST_CASE("reused read transactions see new commits", "[directory][storage]") {
+  TempFolder folder("reuse");
+  auto store = EntryStore::open(folder.path(), small_options());
+  REQUIRE(store.ok());
+  std::vector<EntryId> ids = add_sample_tree(**store);
+
+  // More readers at once than are kept idle, so some end with an abort and some are reset.
+  std::vector<careid::directory::storage::ReadTransaction> readers;
+  for (int i = 0; i < 40; ++i) {
+    auto txn = (*store)->begin_read();
+    REQUIRE(txn.ok());
+    readers.push_back(std::move(*txn));
+  }
+  readers.clear();
+
+  {
+    auto write = (*store)->begin_write();
+    REQUIRE(write.ok());
+    Entry dave = make_entry("uid=dave,ou=People,o=NHS", "dave");
+    REQUIRE(write->add("uid=dave,ou=people,o=nhs", ids[1], dave, keys_for(dave)).ok());
+    REQUIRE(write->commit().ok());
+  }
+
+  // A renewed transaction reads the newest snapshot, not the one it had before its reset.
+  for (int i = 0; i < 40; ++i) {
+    auto txn = (*store)->begin_read();
+    REQUIRE(txn.ok());
+    CHECK(txn->find_id("uid=dave,ou=people,o=nhs").ok());
+    CHECK(*txn->entry_count() == 6);
+  }
+}
+
+TEST_CASE("read transactions reused across threads", "[directory][storage]") {
+  TempFolder folder("reuse-threads");
+  auto store = EntryStore::open(folder.path(), small_options());
+  REQUIRE(store.ok());
+  std::vector<EntryId> ids = add_sample_tree(**store);
+
+  // Readers on four threads while one writer adds entries. Each reader's count of entries
+  // never falls, because every transaction, new or renewed, starts at the newest commit.
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      std::uint64_t last = 0;
+      for (int i = 0; i < 2000; ++i) {
+        auto txn = (*store)->begin_read();
+        auto count = txn.ok() ? txn->entry_count() : careid::Result<std::uint64_t>(txn.status());
+        if (!count.ok() || *count < last) {
+          failed = true;
+          return;
+        }
+        last = *count;
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) {
+    auto write = (*store)->begin_write();
+    REQUIRE(write.ok());
+    const std::string uid = "p" + std::to_string(i);
+    Entry person = make_entry("uid=" + uid + ",ou=People,o=NHS", uid);
+    REQUIRE(write->add("uid=" + uid + ",ou=people,o=nhs", ids[1], person, keys_for(person)).ok());
+    REQUIRE(write->commit().ok());
+  }
+  for (std::thread& reader : readers) {
+    reader.join();
+  }
+  CHECK_FALSE(failed);
+  CHECK(*(*store)->begin_read()->entry_count() == 205);
 }
