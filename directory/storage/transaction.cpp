@@ -59,19 +59,19 @@ class IdPage {
     return id;
   }
 
-  // The first index at or after `from` whose id is not below `wanted`, or size(). Gallops
+  // The first index at or after `from` whose id is not below `sought`, or size(). Gallops
   // from `from` and then bisects, so a nearby id costs few compares.
-  std::size_t lower_bound_from(std::size_t from, EntryId wanted) const {
+  std::size_t lower_bound_from(std::size_t from, EntryId sought) const {
     std::size_t low = from;
     std::size_t bound = from;
-    for (std::size_t step = 1; bound < size() && at(bound) < wanted; step *= 2) {
+    for (std::size_t step = 1; bound < size() && at(bound) < sought; step *= 2) {
       low = bound + 1;
       bound += step;
     }
     std::size_t high = std::min(bound, size());
     while (low < high) {
       std::size_t middle = low + (high - low) / 2;
-      if (at(middle) < wanted) {
+      if (at(middle) < sought) {
         low = middle + 1;
       } else {
         high = middle;
@@ -94,10 +94,10 @@ void intersect_page(const IdPage& page, const std::vector<EntryId>& candidates, 
   const EntryId last = page.at(page.size() - 1);
   std::size_t position = 0;
   while (next < candidates.size() && candidates[next] <= last) {
-    const EntryId wanted = candidates[next++];
-    position = page.lower_bound_from(position, wanted);
-    if (position < page.size() && page.at(position) == wanted) {
-      found.push_back(wanted);
+    const EntryId sought = candidates[next++];
+    position = page.lower_bound_from(position, sought);
+    if (position < page.size() && page.at(position) == sought) {
+      found.push_back(sought);
     }
   }
 }

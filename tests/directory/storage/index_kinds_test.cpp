@@ -106,7 +106,7 @@ std::vector<EntryId> add_numbered(EntryStore& store, int count) {
   return ids;
 }
 
-TEST_CASE("long index list intersected page by page", "[directory][storage][index]") {
+TEST_CASE("long index list intersected by page", "[directory][storage][index]") {
   const fs::path folder = fresh_folder("pages");
   {
     auto store = EntryStore::open(folder, kinds_options());
